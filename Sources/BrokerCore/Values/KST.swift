@@ -1,0 +1,60 @@
+import Foundation
+
+/// Korea Standard Time helpers: every broker timestamp is KST (UTC+9, no daylight saving).
+public enum KST {
+    public static let offsetSeconds: Int64 = 9 * 3600
+
+    /// The instant of a KST wall-clock time.
+    @inline(__always)
+    public static func instant(_ date: KSTDate, hour: Int, minute: Int, second: Int) -> Date {
+        let seconds = Int64(date.daysSinceEpoch) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - offsetSeconds
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
+    /// Seconds since KST midnight of the instant's KST date.
+    public static func secondOfDay(_ instant: Date) -> Int {
+        let seconds = Int64(instant.timeIntervalSince1970.rounded(.down)) + offsetSeconds
+        let remainder = seconds % 86_400
+        return Int(remainder < 0 ? remainder + 86_400 : remainder)
+    }
+
+    /// ISO-8601 with the `+09:00` offset, e.g. `2023-06-12T09:33:54+09:00`; milliseconds are shown when non-zero.
+    public static func iso8601(_ instant: Date) -> String {
+        let totalMillis = Int64((instant.timeIntervalSince1970 * 1000).rounded()) + offsetSeconds * 1000
+        let days = floorDiv(totalMillis, 86_400_000)
+        let millisOfDay = Int(totalMillis - days * 86_400_000)
+        let date = KSTDate(daysSinceEpoch: Int(days))
+        let second = millisOfDay / 1000
+        let millis = millisOfDay % 1000
+        let base = String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d", date.year, date.month, date.day,
+            second / 3600, (second / 60) % 60, second % 60
+        )
+        return millis == 0 ? base + "+09:00" : base + String(format: ".%03d+09:00", millis)
+    }
+
+    /// Parses `YYYYMMDDHHmmss` (KST) as brokers send it; nil when malformed.
+    public static func parseCompactDateTime(_ text: some StringProtocol) -> Date? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 14, bytes.allSatisfy({ $0 &- 48 < 10 }),
+              let date = KSTDate(String(decoding: bytes[0..<8], as: UTF8.self)) else { return nil }
+        func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + Int(bytes[$1] - 48) } }
+        let hour = number(8..<10), minute = number(10..<12), second = number(12..<14)
+        guard hour < 24, minute < 60, second < 60 else { return nil }
+        return instant(date, hour: hour, minute: minute, second: second)
+    }
+
+    /// Parses `YYYY-MM-DD HH:mm:ss` (KST), the form of KIS `access_token_token_expired`.
+    public static func parseDashedDateTime(_ text: some StringProtocol) -> Date? {
+        let compact = String(text.filter { $0 != "-" && $0 != ":" && $0 != " " })
+        guard text.count == 19 else { return nil }
+        return parseCompactDateTime(compact)
+    }
+
+    /// Formats an instant as `YYYYMMDDHHmmss` in KST.
+    public static func compactDateTime(_ instant: Date) -> String {
+        let date = KSTDate(instant)
+        let second = secondOfDay(instant)
+        return date.compact + String(format: "%02d%02d%02d", second / 3600, (second / 60) % 60, second % 60)
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `brokerhub` command-line tool.
+@main
+struct BrokerHubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "brokerhub",
+        abstract: "One gateway for KIS and Kiwoom: shared token, strict rate budget, lossless realtime pipeline.",
+        subcommands: [
+            DemoCommand.self,
+            NormalizeCommand.self,
+            ParseFramesCommand.self,
+            BenchCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,4 @@
+import ArgumentParser
+import BrokerCore
+
+extension Provider: ExpressibleByArgument {}

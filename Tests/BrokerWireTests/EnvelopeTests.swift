@@ -1,0 +1,69 @@
+import BrokerCore
+import BrokerWire
+import Testing
+
+@Suite("Broker envelopes")
+struct EnvelopeTests {
+    @Test func kisSuccessIsNoFailure() throws {
+        let body = try JSONParser.parse(#"{"rt_cd":"0","msg_cd":"MCA00000","msg1":"정상처리 되었습니다.","output":{}}"#)
+        #expect(KISEnvelope.failure(httpStatus: 200, body: body) == nil)
+    }
+
+    @Test func kisRateLimitAtHTTP500() throws {
+        let body = try JSONParser.parse(#"{"rt_cd":"1","msg_cd":"EGW00201","msg1":"초당 거래건수를 초과하였습니다."}"#)
+        let failure = try #require(KISEnvelope.failure(httpStatus: 500, body: body))
+        #expect(failure.category == .rateLimited)
+        #expect(failure.code == "EGW00201")
+        #expect(failure.message == "초당 거래건수를 초과하였습니다.")
+    }
+
+    @Test func kisOAuthShape() throws {
+        let body = try JSONParser.parse(#"{"error_description":"접근토큰 발급 잠시 후 다시 시도하세요(1분당 1회)","error_code":"EGW00133"}"#)
+        let failure = try #require(KISEnvelope.failure(httpStatus: 403, body: body))
+        #expect(failure.category == .tokenIssueTooFrequent)
+        #expect(failure.code == "EGW00133")
+    }
+
+    @Test func kisFailureInsideHTTP200() throws {
+        let body = try JSONParser.parse(#"{"rt_cd":"1","msg_cd":"OPSQ2001","msg1":"ERROR : INPUT INVALID_CHECK_MRKT_DIV_CODE"}"#)
+        #expect(KISEnvelope.failure(httpStatus: 200, body: body)?.category == .permanent)
+    }
+
+    @Test func kisGatewayErrorWithoutBody() {
+        #expect(KISEnvelope.failure(httpStatus: 503, body: nil)?.category == .transient)
+    }
+
+    @Test(arguments: [
+        ("허용된 요청 개수를 초과하였습니다[1700:허용된 요청 개수를 초과하였습니다. API ID=ka10029]", "1700"),
+        ("…[1700:허용된 API 요청 개수를 초과하였습니다. 유량=1, API ID=ka10001]", "1700"),
+        ("인증에 실패했습니다[8005:Token이 유효하지 않습니다]", "8005"),
+        ("토큰 인증에 실패했습니다. 접속을 종료합니다 [CODE=8005, MESSAGE=Token이 유효하지 않습니다]", "8005"),
+        ("[2000](571489:장이 열리지 않는 날입니다.)", "2000"),
+    ])
+    func kiwoomInnerCode(message: String, code: String) {
+        #expect(KiwoomEnvelope.innerCode(in: message) == code)
+    }
+
+    @Test func kiwoomNoInnerCode() {
+        #expect(KiwoomEnvelope.innerCode(in: "정상적으로 처리되었습니다") == nil)
+        #expect(KiwoomEnvelope.innerCode(in: "[abc:def]") == nil)
+        #expect(KiwoomEnvelope.innerCode(in: "[") == nil)
+    }
+
+    @Test func kiwoomReturnCode5IsRateLimitedOnlyFor17xx() throws {
+        let limited = try JSONParser.parse(#"{"return_msg":"허용된 요청 개수를 초과하였습니다[1700:허용된 요청 개수를 초과하였습니다. API ID=ka10029]","return_code":5}"#)
+        #expect(KiwoomEnvelope.failure(httpStatus: 429, body: limited)?.category == .rateLimited)
+        let other = try JSONParser.parse(#"{"return_msg":"조회 불가[1634:조회할 수 없는 종목입니다]","return_code":5}"#)
+        let failure = try #require(KiwoomEnvelope.failure(httpStatus: 200, body: other))
+        #expect(failure.category == .permanent)
+        #expect(failure.code == "1634")
+        #expect(failure.returnCode == 5)
+    }
+
+    @Test func kiwoomExpiredTokenAtHTTP200() throws {
+        let body = try JSONParser.parse(#"{"return_msg":"인증에 실패했습니다[8005:Token이 유효하지 않습니다]","return_code":3}"#)
+        #expect(KiwoomEnvelope.failure(httpStatus: 200, body: body)?.category == .tokenExpired)
+        let ok = try JSONParser.parse(#"{"return_code":0,"return_msg":"정상적으로 처리되었습니다"}"#)
+        #expect(KiwoomEnvelope.failure(httpStatus: 200, body: ok) == nil)
+    }
+}
