@@ -29,6 +29,10 @@ public enum KISRealtimeLayout {
         return names
     }()
 
+    /// The order-book layout live KRX frames have been seen to carry: 59 fields plus `KMID_PRC`,
+    /// `KMID_TOTAL_RSQN`, `KMID_CLS_CODE` (undocumented for H0STASP0).
+    public static let orderBookExtended: [String] = orderBook + ["KMID_PRC", "KMID_TOTAL_RSQN", "KMID_CLS_CODE"]
+
     /// `H0STCNI0` 체결통보 (decrypted): 26 fields; the older 23-field layout is refused with a clear error.
     public static let executionNotice: [String] = [
         "CUST_ID", "ACNT_NO", "ODER_NO", "OODER_NO", "SELN_BYOV_CLS", "RCTF_CLS", "ODER_KIND", "ODER_COND",

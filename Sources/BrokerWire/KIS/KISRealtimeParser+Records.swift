@@ -138,8 +138,11 @@ extension KISRealtimeParser {
     static func orderBooks(_ bytes: UnsafeBufferPointer<UInt8>, from dataStart: Int, count: Int, trID: String, receivedAt: Date) throws -> [OrderBook] {
         var books: [OrderBook] = []
         books.reserveCapacity(count)
-        let layout = KISRealtimeLayout.orderBook
         let day = Int64(KSTDate(receivedAt).daysSinceEpoch)
+        // Live KRX books carry 3 undocumented trailing fields (62 instead of 59); accept both layouts.
+        var fields = 1
+        for index in dataStart..<bytes.count where bytes[index] == UInt8(ascii: "^") { fields += 1 }
+        let layout = fields == count * KISRealtimeLayout.orderBookExtended.count ? KISRealtimeLayout.orderBookExtended : KISRealtimeLayout.orderBook
         try forEachRecord(bytes, from: dataStart, count: count, width: layout.count, trID: trID) { record, spans in
             let row = RecordReader(bytes: bytes, spans: spans, trID: trID, record: record, layout: layout)
             let second = try row.secondOfDay(1)

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The project's test command: installs system dependencies, starts a throwaway Redis and
+# PostgreSQL, runs `swift build`, the Python client compatibility check against the mock broker
+# (scripts/compat.sh) and `swift test "$@"`, and always tears the services down.
+#
+#   scripts/test.sh                      # everything
+#   scripts/test.sh --filter RedisTests  # extra arguments go to `swift test`
+#
+# Environment:
+#   BROKERHUB_SKIP_SWIFT=1    only install + start/check/stop the services
+#   BROKERHUB_SKIP_INSTALL=1  skip scripts/install-deps.sh (no root/sudo)
+#   BROKERHUB_SKIP_COMPAT=1   skip the python-kis / kiwoom-client compatibility run (scripts/compat.sh)
+#   BROKERHUB_KEEP_TMP=1      keep the services' temp dir (data and logs) after the run
+#   BROKERHUB_TEST_TMPDIR     where to make the temp dir (default /tmp; the PostgreSQL user must
+#                             be able to traverse it and unix socket paths must stay short)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '==> %s\n' "$*"; }
+
+step "Installing system dependencies"
+scripts/install-deps.sh
+
+WORK="$(mktemp -d "${BROKERHUB_TEST_TMPDIR:-/tmp}/brokerhub-test.XXXXXX")"
+
+# shellcheck disable=SC2317  # invoked by the trap
+cleanup() {
+  local rc=$?
+  # Let the teardown finish even if another Ctrl-C/TERM arrives (every wait in it is bounded).
+  trap '' INT TERM HUP
+  trap - EXIT
+  step "Stopping services"
+  scripts/services.sh stop "$WORK" || true
+  if [[ "${BROKERHUB_KEEP_TMP:-0}" == "1" ]]; then
+    echo "kept $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+step "Starting Redis and PostgreSQL in $WORK"
+scripts/services.sh start "$WORK"
+# shellcheck disable=SC1091
+source "$WORK/env"
+export BROKERHUB_TEST_REDIS_URL BROKERHUB_TEST_POSTGRES_URL
+echo "BROKERHUB_TEST_REDIS_URL=$BROKERHUB_TEST_REDIS_URL"
+echo "BROKERHUB_TEST_POSTGRES_URL=$BROKERHUB_TEST_POSTGRES_URL"
+
+step "Checking services"
+pong="$(timeout 10 redis-cli -u "$BROKERHUB_TEST_REDIS_URL" ping || true)"
+if [[ "$pong" != "PONG" ]]; then
+  echo "redis sanity check failed: got '$pong'" >&2
+  exit 1
+fi
+one="$(PGCONNECT_TIMEOUT=10 psql -X -v ON_ERROR_STOP=1 -tA "$BROKERHUB_TEST_POSTGRES_URL" -c 'select 1' || true)"
+if [[ "$one" != "1" ]]; then
+  echo "postgres sanity check failed: got '$one'" >&2
+  exit 1
+fi
+echo "redis: PONG, postgres: select 1 = 1"
+
+if [[ "${BROKERHUB_SKIP_SWIFT:-0}" == "1" ]]; then
+  step "BROKERHUB_SKIP_SWIFT=1: skipping swift build and swift test"
+  exit 0
+fi
+
+step "swift build"
+swift build
+
+if [[ "${BROKERHUB_SKIP_COMPAT:-0}" != "1" ]]; then
+  step "compatibility: unmodified python-kis and kiwoom-client against the mock broker"
+  scripts/compat.sh
+fi
+
+step "swift test $*"
+status=0
+swift test "$@" || status=$?
+exit "$status"
