@@ -6,6 +6,8 @@ import PackageDescription
 /// Layers (lower never imports higher):
 /// - `BrokerCore`: pure domain — models, fixed-point values, KST time, error taxonomy, KRX calendar.
 /// - `BrokerWire`: pure wire formats — JSON, KIS/Kiwoom REST normalisation, realtime frame parsers.
+/// - `MockMarket`: pure, seeded market simulation (trades, candles, quotes) for the mock broker.
+/// - `MockBroker`: a faithful KIS + Kiwoom REST/WebSocket server over the simulated market.
 /// - `brokerhub`: the command-line tool.
 let package = Package(
     name: "BrokerHub",
@@ -17,16 +19,40 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         .target(name: "BrokerCore"),
         .target(name: "BrokerWire", dependencies: ["BrokerCore"]),
+        .target(name: "MockMarket", dependencies: ["BrokerCore"]),
+        .target(
+            name: "MockBroker",
+            dependencies: [
+                "BrokerCore", "BrokerWire", "MockMarket",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "brokerhub",
             dependencies: [
                 "BrokerCore",
                 "BrokerWire",
+                "MockBroker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore"]),
@@ -34,6 +60,15 @@ let package = Package(
             name: "BrokerWireTests",
             dependencies: ["BrokerCore", "BrokerWire"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "MockMarketTests", dependencies: ["BrokerCore", "MockMarket"]),
+        .testTarget(
+            name: "MockBrokerTests",
+            dependencies: [
+                "BrokerCore", "BrokerWire", "MockMarket", "MockBroker",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ]
         ),
         .testTarget(name: "BrokerHubCLITests", dependencies: ["brokerhub"]),
     ]

@@ -8,6 +8,7 @@ struct BrokerHubCommand: AsyncParsableCommand {
         abstract: "One gateway for KIS and Kiwoom: shared token, strict rate budget, lossless realtime pipeline.",
         subcommands: [
             DemoCommand.self,
+            MockBrokerCommand.self,
             NormalizeCommand.self,
             ParseFramesCommand.self,
             BenchCommand.self,

@@ -1,0 +1,55 @@
+import BrokerCore
+import Foundation
+import MockMarket
+
+/// Everything the mock broker can be told at start-up. Defaults follow the reference sheets.
+public struct MockBrokerConfiguration: Sendable {
+    /// Rolling-window limits counted on arrival, per app key.
+    public struct RateLimits: Sendable, Hashable {
+        /// KIS requests per second per real-account key (EGW00201 above).
+        public var kisRealPerSecond = 20
+        /// KIS requests per second per paper-account key.
+        public var kisPaperPerSecond = 2
+        /// Optional KIS per-minute cap per key.
+        public var kisPerMinute: Int?
+        /// Kiwoom requests per second per key, all api-ids together (1701 above).
+        public var kiwoomTotalPerSecond = 5
+        /// Kiwoom requests per second per key and api-id (1700 above).
+        public var kiwoomPerAPIPerSecond = 2
+        /// The rolling window the per-second limits are counted over.
+        public var window: Duration = .seconds(1)
+
+        public init() {}
+    }
+
+    public var host = "127.0.0.1"
+    /// 0 picks a free port.
+    public var port = 0
+    public var seed: UInt64 = 20_250_908
+    public var universeSize = 2_700
+    /// Simulated market speed (1 = real time).
+    public var marketSpeed: Double = 1
+    /// Hold the market open whatever the wall clock says.
+    public var alwaysOpen = false
+    /// Simulated time at start; now when nil.
+    public var marketStart: Date?
+    public var limits = RateLimits()
+    /// KIS access-token lifetime (24 h); a re-issue within `kisSameTokenWindow` returns the same token.
+    public var kisTokenLifetime: Duration = .seconds(86_400)
+    public var kisSameTokenWindow: Duration = .seconds(6 * 3600)
+    /// At most one KIS token issue per key per this interval (EGW00133 otherwise).
+    public var kisTokenIssueInterval: Duration = .seconds(60)
+    public var kiwoomTokenLifetime: Duration = .seconds(86_400)
+    /// KIS sends PINGPONG this often; a session that does not answer within the next interval is closed.
+    public var pingInterval: Duration = .seconds(110)
+    /// How often realtime sessions push due trades and books.
+    public var pushInterval: Duration = .milliseconds(100)
+    /// Registrations per KIS WebSocket session (the 42nd gets OPSP0008).
+    public var kisSubscriptionCap = 41
+    public var credentials: MockCredentials
+    public var faults = FaultProfile.none
+
+    public init(credentials: MockCredentials = .generated(seed: 20_250_908)) {
+        self.credentials = credentials
+    }
+}

@@ -1,0 +1,62 @@
+import BrokerCore
+import BrokerWire
+import Foundation
+
+extension MockBroker {
+    /// `/_mock/…`: statistics, runtime fault control and health.
+    func control(_ request: MockRequest) -> MockResponse {
+        switch (request.method, request.path) {
+        case ("GET", "/_mock/stats"):
+            return .json(200, stats.json())
+        case ("GET", "/_mock/health"):
+            return .json(200, #"{"status":"ok"}"#)
+        case ("GET", "/_mock/faults"):
+            return .json(200, faultsJSON())
+        case ("POST", "/_mock/faults"), ("PUT", "/_mock/faults"):
+            do {
+                faults = try JSONDecoder().decode(FaultProfile.self, from: Data(request.body))
+                logger.info("faults changed", metadata: ["mock.faults": "\(faultsJSON())"])
+                return .json(200, faultsJSON())
+            } catch {
+                return controlError(400, "invalid fault profile: \(error)")
+            }
+        case ("POST", "/_mock/expire-tokens"):
+            let providers = request.parameter("provider").flatMap(Provider.init(rawValue:)).map { [$0] } ?? Provider.allCases
+            var expired = 0
+            for provider in providers {
+                let count = tokens.expireAll(provider: provider, now: Date())
+                if count > 0 { stats.fault(provider, "token_expired_early") }
+                expired += count
+            }
+            return .json(200, #"{"expired":\#(expired)}"#)
+        case ("POST", "/_mock/disconnect"):
+            let closed = sessions.disconnectAll()
+            for provider in Provider.allCases where closed > 0 { stats.fault(provider, "ws_disconnect_requested") }
+            return .json(200, #"{"disconnected":\#(closed)}"#)
+        case ("GET", "/_mock/market"):
+            let now = marketNow
+            var object = JSONWriter.Object()
+            object.add("market_time", KST.iso8601(now))
+            object.add("phase", market.calendar.phase(at: now).rawValue)
+            object.add("speed", number: String(clock.speed))
+            object.add("always_open", clock.alwaysOpen)
+            object.add("symbols", Int64(market.universe.count))
+            object.add("seed", number: String(configuration.seed))
+            return .json(200, object.json)
+        default:
+            return controlError(404, "no such control endpoint: \(request.method) \(request.path)")
+        }
+    }
+
+    private func faultsJSON() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(faults)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    private func controlError(_ status: Int, _ message: String) -> MockResponse {
+        var object = JSONWriter.Object()
+        object.add("error", message)
+        return .json(status, object.json)
+    }
+}

@@ -1,0 +1,195 @@
+import BrokerCore
+import BrokerWire
+import Foundation
+import HummingbirdWebSocket
+import MockMarket
+import NIOCore
+import Synchronization
+
+/// One KIS realtime WebSocket connection: approval-key check, one session per app key (`OPSP8996`),
+/// subscribe/unsubscribe acks, the 41-registration cap, `PINGPONG` with disconnect when unanswered, and
+/// `H0STCNT0`/`H0STASP0` frames from the simulated market.
+final class KISRealtimeSession: Sendable {
+    static let tradeTransactions: Set<String> = ["H0STCNT0", "H0NXCNT0", "H0UNCNT0"]
+    static let bookTransactions: Set<String> = ["H0STASP0", "H0NXASP0", "H0UNASP0"]
+    static let noticeTransactions: Set<String> = ["H0STCNI0", "H0STCNI9"]
+
+    private struct State {
+        var appKey: String?
+        var registrations: [String] = [] // "TRID|KEY" in subscription order
+        var tradeCursors: [String: TradeCursor] = [:] // "TRID|KEY" → cursor
+        var bookCursors: [String: TradeCursor] = [:]
+        var pingOutstanding = false
+    }
+
+    let broker: MockBroker
+    let channel: any Channel
+    private let state = Mutex(State())
+
+    init(broker: MockBroker, channel: any Channel) {
+        self.broker = broker
+        self.channel = channel
+    }
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        let channel = self.channel
+        let id = broker.sessions.register { _ in channel.close(promise: nil) }
+        broker.stats.update(.kis) {
+            $0.wsSessions += 1
+            $0.wsSessionsTotal += 1
+        }
+        defer {
+            broker.sessions.unregister(id)
+            let count = state.withLock { $0.registrations.count }
+            broker.stats.update(.kis) {
+                $0.wsSessions -= 1
+                $0.wsSubscriptions -= count
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message else { continue }
+                    for reply in self.receive(text, session: id) { try await outbound.write(.text(reply)) }
+                }
+            }
+            group.addTask { try await self.push(outbound) }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Handles one client message; returns the replies.
+    func receive(_ text: String, session: UInt64) -> [String] {
+        guard let json = try? JSONParser.parse(text) else {
+            return [KISFrameEncoder.ack(trID: "", trKey: "", returnCode: "9", code: "OPSP9999", message: "JSON PARSING ERROR : invalid json format")]
+        }
+        let trID = json["body"]?["input"]?["tr_id"]?.text ?? json["header"]?["tr_id"]?.text ?? ""
+        if json["header"]?["tr_id"]?.text == "PINGPONG" {
+            state.withLock { $0.pingOutstanding = false }
+            return []
+        }
+        let trKey = json["body"]?["input"]?["tr_key"]?.text ?? ""
+        func reply(_ returnCode: String, _ code: String, _ message: String, keyAndIV: (String, String)? = nil) -> [String] {
+            [KISFrameEncoder.ack(trID: trID, trKey: trKey, returnCode: returnCode, code: code, message: message, keyAndIV: keyAndIV)]
+        }
+        guard let approval = json["header"]?["approval_key"]?.text, let appKey = broker.tokens.appKey(forApproval: approval) else {
+            return reply("1", "OPSP0011", "invalid approval : NOT FOUND")
+        }
+        let sessionKey = state.withLock { $0.appKey }
+        if sessionKey == nil {
+            if broker.sessions.claim(.kis, appKey: appKey, session: session, replace: false) != nil {
+                broker.stats.error(.kis, "OPSP8996")
+                return reply("1", "OPSP8996", "ALREADY IN USE appkey")
+            }
+            state.withLock { $0.appKey = appKey }
+        } else if sessionKey != appKey {
+            return reply("1", "OPSP8996", "ALREADY IN USE appkey")
+        }
+        let known = Self.tradeTransactions.union(Self.bookTransactions).union(Self.noticeTransactions)
+        guard known.contains(trID) else { return reply("1", "OPSP8991", "invalid tr_id") }
+        let isNotice = Self.noticeTransactions.contains(trID)
+        guard !trKey.isEmpty, isNotice || broker.symbol(trKey) != nil else { return reply("1", "OPSP8992", "invalid tr_key") }
+        let registration = "\(trID)|\(trKey)"
+        switch json["header"]?["tr_type"]?.text {
+        case "1":
+            let outcome: (String, String, String)? = state.withLock { state in
+                if state.registrations.contains(registration) { return ("1", "OPSP0002", "ALREADY IN SUBSCRIBE") }
+                if state.registrations.count >= broker.configuration.kisSubscriptionCap { return ("1", "OPSP0008", "MAX SUBSCRIBE OVER") }
+                state.registrations.append(registration)
+                if let symbol = broker.symbol(trKey) {
+                    let cursor = broker.cursor(for: symbol, at: broker.marketNow)
+                    if Self.tradeTransactions.contains(trID) { state.tradeCursors[registration] = cursor } else { state.bookCursors[registration] = cursor }
+                }
+                return nil
+            }
+            if let (returnCode, code, message) = outcome {
+                if code == "OPSP0008" { broker.stats.error(.kis, code) }
+                return reply(returnCode, code, message)
+            }
+            broker.stats.update(.kis) { $0.wsSubscriptions += 1 }
+            let key = SeededRandomText.text(seed: SeededRandomText.stableHash(registration) ^ session, length: 32, alphabet: Array("abcdefghijklmnopqrstuvwxyz"))
+            let iv = SeededRandomText.hex(seed: SeededRandomText.stableHash(registration) ^ ~session, length: 16)
+            return reply("0", "OPSP0000", "SUBSCRIBE SUCCESS", keyAndIV: (key, iv))
+        case "2":
+            let removed = state.withLock { state -> Bool in
+                guard let index = state.registrations.firstIndex(of: registration) else { return false }
+                state.registrations.remove(at: index)
+                state.tradeCursors[registration] = nil
+                state.bookCursors[registration] = nil
+                return true
+            }
+            guard removed else { return reply("1", "OPSP0003", "UNSUBSCRIBE ERROR(not found!)") }
+            broker.stats.update(.kis) { $0.wsSubscriptions -= 1 }
+            return reply("0", "OPSP0001", "UNSUBSCRIBE SUCCESS")
+        default:
+            return reply("1", "OPSP0007", "SUBSCRIBE INTERNAL ERROR : invalid tr_type")
+        }
+    }
+
+    /// Sends due frames every push interval and `PINGPONG` every ping interval.
+    private func push(_ outbound: WebSocketOutboundWriter) async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let configuration = broker.configuration
+        var nextPing = started + configuration.pingInterval
+        while !Task.isCancelled {
+            try await Task.sleep(for: configuration.pushInterval)
+            let faults = broker.faults
+            let elapsed = (clock.now - started).seconds
+            if let after = faults.disconnectAfterSeconds, elapsed >= after {
+                broker.stats.fault(.kis, "ws_disconnect")
+                channel.close(promise: nil)
+                return
+            }
+            if clock.now >= nextPing {
+                let unanswered = state.withLock { state -> Bool in
+                    defer { state.pingOutstanding = true }
+                    return state.pingOutstanding
+                }
+                if unanswered {
+                    broker.stats.error(.kis, "pingpong_unanswered")
+                    try? await outbound.close(.goingAway, reason: "PINGPONG not answered")
+                    return
+                }
+                try await outbound.write(.text(KISFrameEncoder.pingPong(at: Date())))
+                nextPing = clock.now + configuration.pingInterval
+            }
+            if elapsed < faults.stallSeconds { continue }
+            for frame in collectFrames() {
+                for part in broker.faulted(.kis, frame) { try await outbound.write(.text(part)) }
+            }
+        }
+    }
+
+    /// Frames for trades and books that became due since the last push.
+    private func collectFrames() -> [String] {
+        let now = broker.marketNow
+        return state.withLock { state -> [String] in
+            var frames: [String] = []
+            for registration in state.registrations {
+                let parts = registration.split(separator: "|", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let symbol = broker.symbol(parts[1]) else { continue }
+                let trID = parts[0]
+                if var cursor = state.tradeCursors[registration] {
+                    if let (session, range) = broker.advance(&cursor, symbol: symbol, at: now) {
+                        for chunk in stride(from: range.lowerBound, to: range.upperBound, by: 10) {
+                            let indices = chunk..<min(chunk + 10, range.upperBound)
+                            frames.append(KISFrameEncoder.dataFrame(trID: trID, records: indices.map { KISFrameEncoder.tradeFields(session, index: $0) }))
+                            broker.stats.sent(.kis, symbols: Array(repeating: symbol.code, count: indices.count))
+                        }
+                    }
+                    state.tradeCursors[registration] = cursor
+                } else if var cursor = state.bookCursors[registration] {
+                    if let (session, range) = broker.advance(&cursor, symbol: symbol, at: now) {
+                        let fields = KISFrameEncoder.orderBookFields(session, index: range.upperBound - 1, seed: broker.configuration.seed)
+                        frames.append(KISFrameEncoder.dataFrame(trID: trID, records: [fields]))
+                        broker.stats.sent(.kis, symbols: [symbol.code])
+                    }
+                    state.bookCursors[registration] = cursor
+                }
+            }
+            return frames
+        }
+    }
+}

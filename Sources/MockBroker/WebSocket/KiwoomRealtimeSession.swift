@@ -1,0 +1,213 @@
+import BrokerCore
+import BrokerWire
+import Foundation
+import HummingbirdWebSocket
+import MockMarket
+import NIOCore
+import Synchronization
+
+/// One Kiwoom realtime WebSocket connection: `LOGIN` with a token, `REG`/`REMOVE` with groups and
+/// `refresh`, `PING` to be echoed (`R10002` and a disconnect otherwise), `R10001` when another login with
+/// the same app key replaces this one, and `REAL` `0B`/`0D` messages from the simulated market.
+final class KiwoomRealtimeSession: Sendable {
+    private struct Registration: Hashable {
+        var group: String
+        var item: String
+        var type: String
+    }
+
+    private struct State {
+        var appKey: String?
+        var registrations: [Registration] = []
+        var cursors: [Registration: TradeCursor] = [:]
+        var pingOutstanding = false
+        var replaced = false
+    }
+
+    let broker: MockBroker
+    let channel: any Channel
+    private let state = Mutex(State())
+
+    init(broker: MockBroker, channel: any Channel) {
+        self.broker = broker
+        self.channel = channel
+    }
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        let channel = self.channel
+        let id = broker.sessions.register { [weak self] reason in
+            switch reason {
+            case .abnormal: channel.close(promise: nil)
+            case .replaced: self?.state.withLock { $0.replaced = true }
+            }
+        }
+        broker.stats.update(.kiwoom) {
+            $0.wsSessions += 1
+            $0.wsSessionsTotal += 1
+        }
+        defer {
+            broker.sessions.unregister(id)
+            let count = state.withLock { $0.registrations.count }
+            broker.stats.update(.kiwoom) {
+                $0.wsSessions -= 1
+                $0.wsSubscriptions -= count
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message else { continue }
+                    let (replies, close) = self.receive(text, session: id)
+                    for reply in replies { try await outbound.write(.text(reply)) }
+                    if close {
+                        try? await outbound.close(.policyViolation, reason: "login failed")
+                        return
+                    }
+                }
+            }
+            group.addTask { try await self.push(outbound) }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    static func answer(_ trnm: String, code: Int, message: String, extra: String = "") -> String {
+        #"{"trnm":"\#(trnm)","return_code":\#(code),"return_msg":"\#(KISFrameEncoder.escape(message))"\#(extra)}"#
+    }
+
+    /// Handles one client message; returns the replies and whether to close afterwards.
+    func receive(_ text: String, session: UInt64) -> ([String], Bool) {
+        guard let json = try? JSONParser.parse(text), let trnm = json["trnm"]?.stringValue else {
+            return ([Self.answer("SYSTEM", code: 1, message: "잘못된 요청입니다[1513:JSON 형식이 올바르지 않습니다]")], false)
+        }
+        switch trnm {
+        case "PING":
+            state.withLock { $0.pingOutstanding = false }
+            return ([], false)
+        case "LOGIN":
+            guard let token = json["token"]?.stringValue, case .valid(let valid) = broker.tokens.validate(token, provider: .kiwoom, now: Date()) else {
+                broker.stats.error(.kiwoom, "8005")
+                return ([Self.answer("LOGIN", code: 1, message: "토큰 인증에 실패했습니다. 접속을 종료합니다 [CODE=8005, MESSAGE=Token이 유효하지 않습니다]")], true)
+            }
+            if let previous = broker.sessions.claim(.kiwoom, appKey: valid.appKey, session: session, replace: true) {
+                broker.sessions.close(previous, reason: .replaced)
+            }
+            state.withLock { $0.appKey = valid.appKey }
+            return ([Self.answer("LOGIN", code: 0, message: "", extra: #","sor_yn":"Y""#)], false)
+        case "REG", "REMOVE":
+            guard state.withLock({ $0.appKey }) != nil else {
+                return ([Self.answer(trnm, code: 1, message: "로그인이 필요합니다[8005:Token이 유효하지 않습니다]")], false)
+            }
+            return ([register(json, remove: trnm == "REMOVE")], false)
+        default:
+            return ([Self.answer(trnm, code: 1, message: "잘못된 요청입니다[1504:지원하지 않는 trnm입니다]")], false)
+        }
+    }
+
+    private func register(_ json: JSONValue, remove: Bool) -> String {
+        let trnm = remove ? "REMOVE" : "REG"
+        let group = json["grp_no"]?.text ?? "1"
+        guard group.count <= 4, let data = json["data"]?.arrayValue else {
+            return Self.answer(trnm, code: 2, message: "입력 값 오류입니다[1511:필수 입력 값에 값이 존재하지 않습니다. 필수입력 파라미터=data]")
+        }
+        var wanted: [Registration] = []
+        for entry in data {
+            let items = entry["item"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let types = entry["type"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            for item in items {
+                for type in types {
+                    guard ["0B", "0D"].contains(type) else {
+                        return Self.answer(trnm, code: 2, message: "입력 값 오류입니다[1512:지원하지 않는 실시간 타입입니다. type=\(type)]")
+                    }
+                    guard broker.symbol(item) != nil else {
+                        return Self.answer(trnm, code: 2, message: "입력 값 오류입니다[1902:종목 정보가 없습니다. 종목코드=\(item)]")
+                    }
+                    wanted.append(Registration(group: group, item: item, type: type))
+                }
+            }
+        }
+        let now = broker.marketNow
+        let delta = state.withLock { state -> Int in
+            let before = state.registrations.count
+            if remove {
+                state.registrations.removeAll { wanted.contains($0) }
+            } else {
+                if json["refresh"]?.text == "0" { state.registrations.removeAll { $0.group == group } }
+                for registration in wanted where !state.registrations.contains(registration) {
+                    state.registrations.append(registration)
+                    if let symbol = broker.symbol(registration.item) { state.cursors[registration] = broker.cursor(for: symbol, at: now) }
+                }
+            }
+            state.cursors = state.cursors.filter { state.registrations.contains($0.key) }
+            return state.registrations.count - before
+        }
+        broker.stats.update(.kiwoom) { $0.wsSubscriptions += delta }
+        return Self.answer(trnm, code: 0, message: "")
+    }
+
+    private func push(_ outbound: WebSocketOutboundWriter) async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let configuration = broker.configuration
+        var nextPing = started + configuration.pingInterval
+        while !Task.isCancelled {
+            try await Task.sleep(for: configuration.pushInterval)
+            if state.withLock({ $0.replaced }) {
+                try await outbound.write(.text(#"{"trnm":"SYSTEM","code":"R10001","message":"동일한 App key로 접속이 되었습니다. 기존 세션은 종료가 됩니다"}"#))
+                try? await outbound.close(.normalClosure, reason: "R10001")
+                return
+            }
+            let faults = broker.faults
+            let elapsed = (clock.now - started).seconds
+            if let after = faults.disconnectAfterSeconds, elapsed >= after {
+                broker.stats.fault(.kiwoom, "ws_disconnect")
+                channel.close(promise: nil)
+                return
+            }
+            if clock.now >= nextPing {
+                let unanswered = state.withLock { state -> Bool in
+                    defer { state.pingOutstanding = true }
+                    return state.pingOutstanding
+                }
+                if unanswered {
+                    broker.stats.error(.kiwoom, "R10002")
+                    try await outbound.write(.text(#"{"trnm":"SYSTEM","code":"R10002","message":"사용자 프로그램으로부터 Heartbeat(연결유지) 메시지가 오지않아서 접속을 종료합니다"}"#))
+                    try? await outbound.close(.normalClosure, reason: "R10002")
+                    return
+                }
+                try await outbound.write(.text(#"{"trnm":"PING"}"#))
+                nextPing = clock.now + configuration.pingInterval
+            }
+            if elapsed < faults.stallSeconds { continue }
+            if let message = collect() {
+                for part in broker.faulted(.kiwoom, message) { try await outbound.write(.text(part)) }
+            }
+        }
+    }
+
+    /// One `REAL` message with every trade and book that became due, or nil.
+    private func collect() -> String? {
+        let now = broker.marketNow
+        let seed = broker.configuration.seed
+        return state.withLock { state -> String? in
+            var entries: [String] = []
+            var symbols: [String] = []
+            for registration in state.registrations {
+                guard var cursor = state.cursors[registration], let symbol = broker.symbol(registration.item) else { continue }
+                if let (session, range) = broker.advance(&cursor, symbol: symbol, at: now) {
+                    if registration.type == "0B" {
+                        for index in range { entries.append(KiwoomMessageEncoder.tradeEntry(session, index: index)) }
+                        symbols += Array(repeating: symbol.code, count: range.count)
+                    } else {
+                        entries.append(KiwoomMessageEncoder.orderBookEntry(session, index: range.upperBound - 1, seed: seed))
+                        symbols.append(symbol.code)
+                    }
+                }
+                state.cursors[registration] = cursor
+            }
+            guard !entries.isEmpty else { return nil }
+            broker.stats.sent(.kiwoom, symbols: symbols)
+            return KiwoomMessageEncoder.real(entries)
+        }
+    }
+}

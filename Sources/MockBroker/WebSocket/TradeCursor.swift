@@ -1,0 +1,53 @@
+import BrokerCore
+import Foundation
+import MockMarket
+
+/// How far a realtime subscription has been fed: trades of one session day already sent.
+struct TradeCursor: Sendable {
+    var day: KSTDate?
+    var sent = 0
+}
+
+extension MockBroker {
+    /// The session of `symbol` at market time `now` and how many of its trades have happened by then.
+    func liveSession(_ symbol: MockSymbol, at now: Date) -> (IntradaySession, Int)? {
+        let today = KSTDate(now)
+        guard let day = market.sessionDay(onOrBefore: today), let session = market.session(symbol, on: day) else { return nil }
+        return (session, day == today ? session.tradeCount(through: KST.secondOfDay(now)) : session.tradeCount)
+    }
+
+    /// A cursor positioned at `now`, so that only later trades are sent.
+    func cursor(for symbol: MockSymbol, at now: Date) -> TradeCursor {
+        guard let (session, count) = liveSession(symbol, at: now) else { return TradeCursor() }
+        return TradeCursor(day: session.date, sent: count)
+    }
+
+    /// Trades since the cursor, advancing it; a new session day starts from its first trade.
+    func advance(_ cursor: inout TradeCursor, symbol: MockSymbol, at now: Date) -> (IntradaySession, Range<Int>)? {
+        guard let (session, count) = liveSession(symbol, at: now) else { return nil }
+        if cursor.day != session.date {
+            cursor = TradeCursor(day: session.date, sent: 0)
+        }
+        guard count > cursor.sent else { return nil }
+        let range = cursor.sent..<count
+        cursor.sent = count
+        return (session, range)
+    }
+
+    /// Applies the frame faults to one outgoing realtime message: malformed (a field dropped) and
+    /// fragmented (split in two messages).
+    func faulted(_ provider: Provider, _ message: String) -> [String] {
+        let faults = self.faults
+        var text = message
+        if fires(faults.malformedFrameRate) {
+            stats.fault(provider, "malformed_frame")
+            if let cut = text.lastIndex(of: provider == .kis ? "^" : ",") { text = String(text[..<cut]) }
+        }
+        if fires(faults.fragmentedFrameRate), text.count > 2 {
+            stats.fault(provider, "fragmented_frame")
+            let middle = text.index(text.startIndex, offsetBy: text.count / 2)
+            return [String(text[..<middle]), String(text[middle...])]
+        }
+        return [text]
+    }
+}

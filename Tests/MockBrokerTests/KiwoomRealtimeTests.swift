@@ -1,0 +1,77 @@
+import BrokerCore
+import BrokerWire
+import Foundation
+import HummingbirdWSClient
+import MockBroker
+import Testing
+
+@Suite("Mock broker: Kiwoom WebSocket", .serialized)
+struct KiwoomRealtimeTests {
+    @Test func loginRegisterRealAndSessionReplacement() async throws {
+        let configuration = MockHarness.configuration { $0.pingInterval = .milliseconds(300) }
+        try await MockHarness.run(configuration) { broker, base in
+            let key = MockHarness.key(broker, .kiwoom)
+            let token = try await MockHarness.kiwoomToken(base, key)
+            let url = RealtimeHarness.wsURL(base, "/api/dostk/websocket")
+            let (ticks, system, pinged) = try await RealtimeHarness.session(url) { inbound, outbound in
+                try await outbound.write(.text(#"{"trnm":"LOGIN","token":"\#(token)"}"#))
+                var ticks: [Tick] = []
+                var system: String?
+                var pinged = false
+                var registered = false
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message else { continue }
+                    switch try KiwoomRealtimeParser.parse(text, receivedAt: Date()) {
+                    case .login(let failure):
+                        #expect(failure == nil)
+                        try await outbound.write(.text(#"{"trnm":"REG","grp_no":"1","refresh":"1","data":[{"item":["005930","000660"],"type":["0B"]}]}"#))
+                    case .registration(_, let failure):
+                        #expect(failure == nil)
+                        registered = true
+                    case .ping(let raw):
+                        pinged = true
+                        try await outbound.write(.text(raw))
+                    case .real(let records, _):
+                        ticks += records.compactMap { if case .tick(let tick) = $0 { tick } else { nil } }
+                        if ticks.count >= 5, registered, pinged {
+                            // Another login with the same key replaces this session.
+                            let other = try await MockHarness.kiwoomToken(base, key)
+                            Task {
+                                try await WebSocketClient.connect(url: url, logger: RealtimeHarness.logger) { _, outbound2, _ in
+                                    try await outbound2.write(.text(#"{"trnm":"LOGIN","token":"\#(other)"}"#))
+                                    try await Task.sleep(for: .seconds(2))
+                                }
+                            }
+                        }
+                    case .system(let code, _):
+                        system = code
+                    default: break
+                    }
+                    if system != nil { break }
+                }
+                return (ticks, system, pinged)
+            }
+            #expect(ticks.count >= 5)
+            #expect(Set(ticks.map(\.symbol)).isSubset(of: ["005930", "000660"]))
+            #expect(system == "R10001")
+            #expect(pinged)
+        }
+    }
+
+    @Test func loginWithABadTokenIsRefusedAndClosed() async throws {
+        try await MockHarness.run { _, base in
+            let replies = try await RealtimeHarness.session(RealtimeHarness.wsURL(base, "/api/dostk/websocket"), seconds: 5) { inbound, outbound in
+                try await outbound.write(.text(#"{"trnm":"LOGIN","token":"bad"}"#))
+                var replies: [String] = []
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    if case .text(let text) = message { replies.append(text) }
+                }
+                return replies
+            }
+            let login = try KiwoomRealtimeParser.parse(try #require(replies.first), receivedAt: Date())
+            guard case .login(let failure) = login else { Issue.record("not a LOGIN answer"); return }
+            #expect(failure?.code == "8005")
+            #expect(replies.count == 1)
+        }
+    }
+}

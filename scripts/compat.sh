@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Compatibility acceptance test for the mock broker: the real, UNMODIFIED PyPI clients
+# python-kis 2.1.6 and kiwoom-client 0.4.0 run against it (see docs/research/python-clients.md).
+#
+#   scripts/compat.sh                 # both referees
+#   scripts/compat.sh kis             # only Tests/Compatibility/kis_referee.py
+#   scripts/compat.sh kiwoom          # only Tests/Compatibility/kiwoom_referee.py
+#
+# Steps: makes (once) a virtualenv at .venv-compat, installs the two clients there unless they are
+# already at the pinned versions, gets a mock broker (start_mock), runs the referees, stops the mock
+# (stop_mock). Exits 0 only if every referee passed; the last line reads "compat: referees passed N of M".
+#
+# Environment (read by the referees; start_mock must leave them set):
+#   BROKERHUB_MOCK_URL        http://127.0.0.1:PORT  one port: KIS REST, Kiwoom REST, KIS WS (any path),
+#                             Kiwoom WS (/api/dostk/websocket)
+#   BROKERHUB_MOCK_WS_URL     ws://127.0.0.1:PORT    (default: derived from BROKERHUB_MOCK_URL)
+#   KIS_APPKEY (36 chars)  KIS_APPSECRET (180 chars)  KIS_ACCOUNT (e.g. 50000000-01)  KIS_HTS_ID
+#   KIWOOM_APPKEY  KIWOOM_SECRETKEY
+#   SYMBOL                    default 005930
+#   BROKERHUB_COMPAT_PYTHON   interpreter used to create the venv (default python3; needs >= 3.10)
+#   BROKERHUB_SKIP_INSTALL=1  passed through to scripts/install-deps.sh (skips system packages)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+VENV="$ROOT/.venv-compat"
+PYTHON="${BROKERHUB_COMPAT_PYTHON:-python3}"
+PINNED=("python-kis==2.1.6" "kiwoom-client==0.4.0")
+REFEREE_DIR="$ROOT/Tests/Compatibility"
+
+log() { printf 'compat: %s\n' "$*"; }
+die() { printf 'compat: error: %s\n' "$*" >&2; exit 2; }
+
+# ------------------------------------------------------------------------------------------------
+# Mock broker lifecycle: unless BROKERHUB_MOCK_URL names a running mock, start `brokerhub mock-broker`
+# on a free loopback port (market held open, so ticks flow at any hour), wait until it listens, and
+# export its address and generated credentials. stop_mock stops exactly that process.
+# ------------------------------------------------------------------------------------------------
+MOCK_PID=""
+MOCK_DIR=""
+
+start_mock() {
+  if [[ -n "${BROKERHUB_MOCK_URL:-}" ]]; then
+    log "using the running mock at $BROKERHUB_MOCK_URL"
+    return 0
+  fi
+  local bin
+  bin="$(swift build --show-bin-path)/brokerhub"
+  if [[ ! -x "$bin" ]]; then
+    log "building brokerhub"
+    swift build --product brokerhub >/dev/null
+  fi
+  MOCK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/brokerhub-compat.XXXXXX")"
+  "$bin" mock-broker --port 0 --always-open --market-speed 5 --ping-interval 5 \
+    --write-credentials "$MOCK_DIR/credentials.json" --ready-file "$MOCK_DIR/ready" >"$MOCK_DIR/mock.log" 2>&1 &
+  MOCK_PID=$!
+  local waited=0
+  until [[ -s "$MOCK_DIR/ready" ]]; do
+    if ! kill -0 "$MOCK_PID" 2>/dev/null; then
+      cat "$MOCK_DIR/mock.log" >&2
+      die "the mock broker exited before listening"
+    fi
+    ((waited++ < 600)) || die "the mock broker did not start within 60 s"
+    sleep 0.1
+  done
+  BROKERHUB_MOCK_URL="$(head -n 1 "$MOCK_DIR/ready")"
+  eval "$(python3 - "$MOCK_DIR/credentials.json" <<'PY'
+import json, shlex, sys
+keys = json.load(open(sys.argv[1]))["keys"]
+kis = next(k for k in keys if k["provider"] == "kis" and k["kind"] == "real")
+kiwoom = next(k for k in keys if k["provider"] == "kiwoom")
+for name, value in [("KIS_APPKEY", kis["appKey"]), ("KIS_APPSECRET", kis["secret"]),
+                    ("KIWOOM_APPKEY", kiwoom["appKey"]), ("KIWOOM_SECRETKEY", kiwoom["secret"])]:
+    print(f"export {name}={shlex.quote(value)}")
+PY
+)"
+  export BROKERHUB_MOCK_URL KIS_ACCOUNT="${KIS_ACCOUNT:-50000000-01}" KIS_HTS_ID="${KIS_HTS_ID:-mockuser}"
+  log "started mock broker (pid $MOCK_PID) at $BROKERHUB_MOCK_URL"
+}
+
+stop_mock() {
+  if [[ -n "$MOCK_PID" ]] && kill -0 "$MOCK_PID" 2>/dev/null; then
+    kill -TERM "$MOCK_PID" 2>/dev/null || true
+    wait "$MOCK_PID" 2>/dev/null || true
+  fi
+  if [[ -n "$MOCK_DIR" ]]; then
+    rm -rf "$MOCK_DIR"
+  fi
+}
+
+# ------------------------------------------------------------------------------------------------
+venv_usable() {
+  [[ -x "$VENV/bin/python" ]] &&
+    "$VENV/bin/python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null
+}
+
+ensure_venv() {
+  if venv_usable; then
+    return 0
+  fi
+  # System packages (python3-venv among them) come from the project's installer, if present.
+  if [[ -x "$ROOT/scripts/install-deps.sh" ]]; then
+    "$ROOT/scripts/install-deps.sh"
+  fi
+  command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found (set BROKERHUB_COMPAT_PYTHON)"
+  "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' ||
+    die "$PYTHON is older than 3.10; python-kis 2.1.6 and kiwoom-client 0.4.0 need >= 3.10"
+  log "creating virtualenv $VENV with $("$PYTHON" --version 2>&1)"
+  rm -rf "$VENV"
+  if ! "$PYTHON" -m venv "$VENV"; then
+    rm -rf "$VENV"
+    die "'$PYTHON -m venv' failed (is python3-venv installed?)"
+  fi
+}
+
+clients_pinned() {
+  "$VENV/bin/python" - "${PINNED[@]}" <<'EOF' 2>/dev/null
+import sys
+from importlib.metadata import PackageNotFoundError, version
+for spec in sys.argv[1:]:
+    name, want = spec.split("==")
+    try:
+        if version(name) != want:
+            sys.exit(1)
+    except PackageNotFoundError:
+        sys.exit(1)
+import pykis, kiwoom_client  # noqa: E401,F401  (importable, dependencies present)
+EOF
+}
+
+ensure_clients() {
+  if clients_pinned; then
+    log "python-kis 2.1.6 and kiwoom-client 0.4.0 already installed in $VENV"
+    return 0
+  fi
+  log "installing ${PINNED[*]} into $VENV"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q "${PINNED[@]}"
+  clients_pinned || die "pinned clients still not importable after pip install"
+}
+
+# ------------------------------------------------------------------------------------------------
+referees=("$@")
+if ((${#referees[@]} == 0)); then
+  referees=(kis kiwoom)
+fi
+for r in "${referees[@]}"; do
+  [[ -f "$REFEREE_DIR/${r}_referee.py" ]] || die "unknown referee '$r' (expected kis or kiwoom)"
+done
+
+ensure_venv
+ensure_clients
+
+trap stop_mock EXIT
+start_mock
+
+BROKERHUB_MOCK_URL="${BROKERHUB_MOCK_URL%/}"
+if [[ -z "${BROKERHUB_MOCK_WS_URL:-}" ]]; then
+  case "$BROKERHUB_MOCK_URL" in
+    https://*) BROKERHUB_MOCK_WS_URL="wss://${BROKERHUB_MOCK_URL#https://}" ;;
+    http://*) BROKERHUB_MOCK_WS_URL="ws://${BROKERHUB_MOCK_URL#http://}" ;;
+    *) die "BROKERHUB_MOCK_URL must start with http:// or https:// (got $BROKERHUB_MOCK_URL)" ;;
+  esac
+fi
+export BROKERHUB_MOCK_URL BROKERHUB_MOCK_WS_URL
+
+passed=0
+failed=0
+for r in "${referees[@]}"; do
+  log "running ${r}_referee.py against $BROKERHUB_MOCK_URL"
+  if "$VENV/bin/python" "$REFEREE_DIR/${r}_referee.py"; then
+    log "$r: PASS"
+    passed=$((passed + 1))
+  else
+    log "$r: FAIL"
+    failed=$((failed + 1))
+  fi
+done
+
+echo "compat: referees passed $passed of $((passed + failed))"
+((failed == 0))
