@@ -8,6 +8,9 @@ import PackageDescription
 /// - `BrokerWire`: pure wire formats — JSON, KIS/Kiwoom REST normalisation, realtime frame parsers.
 /// - `MockMarket`: pure, seeded market simulation (trades, candles, quotes) for the mock broker.
 /// - `MockBroker`: a faithful KIS + Kiwoom REST/WebSocket server over the simulated market.
+/// - `BrokerClients`: KIS and Kiwoom REST clients (AsyncHTTPClient) and the transaction catalogue.
+/// - `HubEngine`: the gateway — tokens, rate limiter, durable queue, breaker, retries, dispatch.
+/// - `HubServer`: configuration, the composition root and the HTTP API (Hummingbird).
 /// - `brokerhub`: the command-line tool.
 let package = Package(
     name: "BrokerHub",
@@ -26,11 +29,29 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         .target(name: "BrokerCore"),
         .target(name: "BrokerWire", dependencies: ["BrokerCore"]),
         .target(name: "MockMarket", dependencies: ["BrokerCore"]),
+        .target(
+            name: "BrokerClients",
+            dependencies: ["BrokerCore", "BrokerWire", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
+        .target(
+            name: "HubEngine",
+            dependencies: [
+                "BrokerCore", "BrokerWire", "BrokerClients",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "MockBroker",
             dependencies: [
@@ -44,12 +65,27 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "HubServer",
+            dependencies: [
+                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "brokerhub",
             dependencies: [
                 "BrokerCore",
                 "BrokerWire",
                 "MockBroker",
+                "HubServer",
+                "HubEngine",
+                "BrokerClients",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -68,6 +104,22 @@ let package = Package(
                 "BrokerCore", "BrokerWire", "MockMarket", "MockBroker",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ]
+        ),
+        .testTarget(
+            name: "HubEngineTests",
+            dependencies: [
+                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "MockBroker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "HubServerTests",
+            dependencies: [
+                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubServer", "MockBroker",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "BrokerHubCLITests", dependencies: ["brokerhub"]),

@@ -5,6 +5,7 @@
 #   scripts/compat.sh                 # both referees
 #   scripts/compat.sh kis             # only Tests/Compatibility/kis_referee.py
 #   scripts/compat.sh kiwoom          # only Tests/Compatibility/kiwoom_referee.py
+#   scripts/compat.sh kis-proxy       # python-kis instances at once through `brokerhub serve`'s proxy
 #
 # Steps: makes (once) a virtualenv at .venv-compat, installs the two clients there unless they are
 # already at the pinned versions, gets a mock broker (start_mock), runs the referees, stops the mock
@@ -80,6 +81,10 @@ PY
 }
 
 stop_mock() {
+  if [[ -n "$HUB_PID" ]] && kill -0 "$HUB_PID" 2>/dev/null; then
+    kill -TERM "$HUB_PID" 2>/dev/null || true
+    wait "$HUB_PID" 2>/dev/null || true
+  fi
   if [[ -n "$MOCK_PID" ]] && kill -0 "$MOCK_PID" 2>/dev/null; then
     kill -TERM "$MOCK_PID" 2>/dev/null || true
     wait "$MOCK_PID" 2>/dev/null || true
@@ -140,12 +145,62 @@ ensure_clients() {
 }
 
 # ------------------------------------------------------------------------------------------------
+# The proxy check: `brokerhub serve` over the mock (with its own KIS key), then PROXY_CLIENTS unmodified
+# python-kis instances at once through the hub's broker-native proxy. They must all succeed while the
+# mock sees exactly one token issuance and no rate-limit violation for that key.
+PROXY_CLIENTS="${BROKERHUB_PROXY_CLIENTS:-4}"
+HUB_PID=""
+
+mock_kis_stat() { # $1: field of the mock's kis stats
+  python3 -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1] + "/_mock/stats"))["kis"][sys.argv[2]])' "$BROKERHUB_MOCK_URL" "$1"
+}
+
+run_proxy_referees() {
+  [[ -n "$MOCK_DIR" ]] || { log "kis-proxy needs the mock started by this script"; return 1; }
+  local bin hub_dir hub_url tokens_before violations_before pids=() ok=0
+  bin="$(swift build --show-bin-path)/brokerhub"
+  hub_dir="$MOCK_DIR/hub"
+  mkdir -p "$hub_dir"
+  eval "$(python3 - "$MOCK_DIR/credentials.json" <<'PY'
+import json, shlex, sys
+keys = [k for k in json.load(open(sys.argv[1]))["keys"] if k["provider"] == "kis" and k["kind"] == "real"]
+print(f"export BROKERHUB_KIS_APPKEY={shlex.quote(keys[1]['appKey'])} BROKERHUB_KIS_APPSECRET={shlex.quote(keys[1]['secret'])}")
+PY
+)"
+  BROKERHUB_KIS_BASE_URL="$BROKERHUB_MOCK_URL" "$bin" serve --port 0 --data-dir "$hub_dir/data" \
+    --ready-file "$hub_dir/ready" >"$hub_dir/hub.log" 2>&1 &
+  HUB_PID=$!
+  local waited=0
+  until [[ -s "$hub_dir/ready" ]]; do
+    kill -0 "$HUB_PID" 2>/dev/null || { cat "$hub_dir/hub.log" >&2; log "the hub exited before listening"; return 1; }
+    ((waited++ < 600)) || { log "the hub did not start within 60 s"; return 1; }
+    sleep 0.1
+  done
+  hub_url="$(head -n 1 "$hub_dir/ready")"
+  tokens_before="$(mock_kis_stat tokens_issued)"
+  violations_before="$(mock_kis_stat rate_limit_violations)"
+  log "running $PROXY_CLIENTS python-kis instances at once through the hub proxy $hub_url"
+  for ((i = 0; i < PROXY_CLIENTS; i++)); do
+    BROKERHUB_MOCK_URL="$hub_url" KIS_REFEREE_REALTIME=0 "$VENV/bin/python" "$REFEREE_DIR/kis_referee.py" >"$hub_dir/client$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" && ok=$((ok + 1)); done
+  local tokens=$(($(mock_kis_stat tokens_issued) - tokens_before))
+  local violations=$(($(mock_kis_stat rate_limit_violations) - violations_before))
+  log "kis-proxy: $ok of $PROXY_CLIENTS clients succeeded; broker saw $tokens token issuance(s), $violations violation(s)"
+  kill -TERM "$HUB_PID" 2>/dev/null || true
+  wait "$HUB_PID" 2>/dev/null || true
+  HUB_PID=""
+  if ((ok != PROXY_CLIENTS)); then tail -n 3 "$hub_dir"/client*.log >&2; fi
+  ((ok == PROXY_CLIENTS && tokens == 1 && violations == 0))
+}
+
 referees=("$@")
 if ((${#referees[@]} == 0)); then
-  referees=(kis kiwoom)
+  referees=(kis kiwoom kis-proxy)
 fi
 for r in "${referees[@]}"; do
-  [[ -f "$REFEREE_DIR/${r}_referee.py" ]] || die "unknown referee '$r' (expected kis or kiwoom)"
+  [[ "$r" == "kis-proxy" || -f "$REFEREE_DIR/${r}_referee.py" ]] || die "unknown referee '$r' (expected kis, kiwoom or kis-proxy)"
 done
 
 ensure_venv
@@ -167,6 +222,16 @@ export BROKERHUB_MOCK_URL BROKERHUB_MOCK_WS_URL
 passed=0
 failed=0
 for r in "${referees[@]}"; do
+  if [[ "$r" == "kis-proxy" ]]; then
+    if run_proxy_referees; then
+      log "$r: PASS"
+      passed=$((passed + 1))
+    else
+      log "$r: FAIL"
+      failed=$((failed + 1))
+    fi
+    continue
+  fi
   log "running ${r}_referee.py against $BROKERHUB_MOCK_URL"
   if "$VENV/bin/python" "$REFEREE_DIR/${r}_referee.py"; then
     log "$r: PASS"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command: installs system dependencies, starts a throwaway Redis and
-# PostgreSQL, runs `swift build`, the Python client compatibility check against the mock broker
-# (scripts/compat.sh) and `swift test "$@"`, and always tears the services down.
+# PostgreSQL, runs `swift build --build-tests`, the Python client compatibility check against the mock broker
+# (scripts/compat.sh) and `swift test --skip-build "$@"`, and always tears the services down.
 #
 #   scripts/test.sh                      # everything
 #   scripts/test.sh --filter RedisTests  # extra arguments go to `swift test`
@@ -70,8 +70,10 @@ if [[ "${BROKERHUB_SKIP_SWIFT:-0}" == "1" ]]; then
   exit 0
 fi
 
-step "swift build"
-swift build
+# One build with testability enabled serves the compatibility run and the tests (a plain `swift build`
+# followed by `swift test` would compile everything twice).
+step "swift build --build-tests"
+swift build --build-tests
 
 if [[ "${BROKERHUB_SKIP_COMPAT:-0}" != "1" ]]; then
   step "compatibility: unmodified python-kis and kiwoom-client against the mock broker"
@@ -80,5 +82,5 @@ fi
 
 step "swift test $*"
 status=0
-swift test "$@" || status=$?
+swift test --skip-build "$@" || status=$?
 exit "$status"

@@ -9,6 +9,7 @@ struct BrokerHubCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self,
             MockBrokerCommand.self,
+            ServeCommand.self,
             NormalizeCommand.self,
             ParseFramesCommand.self,
             BenchCommand.self,

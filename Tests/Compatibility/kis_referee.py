@@ -245,67 +245,69 @@ def run() -> None:
         chart2 = stock.chart("30d")
         _result["daily_chart_30d"] = check_chart(chart2, 'chart("30d")', today)
 
-        # ---- 3. realtime ticks
-        _stage = "realtime_subscribe"
-        ws = kis.websocket
-        ticks: list[tuple[str, str, str]] = []
-        bad: list[str] = []
-        got_ticks = threading.Event()
-        subscribed = threading.Event()
-        unsubscribed = threading.Event()
+        # ---- 3. realtime ticks (KIS_REFEREE_REALTIME=0 skips them: e.g. many instances through the hub's
+        # proxy, where only one WebSocket session per app key is allowed)
+        if os.environ.get("KIS_REFEREE_REALTIME", "1") != "0":
+            _stage = "realtime_subscribe"
+            ws = kis.websocket
+            ticks: list[tuple[str, str, str]] = []
+            bad: list[str] = []
+            got_ticks = threading.Event()
+            subscribed = threading.Event()
+            unsubscribed = threading.Event()
 
-        def on_subscribed(sender, e):
-            if e.tr.id == "H0STCNT0" and e.tr.key == symbol:
-                subscribed.set()
+            def on_subscribed(sender, e):
+                if e.tr.id == "H0STCNT0" and e.tr.key == symbol:
+                    subscribed.set()
 
-        def on_unsubscribed(sender, e):
-            if e.tr.id == "H0STCNT0" and e.tr.key == symbol:
-                unsubscribed.set()
+            def on_unsubscribed(sender, e):
+                if e.tr.id == "H0STCNT0" and e.tr.key == symbol:
+                    unsubscribed.set()
 
-        def on_price(sender, e):
-            r = e.response
-            if r.symbol != symbol or not (r.price > 0):
-                bad.append(f"symbol={r.symbol!r} price={r.price}")
-            ticks.append((r.symbol, num(r.price), r.time.isoformat()))
-            if len(ticks) >= min_ticks:
-                got_ticks.set()
+            def on_price(sender, e):
+                r = e.response
+                if r.symbol != symbol or not (r.price > 0):
+                    bad.append(f"symbol={r.symbol!r} price={r.price}")
+                ticks.append((r.symbol, num(r.price), r.time.isoformat()))
+                if len(ticks) >= min_ticks:
+                    got_ticks.set()
 
-        sub_ticket = ws.subscribed_event.on(on_subscribed)
-        unsub_ticket = ws.unsubscribed_event.on(on_unsubscribed)
-        t0 = time.monotonic()
-        ticket = stock.on("price", on_price)
+            sub_ticket = ws.subscribed_event.on(on_subscribed)
+            unsub_ticket = ws.unsubscribed_event.on(on_unsubscribed)
+            t0 = time.monotonic()
+            ticket = stock.on("price", on_price)
 
-        _stage = "realtime_ack"
-        if not subscribed.wait(min(10.0, tick_timeout)):
-            fail("no OPSP0000 subscribe ack for H0STCNT0/%s within %.0f s; client log: %s"
-                 % (symbol, min(10.0, tick_timeout), collector.records[-5:]))
-        _stage = "realtime_ticks"
-        if not got_ticks.wait(max(0.0, tick_timeout - (time.monotonic() - t0))):
-            fail(f"only {len(ticks)} tick(s) in {tick_timeout:.0f} s, expected >= {min_ticks}; "
-                 f"client log: {collector.records[-5:]}")
-        elapsed = time.monotonic() - t0
-        check(not bad, f"bad ticks: {bad[:3]}")
+            _stage = "realtime_ack"
+            if not subscribed.wait(min(10.0, tick_timeout)):
+                fail("no OPSP0000 subscribe ack for H0STCNT0/%s within %.0f s; client log: %s"
+                     % (symbol, min(10.0, tick_timeout), collector.records[-5:]))
+            _stage = "realtime_ticks"
+            if not got_ticks.wait(max(0.0, tick_timeout - (time.monotonic() - t0))):
+                fail(f"only {len(ticks)} tick(s) in {tick_timeout:.0f} s, expected >= {min_ticks}; "
+                     f"client log: {collector.records[-5:]}")
+            elapsed = time.monotonic() - t0
+            check(not bad, f"bad ticks: {bad[:3]}")
 
-        _stage = "realtime_unsubscribe"
-        ticket.unsubscribe()  # reference count -> 0 -> tr_type "2" request
-        if not unsubscribed.wait(5.0):
-            fail("no OPSP0001 unsubscribe ack within 5 s; client log: %s" % collector.records[-5:])
-        check(not ws.subscriptions, f"client still holds subscriptions: {ws.subscriptions}")
-        sub_ticket.unsubscribe()
-        unsub_ticket.unsubscribe()
+            _stage = "realtime_unsubscribe"
+            ticket.unsubscribe()  # reference count -> 0 -> tr_type "2" request
+            if not unsubscribed.wait(5.0):
+                fail("no OPSP0001 unsubscribe ack within 5 s; client log: %s" % collector.records[-5:])
+            check(not ws.subscriptions, f"client still holds subscriptions: {ws.subscriptions}")
+            sub_ticket.unsubscribe()
+            unsub_ticket.unsubscribe()
 
-        _stage = "realtime_close"
-        thread = ws.thread
-        ws.disconnect()
-        if thread is not None:
-            # websocket-client's dispatcher only notices the closed socket at its next select()
-            # timeout (10 s when no ping_timeout is set), so allow for that.
-            t_close = time.monotonic()
-            thread.join(15.0)
-            check(not thread.is_alive(), "websocket thread did not stop within 15 s of disconnect()")
-            _result["ws_thread_stop_s"] = round(time.monotonic() - t_close, 2)
-        _result["realtime"] = {"ticks": len(ticks), "seconds_to_min_ticks": round(elapsed, 2),
-                               "first": ticks[0], "last": ticks[-1]}
+            _stage = "realtime_close"
+            thread = ws.thread
+            ws.disconnect()
+            if thread is not None:
+                # websocket-client's dispatcher only notices the closed socket at its next select()
+                # timeout (10 s when no ping_timeout is set), so allow for that.
+                t_close = time.monotonic()
+                thread.join(15.0)
+                check(not thread.is_alive(), "websocket thread did not stop within 15 s of disconnect()")
+                _result["ws_thread_stop_s"] = round(time.monotonic() - t_close, 2)
+            _result["realtime"] = {"ticks": len(ticks), "seconds_to_min_ticks": round(elapsed, 2),
+                                   "first": ticks[0], "last": ticks[-1]}
     finally:
         try:
             kis.close()

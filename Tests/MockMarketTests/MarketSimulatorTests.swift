@@ -42,6 +42,11 @@ struct MarketSimulatorTests {
                 }
                 #expect(zip(session.seconds, session.seconds.dropFirst()).allSatisfy { $0 <= $1 })
                 #expect(session.seconds.allSatisfy { $0 >= 9 * 3600 && $0 < 15 * 3600 + 30 * 60 })
+                // The trades reproduce the daily bar, computed without them, exactly.
+                let bar = try #require(Self.simulator.dailyBar(symbol, on: day))
+                #expect(bar.volume == session.cumulativeVolume.last ?? 0, "\(symbol.code) \(day) volume")
+                #expect(bar.halted || (bar.high == session.prices.max() && bar.low == session.prices.min()), "\(symbol.code) \(day) range")
+                #expect(bar.halted || (bar.open == session.prices.first && bar.close == session.prices.last))
             }
         }
     }

@@ -51,6 +51,13 @@ public enum KST {
         return parseCompactDateTime(compact)
     }
 
+    /// Formats an instant as `YYYY-MM-DD HH:mm:ss` in KST (the form of KIS token expiries).
+    public static func dashedDateTime(_ instant: Date) -> String {
+        let date = KSTDate(instant)
+        let second = secondOfDay(instant)
+        return date.description + String(format: " %02d:%02d:%02d", second / 3600, (second / 60) % 60, second % 60)
+    }
+
     /// Formats an instant as `YYYYMMDDHHmmss` in KST.
     public static func compactDateTime(_ instant: Date) -> String {
         let date = KSTDate(instant)

@@ -163,12 +163,3 @@ extension MockBroker {
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
-
-extension KST {
-    /// `YYYY-MM-DD HH:mm:ss` in KST.
-    static func dashedDateTime(_ instant: Date) -> String {
-        let text = compactDateTime(instant)
-        let c = Array(text)
-        return "\(String(c[0..<4]))-\(String(c[4..<6]))-\(String(c[6..<8])) \(String(c[8..<10])):\(String(c[10..<12])):\(String(c[12..<14]))"
-    }
-}

@@ -2,21 +2,26 @@ import BrokerCore
 import Foundation
 
 extension MarketSimulator {
-    /// The daily bar of `day`, complete, or up to `instant` when the session is still running.
+    /// The daily bar of `day`: complete days come from the daily series (no trades generated; traded value
+    /// estimated), the running session from its trades up to `instant`.
     public func dailyBar(_ symbol: MockSymbol, on day: KSTDate, asOf instant: Date? = nil) -> CandleBar? {
-        guard let session = session(symbol, on: day) else { return nil }
-        var count = session.tradeCount
-        if let instant, KSTDate(instant) == day { count = session.tradeCount(through: KST.secondOfDay(instant)) }
+        guard let index = index(of: day) else { return nil }
         if let instant, KSTDate(instant) < day { return nil }
-        guard count > 0 || session.halted else { return nil }
-        let state = snapshot(session, symbol: symbol, tradeCount: count)
-        if session.halted {
-            let close = session.previousClose
-            return CandleBar(date: day, second: 0, open: close, high: close, low: close, close: close, volume: 0, value: 0, previousClose: close, halted: true)
+        let series = daily(symbol)
+        let previous = series.previousClose(index)
+        if let instant, KSTDate(instant) == day, !series.halted[index], let session = session(symbol, on: day) {
+            let count = session.tradeCount(through: KST.secondOfDay(instant))
+            guard count > 0 else { return nil }
+            let state = snapshot(session, symbol: symbol, tradeCount: count)
+            return CandleBar(
+                date: day, second: 0, open: state.open, high: state.high, low: state.low, close: state.price,
+                volume: state.volume, value: state.value, previousClose: previous, halted: false
+            )
         }
         return CandleBar(
-            date: day, second: 0, open: state.open, high: state.high, low: state.low, close: state.price,
-            volume: state.volume, value: state.value, previousClose: session.previousClose, halted: false
+            date: day, second: 0, open: series.opens[index], high: series.highs[index], low: series.lows[index],
+            close: series.closes[index], volume: series.volumes[index], value: series.estimatedValue(index),
+            previousClose: previous, halted: series.halted[index]
         )
     }
 
@@ -24,7 +29,13 @@ extension MarketSimulator {
     public func dailyBars(_ symbol: MockSymbol, from start: KSTDate, through end: KSTDate, asOf instant: Date) -> [CandleBar] {
         let last = min(end, KSTDate(instant))
         guard start <= last else { return [] }
-        return tradingDays.filter { $0 >= start && $0 <= last }.compactMap { dailyBar(symbol, on: $0, asOf: instant) }
+        guard let first = tradingDays.firstIndex(where: { $0 >= start }) else { return [] }
+        var bars: [CandleBar] = []
+        for day in tradingDays[first...] {
+            if day > last { break }
+            if let bar = dailyBar(symbol, on: day, asOf: instant) { bars.append(bar) }
+        }
+        return bars
     }
 
     /// Weekly (`.week`), monthly (`.month`) or yearly (`.year`) bars built from daily bars; each is dated

@@ -81,9 +81,12 @@ public final class MarketSimulator: Sendable {
         let key = "\(symbol.code)@\(day.daysSinceEpoch)"
         if let cached = sessionCache.withLock({ $0.get(key) }) { return cached }
         let series = daily(symbol)
+        let bar = IntradaySession.Bar(
+            open: series.opens[index], high: series.highs[index], low: series.lows[index], close: series.closes[index],
+            volume: series.volumes[index], count: series.tradeCounts[index]
+        )
         let session = IntradaySession(
-            symbol: symbol, date: day, open: series.opens[index], close: series.closes[index],
-            previousClose: series.previousClose(index), halted: series.halted[index], seed: configuration.seed
+            symbol: symbol, date: day, bar: bar, previousClose: series.previousClose(index), halted: series.halted[index], seed: configuration.seed
         )
         sessionCache.withLock { $0.put(key, session) }
         return session

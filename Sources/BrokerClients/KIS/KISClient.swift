@@ -1,0 +1,119 @@
+import BrokerCore
+import BrokerWire
+import Foundation
+
+/// The KIS REST client: `/oauth2/tokenP`, `/oauth2/Approval`, `/oauth2/revokeP` and authenticated
+/// quotation calls with `tr_cont` / `CTX_AREA_*` and date-window pagination.
+public struct KISClient: BrokerClient {
+    public let provider = Provider.kis
+    public let transport: HTTPTransport
+    /// Timeout of token and approval calls.
+    public var authTimeout: Duration = .seconds(10)
+
+    public init(transport: HTTPTransport = HTTPTransport()) {
+        self.transport = transport
+    }
+
+    public func issueToken(for account: BrokerAccount) async throws -> IssuedToken {
+        var body = JSONWriter.Object()
+        body.add("grant_type", "client_credentials")
+        body.add("appkey", account.appKey)
+        body.add("appsecret", account.secret)
+        let response = try await post(account, "/oauth2/tokenP", body.json)
+        let json = try? JSONParser.parse(response.body)
+        if let failure = KISEnvelope.failure(httpStatus: response.status, body: json) { throw BrokerHubError.broker(failure) }
+        guard let token = json?["access_token"]?.stringValue, !token.isEmpty else {
+            throw BrokerHubError.malformed("tokenP", field: "access_token", "missing")
+        }
+        let now = Date()
+        let expiry = json?["access_token_token_expired"]?.stringValue.flatMap { KST.parseDashedDateTime($0) }
+            ?? json?["expires_in"]?.intValue.map { now.addingTimeInterval(TimeInterval($0)) }
+        guard let expiry else { throw BrokerHubError.malformed("tokenP", field: "access_token_token_expired", "missing or not YYYY-MM-DD HH:MM:SS") }
+        return IssuedToken(value: token, expiresAt: expiry, issuedAt: now)
+    }
+
+    public func revokeToken(_ token: String, for account: BrokerAccount) async throws {
+        var body = JSONWriter.Object()
+        body.add("appkey", account.appKey)
+        body.add("appsecret", account.secret)
+        body.add("token", token)
+        let response = try await post(account, "/oauth2/revokeP", body.json)
+        if let failure = KISEnvelope.failure(httpStatus: response.status, body: try? JSONParser.parse(response.body)) {
+            throw BrokerHubError.broker(failure)
+        }
+    }
+
+    public func approvalKey(for account: BrokerAccount) async throws -> IssuedToken {
+        var body = JSONWriter.Object()
+        body.add("grant_type", "client_credentials")
+        body.add("appkey", account.appKey)
+        body.add("secretkey", account.secret)
+        let response = try await post(account, "/oauth2/Approval", body.json)
+        let json = try? JSONParser.parse(response.body)
+        if let failure = KISEnvelope.failure(httpStatus: response.status, body: json) { throw BrokerHubError.broker(failure) }
+        guard let key = json?["approval_key"]?.stringValue, !key.isEmpty else {
+            throw BrokerHubError.malformed("Approval", field: "approval_key", "missing")
+        }
+        let now = Date()
+        return IssuedToken(value: key, expiresAt: now.addingTimeInterval(86_400), issuedAt: now)
+    }
+
+    public func send(_ request: BrokerRequest, account: BrokerAccount, token: String, timeout: Duration) async throws -> BrokerResponse {
+        var headers = [
+            ("content-type", "application/json; charset=utf-8"),
+            ("authorization", "Bearer \(token)"),
+            ("appkey", account.appKey),
+            ("appsecret", account.secret),
+            ("tr_id", request.transaction),
+            ("custtype", "P"),
+        ]
+        for extra in request.headers where !["authorization", "appkey", "appsecret", "tr_id", "custtype", "content-type"].contains(extra.name.lowercased()) {
+            headers.append((extra.name, extra.value))
+        }
+        if request.header("tr_cont") == nil { headers.append(("tr_cont", "")) }
+        return try await transport.perform(
+            provider: .kis, method: request.method,
+            url: HTTPTransport.url(base: account.baseURL, path: request.path, query: request.query),
+            headers: headers, body: request.body, timeout: timeout
+        )
+    }
+
+    public func failure(in response: BrokerResponse) -> BrokerFailure? {
+        KISEnvelope.failure(httpStatus: response.status, body: try? JSONParser.parse(response.body))
+    }
+
+    /// `tr_cont` F/M means more: continue with `CTX_AREA_*` keys from the body, or for
+    /// FHKST03010100 (which has none) by moving the window's end before the oldest row.
+    public func nextPage(of request: BrokerRequest, after response: BrokerResponse) -> BrokerRequest? {
+        guard let more = response.header("tr_cont"), more == "F" || more == "M" else { return nil }
+        guard let json = try? JSONParser.parse(response.body) else { return nil }
+        var next = request
+        next.headers.removeAll { $0.name.lowercased() == "tr_cont" }
+        next.headers.append(.init("tr_cont", "N"))
+        for suffix in ["100", "200"] {
+            if let forward = json["ctx_area_fk\(suffix)"]?.stringValue, let backward = json["ctx_area_nk\(suffix)"]?.stringValue {
+                next.query.removeAll { $0.name.uppercased().hasPrefix("CTX_AREA_") }
+                next.query.append(.init("CTX_AREA_FK\(suffix)", forward))
+                next.query.append(.init("CTX_AREA_NK\(suffix)", backward))
+                return next
+            }
+        }
+        guard request.transaction == "FHKST03010100",
+              let rows = json["output2"]?.arrayValue,
+              let oldest = rows.compactMap({ $0["stck_bsop_date"]?.stringValue.flatMap { KSTDate($0) } }).min(),
+              let startIndex = next.query.firstIndex(where: { $0.name == "FID_INPUT_DATE_1" }),
+              let endIndex = next.query.firstIndex(where: { $0.name == "FID_INPUT_DATE_2" }) else { return nil }
+        let newEnd = oldest.adding(days: -1)
+        let start = next.query[startIndex].value == "00000101" ? KSTDate(year: 1900, month: 1, day: 1)! : (KSTDate(next.query[startIndex].value) ?? newEnd)
+        guard newEnd >= start else { return nil }
+        next.query[endIndex].value = newEnd.compact
+        return next
+    }
+
+    private func post(_ account: BrokerAccount, _ path: String, _ body: String) async throws -> BrokerResponse {
+        try await transport.perform(
+            provider: .kis, method: "POST", url: HTTPTransport.url(base: account.baseURL, path: path, query: []),
+            headers: [("content-type", "application/json; charset=utf-8")], body: Array(body.utf8), timeout: authTimeout
+        )
+    }
+}

@@ -1,0 +1,184 @@
+import BrokerClients
+import BrokerCore
+import Foundation
+import Logging
+import Metrics
+import Synchronization
+
+/// Sends one task's requests to its broker: circuit breaker → rate limiter → token → send → classify →
+/// retry, following pagination. Every send of every caller goes through here, so the broker sees one
+/// budget and one token.
+public final class BrokerGateway: Sendable {
+    public struct Configuration: Sendable {
+        public var limits = RateLimitPolicy()
+        public var retry = RetryPolicy()
+        public var breaker = CircuitBreaker.Policy()
+        /// Per-send timeout (10 s by default).
+        public var timeout: Duration = .seconds(10)
+
+        public init() {}
+    }
+
+    public let accounts: [String: BrokerAccount]
+    private let clients: [Provider: any BrokerClient]
+    public let tokens: TokenManager
+    private let limiter: any RateLimiter
+    private let configuration: Configuration
+    private let clock: any HubClock
+    private let logger: Logger
+    private let breakers: [Provider: CircuitBreaker]
+    private let random = Mutex(SystemRandomNumberGenerator())
+    private let sendCounters = Mutex<[Provider: Int]>([:])
+    private let recentSends = Mutex<[Provider: [Date]]>([:])
+
+    public init(
+        accounts: [BrokerAccount], clients: [any BrokerClient], tokens: TokenManager, limiter: any RateLimiter,
+        configuration: Configuration = Configuration(), clock: any HubClock = SystemClock(),
+        logger: Logger = Logger(label: "brokerhub.gateway")
+    ) {
+        self.accounts = Dictionary(accounts.map { ($0.identity, $0) }, uniquingKeysWith: { first, _ in first })
+        self.clients = Dictionary(uniqueKeysWithValues: clients.map { ($0.provider, $0) })
+        self.tokens = tokens
+        self.limiter = limiter
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        breakers = Dictionary(uniqueKeysWithValues: Provider.allCases.map {
+            ($0, CircuitBreaker(name: $0.rawValue, policy: configuration.breaker, clock: clock))
+        })
+    }
+
+    public func breaker(_ provider: Provider) -> CircuitBreaker { breakers[provider]! }
+
+    /// The first account of a provider (the default for callers that do not name one).
+    public func account(for provider: Provider) -> BrokerAccount? {
+        accounts.values.filter { $0.provider == provider }.sorted { $0.identity < $1.identity }.first
+    }
+
+    /// Broker sends made so far per provider (retries included).
+    public var sends: [Provider: Int] { sendCounters.withLock { $0 } }
+
+    /// Sends per second to `provider` over the last `seconds` (at most 60).
+    public func sendRate(_ provider: Provider, over seconds: Double = 10) -> Double {
+        let horizon = clock.now.addingTimeInterval(-min(seconds, 60))
+        let count = recentSends.withLock { $0[provider, default: []].reduce(0) { $0 + ($1 > horizon ? 1 : 0) } }
+        return Double(count) / min(seconds, 60)
+    }
+
+    /// Share of the per-second budget used over the last `seconds` (first account of the provider).
+    public func budgetUtilisation(_ provider: Provider, over seconds: Double = 10) -> Double? {
+        guard let account = account(for: provider), let budget = configuration.limits.budgets(for: account, transaction: "").first else { return nil }
+        return sendRate(provider, over: seconds) / Double(budget.limit)
+    }
+
+    /// Runs a task to its outcome; never throws (failures are in `outcome.error`).
+    public func execute(_ task: HubTask) async -> TaskOutcome {
+        let started = clock.now
+        var pages: [BrokerResponse] = []
+        var attempts = 0
+        do {
+            guard let account = accounts[task.account] else {
+                throw BrokerHubError(.invalidConfiguration, "no account \(task.account) is configured")
+            }
+            var request: BrokerRequest? = task.request
+            while let current = request, pages.count < max(1, task.maxPages) {
+                let response = try await send(current, account: account, deadline: task.deadline, attempts: &attempts)
+                pages.append(response)
+                request = clients[account.provider]?.nextPage(of: current, after: response)
+            }
+            return TaskOutcome(pages: pages, attempts: attempts, startedAt: started, finishedAt: clock.now)
+        } catch {
+            return TaskOutcome(pages: pages, attempts: attempts, startedAt: started, finishedAt: clock.now, error: Self.taskError(error))
+        }
+    }
+
+    /// Sends one request with retries; returns the successful answer or throws the final error.
+    public func send(_ request: BrokerRequest, account: BrokerAccount, deadline: Date?, attempts: inout Int) async throws -> BrokerResponse {
+        guard let client = clients[account.provider] else {
+            throw BrokerHubError(.invalidConfiguration, "no client for \(account.provider.rawValue)")
+        }
+        let breaker = breakers[account.provider]!
+        let budgets = configuration.limits.budgets(for: account, transaction: request.transaction)
+        let dimensions = [("provider", account.provider.rawValue), ("tr", request.transaction)]
+        var reissued = false
+        var attempt = 0
+        while true {
+            attempt += 1
+            if let deadline, clock.now >= deadline {
+                throw BrokerHubError(.deadlineExceeded, "\(request.transaction): deadline passed after \(attempt - 1) attempt(s)")
+            }
+            try breaker.permit()
+            let waitStart = clock.now
+            do {
+                try await limiter.acquire(budgets, deadline: deadline)
+            } catch {
+                breaker.recordNeutral()
+                throw error
+            }
+            Timer(label: "brokerhub_limiter_wait_seconds", dimensions: [("provider", account.provider.rawValue)])
+                .recordNanoseconds(Int64(clock.now.timeIntervalSince(waitStart) * 1e9))
+            let token: String
+            do {
+                token = try await tokens.token(for: account)
+            } catch {
+                breaker.recordNeutral()
+                throw error
+            }
+            attempts += 1
+            sendCounters.withLock { $0[account.provider, default: 0] += 1 }
+            let sentAt = clock.now
+            recentSends.withLock { recent in
+                var log = recent[account.provider, default: []]
+                log.append(sentAt)
+                if let cut = log.firstIndex(where: { $0 > sentAt.addingTimeInterval(-60) }), cut > 0 { log.removeFirst(cut) }
+                recent[account.provider] = log
+            }
+            Counter(label: "brokerhub_broker_requests_total", dimensions: dimensions).increment()
+            let timeout = deadline.map { min(configuration.timeout, .milliseconds(Int64(max(0.001, $0.timeIntervalSince(clock.now)) * 1000))) } ?? configuration.timeout
+            let failure: BrokerFailure
+            let response: BrokerResponse?
+            do {
+                let answer = try await client.send(request, account: account, token: token, timeout: timeout)
+                guard let found = client.failure(in: answer) else {
+                    breaker.record(success: true)
+                    return answer
+                }
+                failure = found
+                response = answer
+            } catch let error as BrokerHubError where error.failure != nil {
+                failure = error.failure!
+                response = nil
+            }
+            Counter(label: "brokerhub_broker_errors_total", dimensions: [("provider", account.provider.rawValue), ("code", failure.code ?? "http_\(failure.httpStatus)")]).increment()
+            if CircuitBreaker.counts(failure.category) { breaker.record(success: false) } else { breaker.recordNeutral() }
+            logger.debug("broker error", metadata: [
+                "broker.provider": "\(account.provider.rawValue)", "broker.tr": "\(request.transaction)",
+                "broker.code": "\(failure.code ?? "-")", "broker.category": "\(failure.category.rawValue)", "retry.attempt": "\(attempt)",
+            ])
+            if failure.category.action == .reissueTokenAndRetry {
+                guard !reissued else { throw BrokerHubError.broker(failure) }
+                reissued = true
+                try await tokens.invalidate(token, for: account)
+                continue
+            }
+            let random = self.random.withLock { Double.random(in: 0..<1, using: &$0) }
+            guard let delay = configuration.retry.delay(after: attempt, category: failure.category, random: random) else {
+                _ = response
+                throw BrokerHubError.broker(failure)
+            }
+            if let deadline, clock.now.addingTimeInterval(delay.timeInterval) >= deadline { throw BrokerHubError.broker(failure) }
+            try await clock.sleep(for: delay)
+        }
+    }
+
+    static func taskError(_ error: any Error) -> TaskError {
+        guard let error = error as? BrokerHubError else {
+            if error is CancellationError { return TaskError(code: BrokerHubError.Code.unavailable.rawValue, message: "cancelled") }
+            return TaskError(code: "hub.internal", message: "\(error)")
+        }
+        return TaskError(
+            code: error.code.rawValue, message: error.message, category: error.failure?.category.rawValue,
+            brokerCode: error.failure?.code, httpStatus: error.failure?.httpStatus
+        )
+    }
+}

@@ -1,0 +1,182 @@
+import BrokerClients
+import BrokerCore
+import BrokerWire
+import Foundation
+import Logging
+import Synchronization
+
+/// The gateway's front door: validates requests against the catalogue, queues them by priority, waits
+/// for synchronous callers, normalises answers, shares identical concurrent reads and caches immutable
+/// history. The HTTP API and the jobs are thin layers over it.
+public final class Hub: Sendable {
+    public let queue: any TaskQueue
+    public let gateway: BrokerGateway
+    public let dispatcher: Dispatcher
+    let clock: any HubClock
+    let logger: Logger
+    let cache: HistoryCache
+    private let inFlight = Mutex<[String: Task<HubResult, any Error>]>([:])
+    private let counters = Mutex(HubCounters())
+
+    struct HubCounters {
+        var coalesced = 0
+        var cacheHits = 0
+    }
+
+    public init(queue: any TaskQueue, gateway: BrokerGateway, dispatcher: Dispatcher, cache: HistoryCache = HistoryCache(), clock: any HubClock = SystemClock(), logger: Logger = Logger(label: "brokerhub.hub")) {
+        self.queue = queue
+        self.gateway = gateway
+        self.dispatcher = dispatcher
+        self.cache = cache
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Validates and queues a request; returns the task record and whether it was new (an idempotency
+    /// key already seen returns the existing task).
+    public func submit(_ request: HubRequest) async throws -> (record: TaskRecord, created: Bool) {
+        let brokerRequest = try TransactionCatalog.request(provider: request.provider, transaction: request.transaction, parameters: request.parameters)
+        return try await enqueue(brokerRequest, request)
+    }
+
+    /// Queues an already-built broker request (the broker-native proxy).
+    public func submit(raw: BrokerRequest, priority: Priority, timeout: Duration, account: String? = nil) async throws -> (record: TaskRecord, created: Bool) {
+        let request = HubRequest(provider: raw.provider, transaction: raw.transaction, priority: priority, timeout: timeout, account: account)
+        return try await enqueue(raw, request)
+    }
+
+    private func enqueue(_ brokerRequest: BrokerRequest, _ request: HubRequest) async throws -> (record: TaskRecord, created: Bool) {
+        guard let account = request.account.flatMap({ gateway.accounts[$0] }) ?? gateway.account(for: request.provider) else {
+            throw BrokerHubError(.invalidArgument, "no \(request.provider.rawValue) account is configured\(request.account.map { " (asked for \($0))" } ?? "")")
+        }
+        let now = clock.now
+        let task = HubTask(
+            provider: request.provider, account: account.identity, request: brokerRequest, priority: request.priority,
+            maxPages: max(1, request.maxPages), idempotencyKey: request.idempotencyKey, enqueuedAt: now,
+            deadline: now.addingTimeInterval(request.timeout.timeInterval)
+        )
+        let result = try await queue.enqueue(task)
+        if result.created { dispatcher.notify() }
+        return result
+    }
+
+    /// Waits until the task finishes or `timeout` passes; returns its latest record.
+    public func wait(for id: String, timeout: Duration) async throws -> TaskRecord? {
+        let deadline = clock.now.addingTimeInterval(timeout.timeInterval)
+        while true {
+            guard let record = try await queue.record(id: id) else { return nil }
+            if record.state.isFinished { return record }
+            let remaining = deadline.timeIntervalSince(clock.now)
+            if remaining <= 0 { return record }
+            // Woken by this process's workers; polls for tasks finished elsewhere.
+            await dispatcher.completions.wait(for: id, timeout: .milliseconds(Int64(min(remaining, 0.25) * 1000)))
+        }
+    }
+
+    /// Runs a request synchronously: cached history, or an identical call in flight, or queue and wait.
+    public func execute(_ request: HubRequest) async throws -> HubResult {
+        let brokerRequest = try TransactionCatalog.request(provider: request.provider, transaction: request.transaction, parameters: request.parameters)
+        let signature = Self.signature(brokerRequest, maxPages: request.maxPages, account: request.account)
+        let cacheable = HistoryCache.isImmutable(brokerRequest, today: KSTDate(clock.now))
+        if cacheable, let pages = cache.get(signature) {
+            counters.withLock { $0.cacheHits += 1 }
+            var result = try normalize(pages, request: request, taskID: "cache", attempts: 0, queueWait: .zero)
+            result.cached = true
+            return result
+        }
+        if request.idempotencyKey == nil {
+            let (task, shared) = inFlight.withLock { inFlight -> (Task<HubResult, any Error>, Bool) in
+                if let running = inFlight[signature] { return (running, true) }
+                let task = Task { try await self.run(brokerRequest, request, signature: signature, cacheable: cacheable) }
+                inFlight[signature] = task
+                return (task, false)
+            }
+            if shared { counters.withLock { $0.coalesced += 1 } }
+            var result = try await task.value
+            result.coalesced = shared
+            return result
+        }
+        return try await run(brokerRequest, request, signature: signature, cacheable: cacheable)
+    }
+
+    private func run(_ brokerRequest: BrokerRequest, _ request: HubRequest, signature: String, cacheable: Bool) async throws -> HubResult {
+        defer { inFlight.withLock { _ = $0.removeValue(forKey: signature) } }
+        let (record, _) = try await enqueue(brokerRequest, request)
+        guard let finished = try await wait(for: record.task.id, timeout: request.timeout + .milliseconds(500)), finished.state.isFinished else {
+            throw BrokerHubError(.deadlineExceeded, "\(request.transaction): no answer within \(request.timeout) (task \(record.task.id) still \(record.state.rawValue))")
+        }
+        guard let outcome = finished.outcome, finished.state == .succeeded else {
+            throw Self.error(from: finished)
+        }
+        if cacheable { cache.put(signature, pages: outcome.pages) }
+        let waited = outcome.startedAt.timeIntervalSince(finished.task.enqueuedAt)
+        return try normalize(outcome.pages, request: request, taskID: finished.task.id, attempts: outcome.attempts, queueWait: .milliseconds(Int64(max(0, waited) * 1000)))
+    }
+
+    /// Turns a finished task's pages into records.
+    public func normalize(_ pages: [BrokerResponse], request: HubRequest, taskID: String, attempts: Int, queueWait: Duration) throws -> HubResult {
+        var records: [MarketRecord] = []
+        var skipped: [String] = []
+        var parameters = RequestParameters(request.parameters)
+        if let brokerRequest = try? TransactionCatalog.request(provider: request.provider, transaction: request.transaction, parameters: request.parameters) {
+            for item in brokerRequest.query { parameters[item.name] = item.value }
+            if let body = try? JSONParser.parse(brokerRequest.body), let fields = body.objectValue {
+                for (name, value) in fields { parameters[name] = value.text }
+            }
+        }
+        let context = NormalizationContext(receivedAt: clock.now, parameters: parameters, sourceType: request.sourceType)
+        for page in pages {
+            let batch = switch request.provider {
+            case .kis: try KISRestNormalizer.normalize(trID: request.transaction, body: page.body, httpStatus: page.status, context: context)
+            case .kiwoom: try KiwoomRestNormalizer.normalize(apiID: request.transaction, body: page.body, httpStatus: page.status, context: context)
+            }
+            records += batch.records
+            skipped += batch.skipped.map(\.description)
+        }
+        if pages.count > 1 {
+            records = Self.deduplicatedInOrder(records)
+        }
+        return HubResult(taskID: taskID, records: records, skipped: skipped, pages: pages, attempts: attempts, queueWait: queueWait, cached: false, coalesced: false)
+    }
+
+    /// Identical reads coalesced and cache hits served so far.
+    public var sharing: (coalesced: Int, cacheHits: Int) { counters.withLock { ($0.coalesced, $0.cacheHits) } }
+
+    /// The error a failed task ended with.
+    public static func error(from record: TaskRecord) -> BrokerHubError {
+        if record.state == .cancelled { return BrokerHubError(.unavailable, "task \(record.task.id) was cancelled") }
+        guard let error = record.outcome?.error else { return BrokerHubError(.unavailable, "task \(record.task.id) failed without a reason") }
+        let failure = error.category.flatMap(BrokerErrorCategory.init(rawValue:)).map {
+            BrokerFailure(provider: record.task.provider, category: $0, httpStatus: error.httpStatus ?? 0, code: error.brokerCode, message: error.message)
+        }
+        return BrokerHubError(BrokerHubError.Code(rawValue: error.code), error.message, failure: failure)
+    }
+
+    static func signature(_ request: BrokerRequest, maxPages: Int, account: String?) -> String {
+        let query = request.query.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
+        return "\(request.provider.rawValue)|\(account ?? "")|\(request.transaction)|\(request.path)|\(query)|\(String(decoding: request.body, as: UTF8.self))|\(maxPages)"
+    }
+
+    /// Pages can overlap at their edges; keep the first of each record identity, sorted by time.
+    static func deduplicatedInOrder(_ records: [MarketRecord]) -> [MarketRecord] {
+        var seen = Set<String>()
+        var unique: [MarketRecord] = []
+        for record in records {
+            let identity: String = switch record {
+            case .candle(let candle): "c|\(candle.symbol)|\(candle.interval)|\(candle.start.timeIntervalSince1970)"
+            default: UUID().uuidString
+            }
+            if seen.insert(identity).inserted { unique.append(record) }
+        }
+        return unique.sorted { time($0) < time($1) }
+    }
+
+    static func time(_ record: MarketRecord) -> Date {
+        switch record {
+        case .candle(let candle): candle.start
+        case .quote(let quote): quote.time
+        case .tick(let tick): tick.time
+        case .orderBook(let book): book.time
+        }
+    }
+}

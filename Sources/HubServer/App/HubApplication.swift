@@ -1,0 +1,84 @@
+import BrokerClients
+import BrokerCore
+import Foundation
+import HubEngine
+import Logging
+import ServiceLifecycle
+
+/// The composition root: builds the embedded store, token manager, limiter, gateway, queue, dispatcher and
+/// hub from a `HubConfiguration`, and the services that run them.
+public final class HubApplication: Sendable {
+    public let configuration: HubConfiguration
+    public let hub: Hub
+    public let tokens: TokenManager
+    public let database: HubDatabase
+    public let localTokens: LocalTokens
+    let logger: Logger
+    let clock: any HubClock
+    public let startedAt: Date
+
+    public init(configuration: HubConfiguration, clock: any HubClock = SystemClock(), logger: Logger = Logger(label: "brokerhub")) throws {
+        try configuration.validate()
+        HubMetrics.bootstrap()
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        startedAt = clock.now
+        let database: HubDatabase
+        let cipher: TokenCipher
+        if configuration.inMemory {
+            database = try HubDatabase()
+            cipher = try TokenCipher.load(keyFile: FileManager.default.temporaryDirectory.appendingPathComponent("brokerhub-\(UUID().uuidString).key").path)
+        } else {
+            database = try HubDatabase(path: configuration.dataDirectory + "/brokerhub.sqlite")
+            cipher = try TokenCipher.load(keyFile: configuration.dataDirectory + "/token.key")
+        }
+        self.database = database
+        let clients: [any BrokerClient] = [KISClient(), KiwoomClient()]
+        tokens = TokenManager(store: SQLiteTokenStore(database: database), cipher: cipher, clients: clients, clock: clock, logger: logger.child("tokens"))
+        var gatewayConfiguration = BrokerGateway.Configuration()
+        gatewayConfiguration.limits = configuration.limits
+        gatewayConfiguration.retry = configuration.retry
+        gatewayConfiguration.breaker = configuration.breaker
+        gatewayConfiguration.timeout = configuration.brokerTimeout
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: configuration.limits.jitterAllowance)
+        let gateway = BrokerGateway(
+            accounts: configuration.accounts, clients: clients, tokens: tokens, limiter: limiter,
+            configuration: gatewayConfiguration, clock: clock, logger: logger.child("gateway")
+        )
+        let queue = SQLiteTaskQueue(
+            database: database, clock: clock,
+            scheduler: ShareScheduler(minimumShares: [.snapshot: configuration.shareSnapshot, .backfill: configuration.shareBackfill])
+        )
+        var dispatch = Dispatcher.Configuration()
+        dispatch.workers = configuration.workers
+        dispatch.resultRetention = configuration.resultRetention
+        let dispatcher = Dispatcher(queue: queue, gateway: gateway, configuration: dispatch, clock: clock, logger: logger.child("dispatch"))
+        hub = Hub(queue: queue, gateway: gateway, dispatcher: dispatcher, clock: clock, logger: logger.child("hub"))
+        localTokens = LocalTokens(clock: clock)
+    }
+
+    /// The long-running parts: workers and maintenance, token refresh, and the HTTP server.
+    public func services(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
+        [hub.dispatcher, TokenRefresher(manager: tokens, clock: clock), HubHTTPServer(application: self, onListening: onListening)]
+    }
+
+    /// Runs everything under one `ServiceGroup` until SIGTERM/SIGINT (then drains: workers finish the task
+    /// in hand, queued tasks stay queued for the next start).
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let group = ServiceGroup(configuration: .init(
+            services: services(onListening: onListening).map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        ))
+        try await group.run()
+    }
+}
+
+extension Logger {
+    /// A logger for a part of the hub: same handler and level, a dotted label.
+    func child(_ part: String) -> Logger {
+        var logger = self
+        logger[metadataKey: "hub.part"] = "\(part)"
+        return logger
+    }
+}

@@ -1,0 +1,148 @@
+import BrokerClients
+import BrokerCore
+import BrokerWire
+import Foundation
+import HubEngine
+
+/// Everything `brokerhub serve` (and the demo) can be told, read in one place: defaults, then a JSON
+/// config file, then the environment, then command-line flags. Secrets come from the environment or a
+/// secrets file, never from code. See docs/configuration.md for every key.
+public struct HubConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Where the embedded store lives (`brokerhub.sqlite`, `token.key`).
+    public var dataDirectory = "./var/brokerhub"
+    /// Keep everything in memory (tests, throwaway runs).
+    public var inMemory = false
+    /// Accepted caller API keys; empty means no key needed (allowed only on a loopback address).
+    public var apiKeys: [String] = []
+    public var workers = 16
+    /// Queued tasks above this are refused with 429.
+    public var queueLimit = 10_000
+    public var limits = RateLimitPolicy()
+    public var retry = RetryPolicy()
+    public var breaker = CircuitBreaker.Policy()
+    public var brokerTimeout: Duration = .seconds(10)
+    public var resultRetention: Duration = .seconds(3600)
+    public var shareBackfill = 0.05
+    public var shareSnapshot = 0.10
+    public var accounts: [BrokerAccount] = []
+
+    public init() {}
+
+    public static let realBaseURLs: [Provider: (real: String, paper: String)] = [
+        .kis: ("https://openapi.koreainvestment.com:9443", "https://openapivts.koreainvestment.com:29443"),
+        .kiwoom: ("https://api.kiwoom.com", "https://mockapi.kiwoom.com"),
+    ]
+
+    /// Loads the configuration: `file` (JSON) if given, then `environment` over it.
+    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment, file: String? = nil) throws -> HubConfiguration {
+        var configuration = HubConfiguration()
+        if let file = file ?? environment["BROKERHUB_CONFIG"] {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw BrokerHubError(.invalidConfiguration, "cannot read the config file \(file)")
+            }
+            let json: JSONValue
+            do { json = try JSONParser.parse(Array(data)) } catch {
+                throw BrokerHubError(.invalidConfiguration, "config file \(file): not JSON: \(error)")
+            }
+            try configuration.apply(json: json, source: file)
+        }
+        var env: [String: JSONValue] = [:]
+        for (name, value) in environment where name.hasPrefix("BROKERHUB_") {
+            env[String(name.dropFirst("BROKERHUB_".count)).lowercased()] = .string(value)
+        }
+        try configuration.apply(json: .object(env), source: "environment")
+        if let secrets = environment["BROKERHUB_SECRETS_FILE"] {
+            guard let data = FileManager.default.contents(atPath: secrets) else {
+                throw BrokerHubError(.invalidConfiguration, "cannot read the secrets file \(secrets)")
+            }
+            do { try configuration.apply(json: try JSONParser.parse(Array(data)), source: secrets) } catch let error as JSONParser.Failure {
+                throw BrokerHubError(.invalidConfiguration, "secrets file \(secrets): not JSON: \(error)")
+            }
+        }
+        return configuration
+    }
+
+    /// Applies snake_case keys from a config file or `BROKERHUB_*` variables (lower-cased, prefix removed).
+    mutating func apply(json: JSONValue, source: String) throws {
+        guard let values = json.objectValue else { throw BrokerHubError(.invalidConfiguration, "\(source): expected a JSON object") }
+        func int(_ key: String) throws -> Int? {
+            guard let value = values[key] else { return nil }
+            guard let number = value.intValue else { throw BrokerHubError(.invalidConfiguration, "\(source): \(key) must be a whole number, got \(value.text)") }
+            return number
+        }
+        func double(_ key: String) throws -> Double? {
+            guard let value = values[key] else { return nil }
+            guard let number = Double(value.text) else { throw BrokerHubError(.invalidConfiguration, "\(source): \(key) must be a number, got \(value.text)") }
+            return number
+        }
+        if let host = values["host"]?.text { self.host = host }
+        if let port = try int("port") { self.port = port }
+        if let directory = values["data_dir"]?.text { dataDirectory = directory }
+        if let flag = values["in_memory"]?.text { inMemory = ["1", "true", "yes"].contains(flag.lowercased()) }
+        if let keys = values["api_keys"] {
+            apiKeys = keys.arrayValue?.map(\.text) ?? keys.text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let workers = try int("workers") { self.workers = max(1, workers) }
+        if let limit = try int("queue_limit") { queueLimit = max(1, limit) }
+        if let rate = try int("kis_rate") { limits.kisRealPerSecond = rate }
+        if let rate = try int("kis_paper_rate") { limits.kisPaperPerSecond = rate }
+        if let rate = try int("kis_per_minute") { limits.kisPerMinute = rate }
+        if let rate = try int("kiwoom_rate") { limits.kiwoomTotalPerSecond = rate }
+        if let rate = try int("kiwoom_api_rate") { limits.kiwoomPerTransactionPerSecond = rate }
+        if let jitter = try int("jitter_ms") { limits.jitterAllowance = .milliseconds(jitter) }
+        if let timeout = try int("timeout_ms") { brokerTimeout = .milliseconds(timeout) }
+        if let attempts = try int("retry_attempts") { retry.maxAttempts = max(1, attempts) }
+        if let threshold = try int("breaker_failures") { breaker.failureThreshold = max(1, threshold) }
+        if let open = try double("breaker_open_seconds") { breaker.openDuration = .milliseconds(Int64(open * 1000)) }
+        if let retention = try int("result_retention_seconds") { resultRetention = .seconds(retention) }
+        if let share = try double("share_backfill") { shareBackfill = share }
+        if let share = try double("share_snapshot") { shareSnapshot = share }
+        if let list = values["accounts"]?.arrayValue {
+            accounts = try list.map { try Self.account($0, source: source) }
+        }
+        for provider in Provider.allCases {
+            let prefix = provider.rawValue + "_"
+            guard let appKey = values[prefix + "appkey"]?.text, !appKey.isEmpty else { continue }
+            let secret = values[prefix + "appsecret"]?.text ?? values[prefix + "secretkey"]?.text ?? values[prefix + "secret"]?.text
+            guard let secret, !secret.isEmpty else {
+                throw BrokerHubError(.invalidConfiguration, "\(source): \(prefix)appkey is set but its secret (\(provider == .kis ? "appsecret" : "secretkey")) is not")
+            }
+            let kind = BrokerAccount.Kind(rawValue: values[prefix + "kind"]?.text ?? "real") ?? .real
+            let urls = Self.realBaseURLs[provider]!
+            let account = BrokerAccount(
+                provider: provider, appKey: appKey, secret: secret, account: values[prefix + "account"]?.text ?? "default",
+                kind: kind, baseURL: values[prefix + "base_url"]?.text ?? (kind == .real ? urls.real : urls.paper)
+            )
+            accounts.removeAll { $0.provider == provider && $0.appKey == appKey }
+            accounts.append(account)
+        }
+    }
+
+    static func account(_ json: JSONValue, source: String) throws -> BrokerAccount {
+        guard let providerName = json["provider"]?.text, let provider = Provider(rawValue: providerName) else {
+            throw BrokerHubError(.invalidConfiguration, "\(source): each account needs provider kis or kiwoom")
+        }
+        guard let appKey = json["app_key"]?.text, let secret = json["secret"]?.text else {
+            throw BrokerHubError(.invalidConfiguration, "\(source): account needs app_key and secret")
+        }
+        let kind = BrokerAccount.Kind(rawValue: json["kind"]?.text ?? "real") ?? .real
+        let urls = realBaseURLs[provider]!
+        return BrokerAccount(
+            provider: provider, appKey: appKey, secret: secret, account: json["account"]?.text ?? "default", kind: kind,
+            baseURL: json["base_url"]?.text ?? (kind == .real ? urls.real : urls.paper)
+        )
+    }
+
+    /// Refuses settings that would be unsafe or cannot work.
+    public func validate() throws {
+        let loopback = ["127.0.0.1", "::1", "localhost"].contains(host)
+        if !loopback, apiKeys.isEmpty {
+            throw BrokerHubError(.invalidConfiguration, "binding to \(host) needs API keys (BROKERHUB_API_KEYS); without them only loopback is allowed")
+        }
+        if accounts.isEmpty {
+            throw BrokerHubError(.invalidConfiguration, "no broker account configured: set BROKERHUB_KIS_APPKEY/BROKERHUB_KIS_APPSECRET and/or BROKERHUB_KIWOOM_APPKEY/BROKERHUB_KIWOOM_SECRETKEY, or accounts in a secrets file")
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import BrokerClients
+import BrokerCore
+import BrokerWire
+import Foundation
+import HubEngine
+import Hummingbird
+
+extension HubRoutes {
+    /// The provider asked for, else KIS when configured, else Kiwoom.
+    func provider(_ request: Request) throws -> Provider {
+        if let name = request.uri.queryParameters.get("provider") {
+            guard let provider = Provider(rawValue: name) else { throw APIError(.invalidArgument, "provider must be kis or kiwoom") }
+            return provider
+        }
+        return hub.gateway.account(for: .kis) != nil ? .kis : .kiwoom
+    }
+
+    func priority(_ request: Request, default fallback: Priority = .interactive) throws -> Priority {
+        guard let name = request.uri.queryParameters.get("priority") else { return fallback }
+        guard let priority = Priority(name: name) else { throw APIError(.invalidArgument, "unknown priority \(name)") }
+        return priority
+    }
+
+    /// `GET /v1/quotes/{symbol}`.
+    func quote(_ request: Request, symbol: String) async throws -> Response {
+        let provider = try provider(request)
+        let hubRequest = switch provider {
+        case .kis: HubRequest(provider: .kis, transaction: "FHKST01010100", parameters: ["FID_INPUT_ISCD": symbol], priority: try priority(request))
+        case .kiwoom: HubRequest(provider: .kiwoom, transaction: "ka10001", parameters: ["stk_cd": symbol], priority: try priority(request))
+        }
+        try await checkCapacity()
+        let result = try await api { try await hub.execute(hubRequest) }
+        guard let record = result.records.first else { throw APIError(.notFound, "no quote for \(symbol)") }
+        return .json(#"{"quote":\#(RecordJSON.encode(record))}"#)
+    }
+
+    /// `GET /v1/candles/{symbol}?interval=1d&from=YYYYMMDD&to=YYYYMMDD`: every broker page is followed and
+    /// the candles of the range come back oldest first.
+    func candles(_ request: Request, symbol: String) async throws -> Response {
+        let provider = try provider(request)
+        let query = request.uri.queryParameters
+        let intervalText = query.get("interval") ?? "1d"
+        guard let interval = CandleInterval(intervalText) else { throw APIError(.invalidArgument, "interval must look like 1d, 1w, 1M, 1Y or 5m") }
+        let today = KSTDate(Date())
+        guard let to = query.get("to").map({ KSTDate($0) }) ?? today else { throw APIError(.invalidArgument, "to must be YYYYMMDD") }
+        guard let from = query.get("from").map({ KSTDate($0) }) ?? to.adding(days: -30) else { throw APIError(.invalidArgument, "from must be YYYYMMDD") }
+        guard from <= to else { throw APIError(.invalidArgument, "from is after to") }
+        let hubRequest: HubRequest
+        switch (provider, interval.unit) {
+        case (.kis, .day), (.kis, .week), (.kis, .month), (.kis, .year):
+            let period = ["d": "D", "w": "W", "M": "M", "Y": "Y"][interval.unit.rawValue]!
+            guard interval.count == 1 else { throw APIError(.invalidArgument, "KIS candles come in 1d, 1w, 1M or 1Y") }
+            hubRequest = HubRequest(provider: .kis, transaction: "FHKST03010100", parameters: [
+                "FID_INPUT_ISCD": symbol, "FID_INPUT_DATE_1": from.compact, "FID_INPUT_DATE_2": to.compact, "FID_PERIOD_DIV_CODE": period,
+            ], priority: try priority(request), maxPages: 60, timeout: .seconds(60))
+        case (.kiwoom, .day) where interval.count == 1:
+            hubRequest = HubRequest(provider: .kiwoom, transaction: "ka10081", parameters: ["stk_cd": symbol, "base_dt": to.compact], priority: try priority(request), maxPages: 20, timeout: .seconds(60))
+        case (.kiwoom, .minute):
+            hubRequest = HubRequest(provider: .kiwoom, transaction: "ka10080", parameters: ["stk_cd": symbol, "base_dt": to.compact, "tic_scope": String(interval.count)], priority: try priority(request), maxPages: 20, timeout: .seconds(60))
+        default:
+            throw APIError(.invalidArgument, "\(provider.rawValue) does not serve \(intervalText) candles here (KIS: 1d 1w 1M 1Y; Kiwoom: 1d, Nm)")
+        }
+        try await checkCapacity()
+        let result = try await api { try await hub.execute(hubRequest) }
+        let start = from.start, end = to.adding(days: 1).start
+        let candles = result.records.filter { record in
+            guard case .candle(let candle) = record else { return false }
+            return candle.start >= start && candle.start < end
+        }
+        var object = JSONWriter.Object()
+        object.add("symbol", symbol)
+        object.add("interval", interval.description)
+        object.add("from", from.compact)
+        object.add("to", to.compact)
+        object.add("pages", Int64(result.pages.count))
+        object.add("candles", raw: "[" + candles.map(RecordJSON.encode).joined(separator: ",") + "]")
+        return .json(object.json)
+    }
+}

@@ -1,0 +1,192 @@
+import BrokerClients
+import BrokerCore
+import BrokerWire
+import Foundation
+import HTTPTypes
+import HubEngine
+import Hummingbird
+import NIOCore
+
+/// Route handlers. Thin: they parse, call the `Hub`, and render.
+struct HubRoutes: Sendable {
+    let application: HubApplication
+    var hub: Hub { application.hub }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/execute") { request, _ in try await execute(request) }
+        router.post("/v1/jobs") { request, _ in try await submitJob(request) }
+        router.get("/v1/jobs/:id") { _, context in try await job(context.parameters.require("id")) }
+        router.delete("/v1/jobs/:id") { _, context in try await cancelJob(context.parameters.require("id")) }
+        router.get("/v1/quotes/:symbol") { request, context in try await quote(request, symbol: context.parameters.require("symbol")) }
+        router.get("/v1/candles/:symbol") { request, context in try await candles(request, symbol: context.parameters.require("symbol")) }
+        router.get("/v1/catalog") { _, _ in catalog() }
+        router.get("/v1/status") { _, _ in try await status() }
+        router.get("/health") { _, _ in Response.json(#"{"status":"ok"}"#) }
+        router.get("/ready") { _, _ in try await ready() }
+        router.get("/metrics") { _, _ in try await metrics() }
+        router.get("/dashboard") { _, _ in dashboard() }
+        router.get("/openapi.json") { _, _ in Response.json(OpenAPIDocument.json) }
+        let proxy = ProxyRoutes(application: application)
+        for method in [HTTPRequest.Method.get, .post] {
+            router.on("/kis/**", method: method) { request, _ in try await proxy.kis(request, path: String(request.uri.path.dropFirst(4))) }
+            router.on("/kiwoom/**", method: method) { request, _ in try await proxy.kiwoom(request, path: String(request.uri.path.dropFirst(7))) }
+            router.on("/uapi/**", method: method) { request, _ in try await proxy.kis(request, path: request.uri.path) }
+            router.on("/api/dostk/**", method: method) { request, _ in try await proxy.kiwoom(request, path: request.uri.path) }
+            router.on("/oauth2/:endpoint", method: method) { request, _ in
+                let path = request.uri.path
+                return ["/oauth2/token", "/oauth2/revoke"].contains(path) ? try await proxy.kiwoom(request, path: path) : try await proxy.kis(request, path: path)
+            }
+        }
+    }
+
+    // MARK: Execute and jobs
+
+    func parseRequest(_ body: [String: JSONValue]) throws -> HubRequest {
+        guard let providerName = body["provider"]?.stringValue, let provider = Provider(rawValue: providerName) else {
+            throw APIError(.invalidArgument, "provider must be \"kis\" or \"kiwoom\"")
+        }
+        guard let transaction = (body["tr_id"] ?? body["api_id"])?.stringValue, !transaction.isEmpty else {
+            throw APIError(.invalidArgument, "tr_id (or api_id) is required")
+        }
+        var parameters: [String: String] = [:]
+        if let params = body["params"] {
+            guard let object = params.objectValue else { throw APIError(.invalidArgument, "params must be an object of strings") }
+            for (name, value) in object { parameters[name] = value.text }
+        }
+        var priority = Priority.interactive
+        if let name = body["priority"]?.stringValue {
+            guard let parsed = Priority(name: name) else {
+                throw APIError(.invalidArgument, "priority must be one of \(Priority.allCases.map(\.name).joined(separator: ", "))")
+            }
+            priority = parsed
+        }
+        let timeout = body["timeout_ms"]?.intValue ?? 10_000
+        guard (1...600_000).contains(timeout) else { throw APIError(.invalidArgument, "timeout_ms must be within 1…600000") }
+        let pages = body["max_pages"]?.intValue ?? 1
+        guard (1...100).contains(pages) else { throw APIError(.invalidArgument, "max_pages must be within 1…100") }
+        var source: SourceType?
+        if let name = body["source_type"]?.stringValue {
+            guard let parsed = SourceType(rawValue: name) else { throw APIError(.invalidArgument, "unknown source_type \(name)") }
+            source = parsed
+        }
+        return HubRequest(
+            provider: provider, transaction: transaction, parameters: parameters, priority: priority, maxPages: pages,
+            timeout: .milliseconds(timeout), idempotencyKey: body["idempotency_key"]?.stringValue, account: body["account"]?.stringValue,
+            sourceType: source
+        )
+    }
+
+    func checkCapacity() async throws {
+        let depth = try await hub.queue.depth().values.reduce(0, +)
+        if depth >= application.configuration.queueLimit {
+            throw APIError(.queueFull, "queue full (\(depth) tasks waiting); retry later")
+        }
+    }
+
+    func execute(_ request: Request) async throws -> Response {
+        let hubRequest = try parseRequest(try await jsonBody(request))
+        try await checkCapacity()
+        let result = try await api { try await hub.execute(hubRequest) }
+        let raw = request.uri.queryParameters.get("raw") == "1"
+        return .json(Self.render(result, request: hubRequest, raw: raw))
+    }
+
+    static func render(_ result: HubResult, request: HubRequest, raw: Bool) -> String {
+        var meta = JSONWriter.Object()
+        meta.add("task_id", result.taskID)
+        meta.add("provider", request.provider.rawValue)
+        meta.add("tr_id", request.transaction)
+        meta.add("attempts", Int64(result.attempts))
+        meta.add("queue_wait_ms", Int64(result.queueWait.timeInterval * 1000))
+        meta.add("pages", Int64(result.pages.count))
+        meta.add("cached", result.cached)
+        meta.add("coalesced", result.coalesced)
+        if let first = result.records.first { meta.add("source_type", first.sourceType.rawValue) }
+        var object = JSONWriter.Object()
+        object.add("records", raw: "[" + result.records.map(RecordJSON.encode).joined(separator: ",") + "]")
+        object.add("skipped", raw: "[" + result.skipped.map { var text = ""; JSONWriter.writeString($0, into: &text); return text }.joined(separator: ",") + "]")
+        object.add("meta", raw: meta.json)
+        if raw {
+            let bodies = result.pages.map { page -> String in
+                (try? JSONParser.parse(page.body)).map(JSONWriter.serialize) ?? { var text = ""; JSONWriter.writeString(String(decoding: page.body, as: UTF8.self), into: &text); return text }()
+            }
+            object.add("raw", raw: "[" + bodies.joined(separator: ",") + "]")
+        }
+        return object.json
+    }
+
+    func submitJob(_ request: Request) async throws -> Response {
+        let hubRequest = try parseRequest(try await jsonBody(request))
+        try await checkCapacity()
+        let (record, created) = try await api { try await hub.submit(hubRequest) }
+        return .json(try await renderJob(record, request: hubRequest), status: created ? .accepted : .ok, headers: [.location: "/v1/jobs/\(record.task.id)"])
+    }
+
+    func job(_ id: String) async throws -> Response {
+        guard let record = try await hub.queue.record(id: id) else { throw APIError(.notFound, "no job \(id)") }
+        let request = HubRequest(provider: record.task.provider, transaction: record.task.request.transaction, parameters: Self.parameters(of: record.task.request))
+        return .json(try await renderJob(record, request: request))
+    }
+
+    func cancelJob(_ id: String) async throws -> Response {
+        guard let record = try await hub.queue.cancel(id) else { throw APIError(.notFound, "no job \(id)") }
+        let request = HubRequest(provider: record.task.provider, transaction: record.task.request.transaction)
+        return .json(try await renderJob(record, request: request))
+    }
+
+    func renderJob(_ record: TaskRecord, request: HubRequest) async throws -> String {
+        var object = JSONWriter.Object()
+        object.add("id", record.task.id)
+        object.add("state", record.state.rawValue)
+        object.add("provider", record.task.provider.rawValue)
+        object.add("tr_id", record.task.request.transaction)
+        object.add("priority", record.task.priority.name)
+        object.add("idempotency_key", record.task.idempotencyKey)
+        object.add("enqueued_at", KST.iso8601(record.task.enqueuedAt))
+        object.add("leases", Int64(record.leases))
+        if let outcome = record.outcome {
+            object.add("attempts", Int64(outcome.attempts))
+            if let error = outcome.error {
+                var failure = JSONWriter.Object()
+                failure.add("code", error.code)
+                failure.add("message", error.message)
+                failure.add("category", error.category)
+                failure.add("broker_code", error.brokerCode)
+                object.add("error", raw: failure.json)
+            } else if record.state == .succeeded, TransactionCatalog.spec(provider: request.provider, id: request.transaction) != nil,
+                      let result = try? hub.normalize(outcome.pages, request: request, taskID: record.task.id, attempts: outcome.attempts, queueWait: .zero) {
+                object.add("result", raw: Self.render(result, request: request, raw: false))
+            }
+        }
+        return object.json
+    }
+
+    static func parameters(of request: BrokerRequest) -> [String: String] {
+        var parameters: [String: String] = [:]
+        for item in request.query { parameters[item.name] = item.value }
+        if let body = try? JSONParser.parse(request.body).objectValue {
+            for (name, value) in body { parameters[name] = value.text }
+        }
+        return parameters
+    }
+
+    func catalog() -> Response {
+        let entries = TransactionCatalog.all.map { spec -> String in
+            var object = JSONWriter.Object()
+            object.add("provider", spec.provider.rawValue)
+            object.add("tr_id", spec.id)
+            object.add("summary", spec.summary)
+            object.add("historical", spec.historical)
+            let parameters = spec.parameters.prefix(spec.id == "FHKST11300006" ? 4 : 99).map { parameter -> String in
+                var item = JSONWriter.Object()
+                item.add("name", parameter.name)
+                item.add("required", parameter.required)
+                item.add("default", parameter.defaultValue)
+                return item.json
+            }
+            object.add("parameters", raw: "[" + parameters.joined(separator: ",") + "]")
+            return object.json
+        }
+        return .json("[" + entries.joined(separator: ",") + "]")
+    }
+}

@@ -1,0 +1,170 @@
+import BrokerClients
+import BrokerCore
+import BrokerWire
+import Foundation
+import HTTPTypes
+import HubEngine
+import Hummingbird
+import NIOCore
+
+/// The broker-native proxy: KIS-shaped routes under `/kis/…` and Kiwoom-shaped routes under `/kiwoom/…`
+/// — and the brokers' own root paths (`/oauth2/…`, `/uapi/…`, `/api/dostk/…`), since clients such as
+/// python-kis join absolute paths onto their base URL —
+/// so an unmodified client library pointed at the hub shares the hub's token, budget, breaker and retries.
+/// Token endpoints hand out hub-local tokens; the real broker token never leaves the hub. Calls are queued
+/// like any other work (priority from `X-BrokerHub-Priority`, default interactive).
+struct ProxyRoutes: Sendable {
+    let application: HubApplication
+    var hub: Hub { application.hub }
+
+    static let kisHeadersPassed: Set<String> = ["tr_cont", "custtype", "seq_no", "mac_address", "phone_number", "ip_addr", "gt_uid", "hashkey", "personalseckey"]
+    static let kisHeadersReturned = ["content-type", "tr_id", "tr_cont", "gt_uid"]
+    static let kiwoomHeadersReturned = ["content-type", "api-id", "cont-yn", "next-key"]
+
+    // MARK: KIS
+
+    /// Serves a KIS path (`path` without any `/kis` prefix).
+    func kis(_ request: Request, path: String) async throws -> Response {
+        switch path {
+        case "/oauth2/tokenP":
+            let (token, expiry) = application.localTokens.issue()
+            var object = JSONWriter.Object()
+            object.add("access_token", token)
+            object.add("access_token_token_expired", KST.dashedDateTime(expiry))
+            object.add("token_type", "Bearer")
+            object.add("expires_in", Int64(application.localTokens.lifetime))
+            return .json(object.json)
+        case "/oauth2/revokeP":
+            if let body = try? await jsonBody(request), let token = body["token"]?.stringValue { application.localTokens.revoke(token) }
+            return .json(#"{"code":200,"message":"접근토큰 폐기에 성공하였습니다"}"#)
+        case "/oauth2/Approval":
+            // The shared, cached approval key (never a second issuance per client).
+            guard let account = hub.gateway.account(for: .kis) else { throw APIError(.invalidArgument, "no KIS account is configured") }
+            let key = try await api { try await application.tokens.token(for: account, kind: .approval) }
+            var object = JSONWriter.Object()
+            object.add("approval_key", key)
+            return .json(object.json)
+        case "/uapi/hashkey":
+            throw APIError(.unsupportedTransaction, "\(path) is not proxied: orders do not go through the hub")
+        default:
+            break
+        }
+        guard let trID = request.headers[HTTPField.Name("tr_id")!], !trID.isEmpty else {
+            return Self.kisError(500, "OPSQ0002", "없는 서비스 코드 입니다.")
+        }
+        guard bearer(request).map(application.localTokens.isValid) == true else {
+            return Self.kisError(500, "EGW00121", "유효하지 않은 token 입니다.")
+        }
+        var headers: [BrokerRequest.QueryItem] = []
+        for field in request.headers where Self.kisHeadersPassed.contains(field.name.canonicalName) {
+            headers.append(.init(field.name.canonicalName, field.value))
+        }
+        let body = try await request.body.collect(upTo: 1 << 20)
+        let brokerRequest = BrokerRequest(
+            provider: .kis, transaction: trID.uppercased(), method: request.method.rawValue, path: Self.normalizedPath(path),
+            query: Self.query(request), headers: headers, body: Array(buffer: body)
+        )
+        return try await forward(brokerRequest, request: request, returned: Self.kisHeadersReturned)
+    }
+
+    // MARK: Kiwoom
+
+    /// Serves a Kiwoom path (`path` without any `/kiwoom` prefix).
+    func kiwoom(_ request: Request, path: String) async throws -> Response {
+        switch path {
+        case "/oauth2/token":
+            let (token, expiry) = application.localTokens.issue()
+            var object = JSONWriter.Object()
+            object.add("expires_dt", KST.compactDateTime(expiry))
+            object.add("token_type", "Bearer")
+            object.add("token", token)
+            object.add("return_code", Int64(0))
+            object.add("return_msg", "정상적으로 처리되었습니다")
+            return .json(object.json)
+        case "/oauth2/revoke":
+            if let body = try? await jsonBody(request), let token = body["token"]?.stringValue { application.localTokens.revoke(token) }
+            return .json(#"{"return_code":0,"return_msg":"정상적으로 처리되었습니다"}"#)
+        default:
+            break
+        }
+        guard let apiID = request.headers[HTTPField.Name("api-id")!], !apiID.isEmpty else {
+            return .json(#"{"return_msg":"잘못된 요청입니다[1501:API ID가 Null이거나 값이 없습니다]","return_code":1}"#)
+        }
+        guard bearer(request).map(application.localTokens.isValid) == true else {
+            return .json(#"{"return_msg":"인증에 실패했습니다[8005:Token이 유효하지 않습니다]","return_code":3}"#)
+        }
+        var headers: [BrokerRequest.QueryItem] = []
+        for name in ["cont-yn", "next-key"] {
+            if let value = request.headers[HTTPField.Name(name)!], !value.isEmpty { headers.append(.init(name, value)) }
+        }
+        let body = try await request.body.collect(upTo: 1 << 20)
+        let brokerRequest = BrokerRequest(
+            provider: .kiwoom, transaction: apiID.lowercased(), method: request.method.rawValue, path: Self.normalizedPath(path),
+            query: Self.query(request), headers: headers, body: Array(buffer: body)
+        )
+        return try await forward(brokerRequest, request: request, returned: Self.kiwoomHeadersReturned)
+    }
+
+    // MARK: Shared
+
+    /// Queues the request, waits, and relays the broker's answer (or a broker-shaped error).
+    func forward(_ brokerRequest: BrokerRequest, request: Request, returned: [String]) async throws -> Response {
+        let priority = request.headers[HTTPField.Name("X-BrokerHub-Priority")!].flatMap(Priority.init(name:)) ?? .interactive
+        let timeoutMs = request.headers[HTTPField.Name("X-BrokerHub-Timeout-Ms")!].flatMap(Int.init).map { min(max($0, 100), 600_000) } ?? 10_000
+        let depth = try await hub.queue.depth().values.reduce(0, +)
+        if depth >= application.configuration.queueLimit { throw APIError(.queueFull, "queue full (\(depth) tasks waiting); retry later") }
+        let timeout = Duration.milliseconds(timeoutMs)
+        let (record, _) = try await api { try await hub.submit(raw: brokerRequest, priority: priority, timeout: timeout) }
+        guard let finished = try await hub.wait(for: record.task.id, timeout: timeout + .milliseconds(500)), finished.state.isFinished else {
+            throw APIError(.deadlineExceeded, "\(brokerRequest.transaction): no answer within \(timeoutMs) ms")
+        }
+        if finished.state == .succeeded, let page = finished.outcome?.pages.last {
+            var headers = HTTPFields()
+            for name in returned {
+                if let value = page.header(name), let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+            }
+            if headers[.contentType] == nil { headers[.contentType] = "application/json; charset=utf-8" }
+            return Response(status: HTTPResponse.Status(code: page.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: page.body)))
+        }
+        let error = Hub.error(from: finished)
+        guard let failure = error.failure, failure.httpStatus > 0 else { throw APIError(error) }
+        // Relay the broker's own verdict in its own shape, so the client library reacts as it would.
+        switch brokerRequest.provider {
+        case .kis:
+            return Self.kisError(failure.httpStatus, failure.code ?? "EGW00000", failure.message)
+        case .kiwoom:
+            var object = JSONWriter.Object()
+            object.add("return_msg", failure.message)
+            object.add("return_code", Int64(failure.returnCode ?? 1))
+            return .json(object.json, status: HTTPResponse.Status(code: failure.httpStatus))
+        }
+    }
+
+    func bearer(_ request: Request) -> String? {
+        guard let value = request.headers[.authorization] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        return parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]).trimmingCharacters(in: .whitespaces) : nil
+    }
+
+    static func query(_ request: Request) -> [BrokerRequest.QueryItem] {
+        guard let query = request.uri.query, !query.isEmpty else { return [] }
+        return query.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map { String($0).removingPercentEncoding ?? String($0) }
+            return .init(parts[0], parts.count > 1 ? parts[1] : "")
+        }
+    }
+
+    static func normalizedPath(_ path: String) -> String {
+        var normalized = path
+        while normalized.contains("//") { normalized = normalized.replacingOccurrences(of: "//", with: "/") }
+        return normalized
+    }
+
+    static func kisError(_ status: Int, _ code: String, _ message: String) -> Response {
+        var object = JSONWriter.Object()
+        object.add("rt_cd", "1")
+        object.add("msg_cd", code)
+        object.add("msg1", message)
+        return .json(object.json, status: HTTPResponse.Status(code: status))
+    }
+}

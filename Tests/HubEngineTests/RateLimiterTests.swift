@@ -1,0 +1,275 @@
+import BrokerClients
+import BrokerCore
+import Foundation
+import HubEngine
+import Testing
+
+/// `LocalRateLimiter` driven by a manual clock: every instant is simulated, nothing depends on wall time.
+@Suite("LocalRateLimiter")
+struct RateLimiterTests {
+    static let tolerance: TimeInterval = 1e-6
+
+    /// Starts one acquisition in a task that returns the simulated instant at which it was granted.
+    static func acquirer(
+        _ limiter: LocalRateLimiter, _ budgets: [RateBudget], clock: some HubClock, deadline: Date? = nil
+    ) -> Task<Date, any Error> {
+        Task {
+            try await limiter.acquire(budgets, deadline: deadline)
+            return clock.now
+        }
+    }
+
+    @Test("5/1s grants five at once; the sixth waits until exactly first + 1 s")
+    func sixthWaitsForTheWindow() async throws {
+        let clock = ManualClock.exact()
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero)
+        let budget = RateBudget(name: "kis:k:s", limit: 5, window: .seconds(1))
+        let first = clock.now
+        for _ in 0..<5 {
+            try await limiter.acquire([budget], deadline: nil)
+            #expect(clock.now == first)
+        }
+        #expect(clock.sleeperCount == 0)
+
+        let sixth = Self.acquirer(limiter, [budget], clock: clock)
+        try await eventually("the sixth acquirer sleeps") { clock.sleeperCount == 1 }
+        clock.advance(by: .milliseconds(500))
+        clock.advance(by: .milliseconds(499))
+        // Still waiting 1 ms before the window opens.
+        try await settle()
+        #expect(clock.sleeperCount == 1)
+        clock.advance(to: first.addingTimeInterval(1))
+        let granted = try await sixth.value
+        #expect(abs(granted.timeIntervalSince(first) - 1) < Self.tolerance)
+    }
+
+    @Test("the jitter allowance widens the spacing: 2/1s with 30 ms → third at +1.03 s")
+    func jitterAllowanceWidensTheWindow() async throws {
+        let clock = ManualClock.exact()
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .milliseconds(30))
+        let budget = RateBudget(name: "b", limit: 2, window: .seconds(1))
+        let first = clock.now
+        try await limiter.acquire([budget], deadline: nil)
+        try await limiter.acquire([budget], deadline: nil)
+        let third = Self.acquirer(limiter, [budget], clock: clock)
+        try await eventually { clock.sleeperCount == 1 }
+        clock.advance(to: first.addingTimeInterval(1.0))
+        try await settle()
+        #expect(clock.sleeperCount == 1, "1.00 s is too early with a 30 ms allowance")
+        clock.advance(to: first.addingTimeInterval(1.03))
+        let granted = try await third.value
+        #expect(abs(granted.timeIntervalSince(first) - 1.03) < Self.tolerance)
+    }
+
+    @Test("layered per-second and per-minute budgets: the tighter one binds")
+    func perSecondAndPerMinute() async throws {
+        let clock = SteppedClock()
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero)
+        let budgets = [
+            RateBudget(name: "kis:k:s", limit: 5, window: .seconds(1)),
+            RateBudget(name: "kis:k:m", limit: 8, window: .seconds(60)),
+        ]
+        let start = clock.now
+        let grants = try await Self.drive(limiter: limiter, clock: clock, count: 12) { _ in budgets }
+        let offsets = grants.map { ($0.instant.timeIntervalSince(start) * 1000).rounded() / 1000 }.sorted()
+        // Five now (per second), three at +1 s (per minute then full), the next at +60 s, +60 s…
+        #expect(offsets == [0, 0, 0, 0, 0, 1, 1, 1, 60, 60, 60, 60])
+    }
+
+    @Test("Kiwoom-style total and per-API-id budgets: each binds where it is tighter")
+    func kiwoomTotalAndPerTransaction() async throws {
+        let clock = SteppedClock()
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero)
+        var limits = RateLimitPolicy()
+        limits.jitterAllowance = .zero
+        let policy = limits
+        let account = BrokerAccount(provider: .kiwoom, appKey: "kiwoom-app-key", secret: "s", baseURL: "http://127.0.0.1:1")
+        #expect(policy.budgets(for: account, transaction: "ka10081").map(\.limit) == [5, 2])
+
+        // Three of ka10081 in a row: the per-API-id budget (2/s) binds although the total (5/s) has room.
+        let sameTR = try await Self.drive(limiter: limiter, clock: clock, count: 3) { _ in policy.budgets(for: account, transaction: "ka10081") }
+        let start = sameTR.map(\.instant).min()!
+        #expect(sameTR.map { $0.instant.timeIntervalSince(start).rounded() } == [0, 0, 1])
+
+        // Now at +1 s: spread over four api-ids, the total (5/s) binds though no api-id reaches 2.
+        let trs = ["ka10001", "ka10079", "ka10080", "ka10001", "ka10079", "ka10080", "ka10081"]
+        // One caller at a time, in order, all at the same instant.
+        let mixed = try await Self.drive(limiter: limiter, clock: clock, count: trs.count, wave: { 1 }, pause: { 0 }) { index in
+            policy.budgets(for: account, transaction: trs[index])
+        }
+        let offsets = mixed.sorted { $0.index < $1.index }.map { $0.instant.timeIntervalSince(start) }
+        // ka10081 already has one grant at +1 s; the others: four more fit at +1 s (total 5), then +2 s.
+        #expect(offsets.map { $0.rounded() } == [1, 1, 1, 1, 2, 2, 2])
+        // Never more than five in any second across all api-ids.
+        let all = (sameTR + mixed).map(\.instant).sorted()
+        #expect(Self.maximumInAnyWindow(all, window: 1.0) <= 5)
+    }
+
+    @Test("a deadline before the next slot throws hub.deadline and consumes no slot")
+    func deadlineBeforeNextSlot() async throws {
+        let clock = ManualClock.exact()
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero)
+        let budget = RateBudget(name: "d", limit: 1, window: .seconds(1))
+        let start = clock.now
+        try await limiter.acquire([budget], deadline: nil)
+
+        let error = await #expect(throws: BrokerHubError.self) {
+            try await limiter.acquire([budget], deadline: start.addingTimeInterval(0.5))
+        }
+        #expect(error?.code == .deadlineExceeded)
+        #expect(error?.code.rawValue == "hub.deadline")
+        #expect(clock.sleeperCount == 0, "a refused caller does not wait")
+
+        // A deadline exactly at the slot is fine.
+        let onTime = Self.acquirer(limiter, [budget], clock: clock, deadline: start.addingTimeInterval(1))
+        try await eventually { clock.sleeperCount == 1 }
+        clock.advance(to: start.addingTimeInterval(1))
+        let granted = try await onTime.value
+        // The refused call left no trace: this one got the slot at +1 s, not +2 s.
+        #expect(abs(granted.timeIntervalSince(start) - 1) < Self.tolerance)
+    }
+
+    @Test("cancellation while waiting throws CancellationError; a cancelled caller never starts")
+    func cancellation() async throws {
+        let clock = ManualClock.exact()
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero)
+        let budget = RateBudget(name: "c", limit: 1, window: .seconds(1))
+        try await limiter.acquire([budget], deadline: nil)
+
+        let waiting = Self.acquirer(limiter, [budget], clock: clock)
+        try await eventually { clock.sleeperCount == 1 }
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        #expect(clock.sleeperCount == 0)
+
+        let cancelledFirst = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            try await limiter.acquire([budget], deadline: nil)
+        }
+        await #expect(throws: CancellationError.self) { try await cancelledFirst.value }
+    }
+
+    @Test("a budget with no sends is a configuration error")
+    func zeroBudget() async throws {
+        let limiter = LocalRateLimiter(clock: ManualClock.exact(), jitterAllowance: .zero)
+        let error = await #expect(throws: BrokerHubError.self) {
+            try await limiter.acquire([RateBudget(name: "z", limit: 0, window: .seconds(1))], deadline: nil)
+        }
+        #expect(error?.code == .invalidConfiguration)
+    }
+
+    @Test("property: 500 acquisitions of 20/1s (+30 ms) — never 21 in any 1.03 s window, budget kept full", arguments: [0 as UInt64, 1, 2])
+    func rollingWindowProperty(seed: UInt64) async throws {
+        let clock = SteppedClock()
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .milliseconds(30))
+        let budget = RateBudget(name: "kis:key:s", limit: 20, window: .seconds(1))
+        let start = clock.now
+        // Seed 0: everyone arrives at once (full load). Others: arrivals in random waves between wake-ups.
+        var random = SplitMix64(seed: seed)
+        let grants = try await Self.drive(
+            limiter: limiter, clock: clock, count: 500, wave: { seed == 0 ? 500 : Int(random.next() % 40) },
+            pause: { Double(random.next() % 40) / 1000 }
+        ) { _ in [budget] }
+        let instants = grants.map(\.instant).sorted()
+        #expect(instants.count == 500)
+        #expect(instants.first == start)
+        // No half-open window [t, t + 1.03 s) holds more than 20 grants.
+        #expect(Self.maximumInAnyWindow(instants, window: 1.03) <= 20)
+        let span = instants.last!.timeIntervalSince(start)
+        if seed == 0 {
+            // Under full load the budget stays full: 25 bursts of 20, 1.03 s apart.
+            #expect(span <= (500.0 / 20).rounded(.up) * 1.03 + Self.tolerance)
+            #expect(span >= 24 * 1.03 - Self.tolerance)
+        }
+    }
+
+    @Test("property: with layered 20/1s and 300/60s, no window of either budget is ever exceeded")
+    func layeredProperty() async throws {
+        let clock = SteppedClock()
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .milliseconds(30))
+        let budgets = [RateBudget(name: "s", limit: 20, window: .seconds(1)), RateBudget(name: "m", limit: 300, window: .seconds(60))]
+        var random = SplitMix64(seed: 9)
+        let grants = try await Self.drive(
+            limiter: limiter, clock: clock, count: 400, wave: { Int(random.next() % 60) }, pause: { Double(random.next() % 100) / 1000 }
+        ) { _ in budgets }
+        let instants = grants.map(\.instant).sorted()
+        #expect(Self.maximumInAnyWindow(instants, window: 1.03) <= 20)
+        #expect(Self.maximumInAnyWindow(instants, window: 60.03) <= 300)
+        // The 301st send had to wait for the minute window.
+        #expect(instants[300].timeIntervalSince(instants[0]) >= 60.03 - Self.tolerance)
+    }
+
+    // MARK: - Helpers
+
+    /// The most instants in any half-open window `[t, t + window)` (sorted input).
+    static func maximumInAnyWindow(_ sorted: [Date], window: TimeInterval) -> Int {
+        var best = 0
+        var low = 0
+        for high in sorted.indices {
+            while sorted[high].timeIntervalSince(sorted[low]) >= window - tolerance { low += 1 }
+            best = max(best, high - low + 1)
+        }
+        return best
+    }
+
+    struct Grant: Sendable {
+        var index: Int
+        var instant: Date
+    }
+
+    /// Runs `count` acquisitions, starting them in waves (`wave()` new callers at each step), and moves the
+    /// clock exactly from one wake-up to the next — or by `pause()` seconds when that comes sooner — only once
+    /// every started caller is either granted or asleep. Returns each caller's granted instant.
+    static func drive(
+        limiter: LocalRateLimiter, clock: SteppedClock, count: Int,
+        wave: () -> Int = { .max }, pause: () -> TimeInterval = { .infinity },
+        budgets: @escaping @Sendable (Int) -> [RateBudget]
+    ) async throws -> [Grant] {
+        let granted = Collected<Grant>()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            var started = 0
+            while granted.count < count {
+                let batch = min(count - started, max(0, wave()))
+                for index in started..<(started + batch) {
+                    group.addTask {
+                        try await limiter.acquire(budgets(index), deadline: nil)
+                        granted.append(Grant(index: index, instant: clock.now))
+                    }
+                }
+                started += batch
+                let expected = started
+                try await eventually("every caller granted or asleep") { granted.count + clock.sleeperCount == expected }
+                if granted.count == count { break }
+                let step = pause()
+                if let wake = clock.nextWake, started == count || wake.timeIntervalSince(clock.now) <= step {
+                    clock.advance(to: wake)
+                } else if step.isFinite {
+                    clock.advance(by: .nanoseconds(Int64(step * 1e9)))
+                }
+            }
+            try await group.waitForAll()
+            return granted.all
+        }
+    }
+
+    /// Lets woken or starting tasks run a little (used before asserting that something has NOT happened).
+    func settle() async throws {
+        for _ in 0..<20 { await Task.yield() }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+/// A small deterministic generator for test schedules.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E4B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,229 @@
+import BrokerClients
+import BrokerCore
+import Foundation
+import GRDB
+import HubEngine
+import MockBroker
+import Testing
+
+/// `TokenManager` against the mock broker over real loopback HTTP, with tokens in SQLite.
+@Suite("TokenManager against the mock broker", .serialized)
+struct TokenManagerTests {
+    @Test("50 concurrent callers share one issuance; a restarted process reuses the stored token")
+    func singleFlightAndRestart() async throws {
+        let directory = TemporaryDirectory("TokenManager")
+        try await HubMock.run { broker, baseURL in
+            let account = HubMock.account(broker, .kis, baseURL: baseURL)
+            let database = try HubDatabase(path: directory.path("hub.sqlite"))
+            let store = SQLiteTokenStore(database: database)
+            let cipher = HubFixtures.cipher()
+            let manager = TokenManager(store: store, cipher: cipher, clients: HubFixtures.clients(), policy: HubFixtures.tokenPolicy())
+
+            let values = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<50 { group.addTask { try await manager.token(for: account) } }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(values.count == 50)
+            #expect(Set(values).count == 1, "every caller got the same token")
+            let stats = try await HubMock.stats(baseURL, .kis)
+            #expect(stats.tokensIssued == 1)
+            #expect(stats.requests("tokenP") == 1, "one request to /oauth2/tokenP, no re-hand-outs")
+            #expect(await manager.issued[.kis] == 1)
+
+            // The stored row is ciphertext that does not contain the token.
+            let token = try #require(values.first)
+            let ciphertext = try await database.writer.read { db in
+                try Data.fetchOne(db, sql: "SELECT ciphertext FROM hub_tokens")
+            }
+            let stored = try #require(ciphertext)
+            #expect(stored.range(of: Data(token.utf8)) == nil)
+            #expect(stored.range(of: Data(token.suffix(40).utf8)) == nil)
+            #expect(try cipher.open(stored) == token)
+            let rows = try await database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM hub_tokens") }
+            #expect(rows == 1)
+
+            // A "restarted process": a new manager and a new database connection over the same file.
+            let reopened = try HubDatabase(path: directory.path("hub.sqlite"))
+            let restarted = TokenManager(store: SQLiteTokenStore(database: reopened), cipher: cipher, clients: HubFixtures.clients(), policy: HubFixtures.tokenPolicy())
+            let afterRestart = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<10 { group.addTask { try await restarted.token(for: account) } }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(Set(afterRestart) == [token])
+            let later = try await HubMock.stats(baseURL, .kis)
+            #expect(later.tokensIssued == 1)
+            #expect(later.requests("tokenP") == 1)
+            #expect(await restarted.issued[.kis] == nil)
+
+            // The token works against the broker.
+            let answer = try await KISClient().send(try HubFixtures.kisQuote(), account: account, token: token, timeout: .seconds(10))
+            #expect(KISClient().failure(in: answer) == nil)
+        }
+    }
+
+    @Test("after early expiry, 20 concurrent invalidations of the stale token lead to exactly one new issuance")
+    func invalidateOnceUnderConcurrency() async throws {
+        try await HubMock.run { broker, baseURL in
+            let account = HubMock.account(broker, .kis, baseURL: baseURL)
+            let database = try HubDatabase()
+            let manager = TokenManager(
+                store: SQLiteTokenStore(database: database), cipher: HubFixtures.cipher(), clients: HubFixtures.clients(),
+                policy: HubFixtures.tokenPolicy(tooFrequentWait: .milliseconds(250))
+            )
+            let stale = try await manager.token(for: account)
+            #expect(try await HubMock.expireTokens(baseURL, provider: .kis) == 1)
+            let quote = try HubFixtures.kisQuote()
+            let expired = try await KISClient().send(quote, account: account, token: stale, timeout: .seconds(10))
+            #expect(KISClient().failure(in: expired)?.category == .tokenExpired)
+
+            let results = try await withThrowingTaskGroup(of: (Bool, String).self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        let dropped = try await manager.invalidate(stale, for: account)
+                        return (dropped, try await manager.token(for: account))
+                    }
+                }
+                return try await group.reduce(into: [(Bool, String)]()) { $0.append($1) }
+            }
+            #expect(results.filter(\.0).count == 1, "only the first caller drops the token")
+            let fresh = Set(results.map(\.1))
+            #expect(fresh.count == 1, "all callers got the same token")
+            #expect(!fresh.contains(stale), "no caller got the stale token back")
+            let stats = try await HubMock.stats(baseURL, .kis)
+            #expect(stats.tokensIssued == 2)
+            #expect(await manager.issued[.kis] == 2)
+
+            // Invalidating an old value again changes nothing.
+            #expect(try await manager.invalidate(stale, for: account) == false)
+            let fresher = try #require(fresh.first)
+            #expect(try await manager.token(for: account) == fresher)
+            let answer = try await KISClient().send(quote, account: account, token: fresher, timeout: .seconds(10))
+            #expect(KISClient().failure(in: answer) == nil)
+            #expect(try await HubMock.stats(baseURL, .kis).tokensIssued == 2)
+        }
+    }
+
+    @Test("EGW00133: the manager waits tooFrequentWait (61 s by default, simulated) before asking again, then succeeds")
+    func tooFrequentIsWaitedOut() async throws {
+        let configuration = HubMock.configuration { $0.kisTokenIssueInterval = .milliseconds(400) }
+        try await HubMock.run(configuration) { broker, baseURL in
+            let account = HubMock.account(broker, .kis, baseURL: baseURL)
+            let clock = ManualClock(start: Date())
+            let manager = TokenManager(store: InMemoryTokenStore(), cipher: HubFixtures.cipher(), clients: HubFixtures.clients(), clock: clock)
+            let stale = try await manager.token(for: account)
+            try await HubMock.expireTokens(baseURL, provider: .kis)
+            #expect(try await manager.invalidate(stale, for: account))
+
+            // Within the broker's interval: EGW00133, then the manager sleeps instead of hammering.
+            let second = Task { try await manager.token(for: account) }
+            try await eventually("the manager waits after EGW00133") { clock.sleeperCount == 1 }
+            var stats = try await HubMock.stats(baseURL, .kis)
+            #expect(stats.tokenIssueRejected == 1)
+            #expect(stats.requests("tokenP") == 2)
+            // Let the broker's real interval pass; the manager still waits for its own (simulated) 61 s.
+            try await Task.sleep(for: .milliseconds(450))
+            clock.advance(by: .seconds(60))
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(clock.sleeperCount == 1)
+            #expect(try await HubMock.stats(baseURL, .kis).requests("tokenP") == 2, "no request while waiting")
+            clock.advance(by: .seconds(1))
+            let token = try await second.value
+            #expect(token != stale)
+            stats = try await HubMock.stats(baseURL, .kis)
+            #expect(stats.requests("tokenP") == 3)
+            #expect(stats.tokensIssued == 2)
+            #expect(stats.tokenIssueRejected == 1)
+        }
+    }
+
+    @Test("EGW00133 with a real 1 s broker interval and a short tooFrequentWait: no hammering, then success")
+    func tooFrequentWithRealWaiting() async throws {
+        let configuration = HubMock.configuration { $0.kisTokenIssueInterval = .seconds(1) }
+        try await HubMock.run(configuration) { broker, baseURL in
+            let account = HubMock.account(broker, .kis, baseURL: baseURL)
+            let manager = TokenManager(
+                store: InMemoryTokenStore(), cipher: HubFixtures.cipher(), clients: HubFixtures.clients(),
+                policy: HubFixtures.tokenPolicy(tooFrequentWait: .milliseconds(1100))
+            )
+            let stale = try await manager.token(for: account)
+            try await HubMock.expireTokens(baseURL, provider: .kis)
+            try await manager.invalidate(stale, for: account)
+            let fresh = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<10 { group.addTask { try await manager.token(for: account) } }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(fresh.count == 1)
+            #expect(!fresh.contains(stale))
+            let stats = try await HubMock.stats(baseURL, .kis)
+            #expect(stats.requests("tokenP") <= 3, "at most: first issue, one rejection, one success")
+            #expect(stats.tokensIssued == 2)
+        }
+    }
+
+    @Test("a refused secret is permanent: no retries, a clear error")
+    func badSecretFailsFast() async throws {
+        try await HubMock.run { broker, baseURL in
+            var account = HubMock.account(broker, .kis, baseURL: baseURL)
+            account.secret = String(repeating: "x", count: 180)
+            let manager = TokenManager(store: InMemoryTokenStore(), cipher: HubFixtures.cipher(), clients: HubFixtures.clients(), policy: HubFixtures.tokenPolicy())
+            let error = await #expect(throws: BrokerHubError.self) { try await manager.token(for: account) }
+            #expect(error?.failure?.category == .permanent)
+            #expect(error?.failure?.code == "EGW00105")
+            let stats = try await HubMock.stats(baseURL, .kis)
+            #expect(stats.requests("tokenP") == 1)
+        }
+    }
+
+    @Test("transient issuance failures are retried up to maxAttempts (3)")
+    func transientIssuanceRetries() async throws {
+        try await HubMock.run { broker, baseURL in
+            let account = HubMock.account(broker, .kis, baseURL: baseURL)
+            try await HubMock.setFaults(baseURL, #"{"server_error_rate":1.0}"#)
+            let manager = TokenManager(store: InMemoryTokenStore(), cipher: HubFixtures.cipher(), clients: HubFixtures.clients(), policy: HubFixtures.tokenPolicy(retryDelay: .milliseconds(10)))
+            let error = await #expect(throws: BrokerHubError.self) { try await manager.token(for: account) }
+            #expect(error?.failure?.category == .transient)
+            #expect(try await HubMock.stats(baseURL, .kis).faults("server_error") == 3)
+            try await HubMock.setFaults(baseURL, "{}")
+            #expect(try await manager.token(for: account).isEmpty == false)
+            #expect(try await HubMock.stats(baseURL, .kis).tokensIssued == 1)
+        }
+    }
+
+    @Test("Kiwoom: one issuance for concurrent callers; the approval key is unsupported")
+    func kiwoomTokens() async throws {
+        try await HubMock.run { broker, baseURL in
+            let account = HubMock.account(broker, .kiwoom, baseURL: baseURL)
+            let manager = TokenManager(store: InMemoryTokenStore(), cipher: HubFixtures.cipher(), clients: HubFixtures.clients(), policy: HubFixtures.tokenPolicy())
+            let values = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<20 { group.addTask { try await manager.token(for: account) } }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(values.count == 1)
+            let stats = try await HubMock.stats(baseURL, .kiwoom)
+            #expect(stats.requests("au10001") == 1)
+            #expect(stats.tokensIssued == 1)
+            let expiry = try #require(await manager.expiries().values.first)
+            // expires_dt is KST: the 24 h lifetime must come out as ~24 h, not 15 h or 33 h.
+            #expect(abs(expiry.timeIntervalSinceNow - 86_400) < 120)
+            let error = await #expect(throws: BrokerHubError.self) { try await manager.token(for: account, kind: .approval) }
+            #expect(error?.code == .unsupportedTransaction)
+        }
+    }
+
+    @Test("tokens are refreshed ahead of expiry (refreshAhead) and refreshDue renews them")
+    func refreshAhead() async throws {
+        try await HubMock.run { broker, baseURL in
+            let account = HubMock.account(broker, .kiwoom, baseURL: baseURL)
+            let clock = ManualClock(start: Date())
+            let manager = TokenManager(store: InMemoryTokenStore(), cipher: HubFixtures.cipher(), clients: HubFixtures.clients(), clock: clock)
+            let first = try await manager.token(for: account)
+            clock.advance(by: .seconds(86_400 - 600))
+            #expect(try await manager.token(for: account) == first, "10 min before expiry the token is still fresh")
+            clock.advance(by: .seconds(301))
+            await manager.refreshDue()
+            // Kiwoom hands back the current token while it is valid: the call is made, the value may be the same.
+            #expect(try await HubMock.stats(baseURL, .kiwoom).requests("au10001") == 2)
+            #expect(await manager.issued[.kiwoom] == 2)
+        }
+    }
+}
