@@ -82,5 +82,7 @@ fi
 
 step "swift test $*"
 status=0
-swift test --skip-build "$@" || status=$?
+# Serially: the end-to-end suites measure rate-limit timing across real processes on a small machine, and
+# unrelated suites running beside them would only add scheduling noise.
+swift test --skip-build --no-parallel "$@" || status=$?
 exit "$status"

@@ -49,9 +49,10 @@ public final class MockBroker: Sendable {
     /// Whether a fault with probability `rate` fires now.
     func fires(_ rate: Double) -> Bool { rate > 0 && chance() < rate }
 
-    /// Counts an arrival against every window that applies; false when any is full (a violation).
-    func admit(_ windows: [(key: String, limit: Int, window: Duration)]) -> Bool {
-        let now = continuous.now
+    /// Counts an arrival (at `instant`, now by default) against every window that applies; false when any
+    /// is full (a violation).
+    func admit(_ windows: [(key: String, limit: Int, window: Duration)], at instant: ContinuousClock.Instant? = nil) -> Bool {
+        let now = instant ?? continuous.now
         return self.windows.withLock { state in
             // Check all first so that a refused arrival is not counted in any window.
             var probe = state

@@ -24,7 +24,7 @@ public struct MockBrokerServer: Service {
         let onStart = self.onStart
         let app = Application(
             responder: MockResponder(broker: broker),
-            server: .http1WebSocketUpgrade { head, channel, _ in
+            server: .http1WebSocketUpgrade(configuration: .init(http1: .init(additionalChannelHandlers: [ArrivalStampHandler()]))) { head, channel, _ in
                 let path = head.path ?? "/"
                 let handler: WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
                 if path.hasPrefix("/api/dostk/websocket") {
@@ -89,13 +89,15 @@ struct MockResponder: HTTPResponder {
     let broker: MockBroker
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        let received = ArrivalStampHandler.arrival(fromHeaderValue: request.headers[ArrivalStampHandler.header]) ?? ContinuousClock.now
         let body = try await request.body.collect(upTo: 1 << 20)
-        let mockRequest = MockRequest(
+        var mockRequest = MockRequest(
             method: request.method.rawValue,
             rawPath: request.head.path ?? "/",
-            headers: request.headers.map { ($0.name.rawName, $0.value) },
+            headers: request.headers.filter { $0.name != ArrivalStampHandler.header }.map { ($0.name.rawName, $0.value) },
             body: Array(buffer: body)
         )
+        mockRequest.received = received
         let answer = await broker.handle(mockRequest)
         var fields = HTTPFields()
         for (name, value) in answer.headers {

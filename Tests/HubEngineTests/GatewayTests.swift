@@ -198,9 +198,6 @@ struct GatewayTests {
             #expect(whileOpen.faults("server_error") == 5, "no request reached the broker while open")
             #expect(whileOpen.requestsTotal == atOpen.requestsTotal)
 
-            // Kiwoom is unaffected.
-            #expect(await rig.run(try HubFixtures.kiwoomDaily(), maxPages: 1).error == nil)
-
             try await HubMock.setFaults(baseURL, "{}")
             clock.advance(by: .milliseconds(299))
             #expect(await rig.run(quote).error?.code == "hub.circuit_open")
@@ -234,6 +231,30 @@ struct GatewayTests {
             let after = await rig.run(quote)
             #expect(after.error == nil, "\(String(describing: after.error))")
             #expect(after.attempts == 1)
+            #expect(rig.gateway.breaker(.kis).state == .closed)
+        }
+    }
+
+    @Test("a broker rate-limit answer (EGW00201) is retried after rateLimitedDelay and never opens the circuit")
+    func rateLimitedAnswersAreRetried() async throws {
+        try await HubMock.run { broker, baseURL in
+            // A limiter configured above the broker's real budget (20/s): the broker refuses the excess.
+            let rig = GatewayRig(broker, baseURL) { configuration in
+                configuration.limits.kisRealPerSecond = 100
+                configuration.retry.rateLimitedDelay = .milliseconds(1100)
+            }
+            let quote = try HubFixtures.kisQuote()
+            #expect(await rig.run(quote).error == nil)
+            try await Task.sleep(for: .milliseconds(1100)) // an empty window at the broker
+            let outcomes = await withTaskGroup(of: TaskOutcome.self) { group in
+                for _ in 0..<30 { group.addTask { await rig.run(quote) } }
+                return await group.reduce(into: [TaskOutcome]()) { $0.append($1) }
+            }
+            #expect(outcomes.allSatisfy { $0.error == nil }, "\(outcomes.compactMap(\.error).prefix(3))")
+            let stats = try await HubMock.stats(baseURL, .kis)
+            let refused = stats.errors("EGW00201")
+            #expect(refused >= 1, "the broker refused some sends")
+            #expect(outcomes.filter { $0.attempts == 2 }.count == refused, "each refused send was retried once")
             #expect(rig.gateway.breaker(.kis).state == .closed)
         }
     }
@@ -293,8 +314,9 @@ struct GatewayTests {
         try await HubMock.run { broker, baseURL in
             let rig = GatewayRig(broker, baseURL)
             let quote = try HubFixtures.kisQuote()
+            print("BODY START", Date())
             let outcomes = await withTaskGroup(of: TaskOutcome.self) { group in
-                for _ in 0..<30 { group.addTask { await rig.run(quote) } }
+                for _ in 0..<30 { group.addTask { let o = await rig.run(quote); print("TASK", Date(), o.attempts, o.error?.brokerCode ?? "-"); return o } }
                 return await group.reduce(into: [TaskOutcome]()) { $0.append($1) }
             }
             #expect(outcomes.allSatisfy { $0.error == nil && $0.attempts == 1 })
@@ -302,7 +324,9 @@ struct GatewayTests {
             #expect(stats.rateLimitViolations == 0)
             #expect(stats.requests("FHKST01010100") == 30)
             #expect(stats.tokensIssued == 1)
+            print("BODY DONE", Date())
         }
+        print("MOCK DONE", Date())
     }
 
     @Test("a task past its deadline fails with hub.deadline without sending; an unknown account is a configuration error")
@@ -334,13 +358,14 @@ struct GatewayTests {
             #expect(rig.gateway.breaker(.kis).state == .open)
 
             // Half-open; the probe hangs at the broker and its caller gives up (cancels).
-            try await HubMock.setFaults(baseURL, #"{"hang_rate":1.0,"hang_seconds":3}"#)
+            try await HubMock.setFaults(baseURL, #"{"hang_rate":1.0,"hang_seconds":2}"#)
             clock.advance(by: .seconds(30))
             let probe = Task { await rig.run(quote) }
             try await eventually("the probe reached the broker") { try await HubMock.stats(baseURL, .kis).faults("hang") == 1 }
             probe.cancel()
             let cancelled = await probe.value
             #expect(cancelled.error != nil)
+            #expect(cancelled.error?.code != "hub.circuit_open", "the probe itself was let through")
 
             try await HubMock.setFaults(baseURL, "{}")
             let next = await rig.run(quote)

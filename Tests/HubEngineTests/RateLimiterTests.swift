@@ -22,7 +22,7 @@ struct RateLimiterTests {
     @Test("5/1s grants five at once; the sixth waits until exactly first + 1 s")
     func sixthWaitsForTheWindow() async throws {
         let clock = ManualClock.exact()
-        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero)
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero, smoothing: 0)
         let budget = RateBudget(name: "kis:k:s", limit: 5, window: .seconds(1))
         let first = clock.now
         for _ in 0..<5 {
@@ -46,7 +46,7 @@ struct RateLimiterTests {
     @Test("the jitter allowance widens the spacing: 2/1s with 30 ms → third at +1.03 s")
     func jitterAllowanceWidensTheWindow() async throws {
         let clock = ManualClock.exact()
-        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .milliseconds(30))
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .milliseconds(30), smoothing: 0)
         let budget = RateBudget(name: "b", limit: 2, window: .seconds(1))
         let first = clock.now
         try await limiter.acquire([budget], deadline: nil)
@@ -64,7 +64,7 @@ struct RateLimiterTests {
     @Test("layered per-second and per-minute budgets: the tighter one binds")
     func perSecondAndPerMinute() async throws {
         let clock = SteppedClock()
-        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero)
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero, smoothing: 0)
         let budgets = [
             RateBudget(name: "kis:k:s", limit: 5, window: .seconds(1)),
             RateBudget(name: "kis:k:m", limit: 8, window: .seconds(60)),
@@ -79,7 +79,7 @@ struct RateLimiterTests {
     @Test("Kiwoom-style total and per-API-id budgets: each binds where it is tighter")
     func kiwoomTotalAndPerTransaction() async throws {
         let clock = SteppedClock()
-        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero)
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero, smoothing: 0)
         var limits = RateLimitPolicy()
         limits.jitterAllowance = .zero
         let policy = limits
@@ -108,7 +108,7 @@ struct RateLimiterTests {
     @Test("a deadline before the next slot throws hub.deadline and consumes no slot")
     func deadlineBeforeNextSlot() async throws {
         let clock = ManualClock.exact()
-        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero)
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero, smoothing: 0)
         let budget = RateBudget(name: "d", limit: 1, window: .seconds(1))
         let start = clock.now
         try await limiter.acquire([budget], deadline: nil)
@@ -132,7 +132,7 @@ struct RateLimiterTests {
     @Test("cancellation while waiting throws CancellationError; a cancelled caller never starts")
     func cancellation() async throws {
         let clock = ManualClock.exact()
-        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero)
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero, smoothing: 0)
         let budget = RateBudget(name: "c", limit: 1, window: .seconds(1))
         try await limiter.acquire([budget], deadline: nil)
 
@@ -149,19 +149,88 @@ struct RateLimiterTests {
         await #expect(throws: CancellationError.self) { try await cancelledFirst.value }
     }
 
+    @Test("smoothing spreads an idle budget: 5/1s at 0.5 grants every 100 ms, and the window still binds")
+    func smoothingSpacesSends() async throws {
+        let clock = SteppedClock()
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero, smoothing: 0.5)
+        let budget = RateBudget(name: "s", limit: 5, window: .seconds(1))
+        let start = clock.now
+        let grants = try await Self.drive(limiter: limiter, clock: clock, count: 7) { _ in [budget] }
+        let offsets = grants.map { ($0.instant.timeIntervalSince(start) * 1000).rounded() / 1000 }.sorted()
+        #expect(offsets == [0, 0.1, 0.2, 0.3, 0.4, 1.0, 1.1])
+    }
+
+    @Test("the default limiter smooths (no burst of the whole budget at once)")
+    func defaultSmoothing() async throws {
+        let clock = ManualClock.exact()
+        let limiter = LocalRateLimiter(clock: clock)
+        let budget = RateBudget(name: "d", limit: 20, window: .seconds(1))
+        try await limiter.acquire([budget], deadline: nil)
+        let second = Self.acquirer(limiter, [budget], clock: clock)
+        try await eventually { clock.sleeperCount == 1 }
+        second.cancel()
+        _ = try? await second.value
+    }
+
+    @Test("a sender that wakes late is recorded when it really sends: later sends are spaced from that")
+    func lateWakerIsReRecorded() async throws {
+        let clock = ManualClock.exact()
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero, smoothing: 0)
+        let budget = RateBudget(name: "late", limit: 2, window: .seconds(1))
+        let start = clock.now
+        try await limiter.acquire([budget], deadline: nil)
+        try await limiter.acquire([budget], deadline: nil)
+        let third = Self.acquirer(limiter, [budget], clock: clock) // slot +1 s
+        try await eventually { clock.sleeperCount == 1 }
+        // The worker is late: it only runs at +1.5 s.
+        clock.advance(to: start.addingTimeInterval(1.5))
+        let thirdAt = try await third.value
+        #expect(abs(thirdAt.timeIntervalSince(start) - 1.5) < Self.tolerance)
+        try await limiter.acquire([budget], deadline: nil) // fits at +1.5 (window [0.5, 1.5] holds one)
+        let fifth = Self.acquirer(limiter, [budget], clock: clock)
+        try await eventually { clock.sleeperCount == 1 }
+        clock.advance(to: start.addingTimeInterval(2.0))
+        try await settle()
+        #expect(clock.sleeperCount == 1, "at +2.0 s the window since +1.5 s still holds two sends")
+        clock.advance(to: start.addingTimeInterval(2.5))
+        let fifthAt = try await fifth.value
+        #expect(abs(fifthAt.timeIntervalSince(start) - 2.5) < Self.tolerance)
+    }
+
+    @Test("a cancelled waiter gives its slot back")
+    func cancellationReleasesTheSlot() async throws {
+        let clock = ManualClock.exact()
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .zero, smoothing: 0)
+        let budget = RateBudget(name: "r", limit: 1, window: .seconds(1))
+        let start = clock.now
+        try await limiter.acquire([budget], deadline: nil)
+        let cancelled = Self.acquirer(limiter, [budget], clock: clock) // slot +1 s
+        try await eventually { clock.sleeperCount == 1 }
+        cancelled.cancel()
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        let next = Self.acquirer(limiter, [budget], clock: clock)
+        try await eventually { clock.sleeperCount == 1 }
+        clock.advance(to: start.addingTimeInterval(1))
+        let granted = try await next.value
+        #expect(abs(granted.timeIntervalSince(start) - 1) < Self.tolerance, "the freed +1 s slot, not +2 s")
+    }
+
     @Test("a budget with no sends is a configuration error")
     func zeroBudget() async throws {
-        let limiter = LocalRateLimiter(clock: ManualClock.exact(), jitterAllowance: .zero)
+        let limiter = LocalRateLimiter(clock: ManualClock.exact(), jitterAllowance: .zero, smoothing: 0)
         let error = await #expect(throws: BrokerHubError.self) {
             try await limiter.acquire([RateBudget(name: "z", limit: 0, window: .seconds(1))], deadline: nil)
         }
         #expect(error?.code == .invalidConfiguration)
     }
 
-    @Test("property: 500 acquisitions of 20/1s (+30 ms) — never 21 in any 1.03 s window, budget kept full", arguments: [0 as UInt64, 1, 2])
-    func rollingWindowProperty(seed: UInt64) async throws {
+    @Test(
+        "property: 500 acquisitions of 20/1s (+30 ms) — never 21 in any 1.03 s window, budget kept full",
+        arguments: [0 as UInt64, 1, 2], [0.0, 0.5]
+    )
+    func rollingWindowProperty(seed: UInt64, smoothing: Double) async throws {
         let clock = SteppedClock()
-        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .milliseconds(30))
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .milliseconds(30), smoothing: smoothing)
         let budget = RateBudget(name: "kis:key:s", limit: 20, window: .seconds(1))
         let start = clock.now
         // Seed 0: everyone arrives at once (full load). Others: arrivals in random waves between wake-ups.
@@ -177,9 +246,15 @@ struct RateLimiterTests {
         #expect(Self.maximumInAnyWindow(instants, window: 1.03) <= 20)
         let span = instants.last!.timeIntervalSince(start)
         if seed == 0 {
-            // Under full load the budget stays full: 25 bursts of 20, 1.03 s apart.
+            // Under full load the budget stays full: 25 windows of 20, 1.03 s apart.
             #expect(span <= (500.0 / 20).rounded(.up) * 1.03 + Self.tolerance)
             #expect(span >= 24 * 1.03 - Self.tolerance)
+        }
+        if smoothing > 0 {
+            // Smoothed: consecutive sends at least smoothing × window / limit apart.
+            for (earlier, later) in zip(instants, instants.dropFirst()) {
+                #expect(later.timeIntervalSince(earlier) >= smoothing / 20 - Self.tolerance)
+            }
         }
     }
 

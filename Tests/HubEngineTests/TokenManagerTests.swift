@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import HubEngine
 import MockBroker
+import Synchronization
 import Testing
 
 /// `TokenManager` against the mock broker over real loopback HTTP, with tokens in SQLite.
@@ -58,6 +59,28 @@ struct TokenManagerTests {
             // The token works against the broker.
             let answer = try await KISClient().send(try HubFixtures.kisQuote(), account: account, token: token, timeout: .seconds(10))
             #expect(KISClient().failure(in: answer) == nil)
+        }
+    }
+
+    @Test("a caller whose store read returns after another caller's issuance takes that token instead of issuing again")
+    func slowStoreReadDoesNotCauseSecondIssuance() async throws {
+        try await HubMock.run { broker, baseURL in
+            let account = HubMock.account(broker, .kis, baseURL: baseURL)
+            let store = GatedTokenStore()
+            let manager = TokenManager(store: store, cipher: HubFixtures.cipher(), clients: HubFixtures.clients(), policy: HubFixtures.tokenPolicy())
+            let first = Task { try await manager.token(for: account) }
+            try await eventually("the first caller reads the store") { store.waiting == 1 }
+            let second = Task { try await manager.token(for: account) }
+            try await eventually("the second caller reads the store") { store.waiting == 2 }
+            // The first read answers (nothing stored): that caller issues a token and caches it.
+            store.release(1)
+            let token = try await first.value
+            // Only now does the second caller's read answer (still nothing: it was taken before the save).
+            store.release(1)
+            #expect(try await second.value == token)
+            let stats = try await HubMock.stats(baseURL, .kis)
+            #expect(stats.requests("tokenP") == 1, "one request to /oauth2/tokenP")
+            #expect(await manager.issued[.kis] == 1)
         }
     }
 
@@ -210,6 +233,29 @@ struct TokenManagerTests {
         }
     }
 
+    @Test("KIS approval keys are single-flight too, and kept apart from the access token")
+    func approvalKeys() async throws {
+        try await HubMock.run { broker, baseURL in
+            let account = HubMock.account(broker, .kis, baseURL: baseURL)
+            let store = InMemoryTokenStore()
+            let manager = TokenManager(store: store, cipher: HubFixtures.cipher(), clients: HubFixtures.clients(), policy: HubFixtures.tokenPolicy())
+            let keys = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<10 { group.addTask { try await manager.token(for: account, kind: .approval) } }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(keys.count == 1)
+            let access = try await manager.token(for: account)
+            #expect(!keys.contains(access))
+            let stats = try await HubMock.stats(baseURL, .kis)
+            #expect(stats.json["approval_keys_issued"]?.intValue == 1)
+            #expect(stats.tokensIssued == 1)
+            #expect(try await store.load(TokenKey(account, kind: .approval)) != nil)
+            #expect(try await store.load(TokenKey(account, kind: .access)) != nil)
+            #expect(TokenKey(account, kind: .approval).storageKey != TokenKey(account, kind: .access).storageKey)
+            #expect(!TokenKey(account, kind: .access).storageKey.contains(account.appKey), "the app key is not in the storage key")
+        }
+    }
+
     @Test("tokens are refreshed ahead of expiry (refreshAhead) and refreshDue renews them")
     func refreshAhead() async throws {
         try await HubMock.run { broker, baseURL in
@@ -226,4 +272,32 @@ struct TokenManagerTests {
             #expect(await manager.issued[.kiwoom] == 2)
         }
     }
+}
+
+/// A token store whose loads wait (answering what was stored when they were called) until the test
+/// releases them, in call order.
+final class GatedTokenStore: TokenStore {
+    private let inner = InMemoryTokenStore()
+    private let gates = Mutex<[(SealedToken?, CheckedContinuation<SealedToken?, Never>)]>([])
+
+    var waiting: Int { gates.withLock { $0.count } }
+
+    func release(_ count: Int) {
+        let released = gates.withLock { gates in
+            let first = Array(gates.prefix(count))
+            gates.removeFirst(first.count)
+            return first
+        }
+        for (value, continuation) in released { continuation.resume(returning: value) }
+    }
+
+    func load(_ key: TokenKey) async throws -> SealedToken? {
+        let snapshot = try await inner.load(key)
+        return await withCheckedContinuation { continuation in
+            gates.withLock { $0.append((snapshot, continuation)) }
+        }
+    }
+
+    func save(_ token: SealedToken, for key: TokenKey) async throws { try await inner.save(token, for: key) }
+    func remove(_ key: TokenKey, ifMatching token: SealedToken?) async throws { try await inner.remove(key, ifMatching: token) }
 }

@@ -10,7 +10,17 @@ public struct HTTPTransport: Sendable {
     /// Largest body accepted from a broker.
     public var maximumBodySize = 32 << 20
 
-    public init(client: HTTPClient = .shared) {
+    /// The process-wide client for broker traffic. Its pool is large on purpose: a send granted by the rate
+    /// limiter must leave at once — waiting for a free connection would delay some sends and not others,
+    /// bunching arrivals at the broker into a window the limiter never granted.
+    public static let brokerClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
+        configuration.timeout = .init(connect: .seconds(5))
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    public init(client: HTTPClient = HTTPTransport.brokerClient) {
         self.client = client
     }
 

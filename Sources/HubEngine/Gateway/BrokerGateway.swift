@@ -108,8 +108,11 @@ public final class BrokerGateway: Sendable {
                 throw BrokerHubError(.deadlineExceeded, "\(request.transaction): deadline passed after \(attempt - 1) attempt(s)")
             }
             try breaker.permit()
+            // The token first: once the limiter grants a slot the send must leave at once.
+            let token: String
             let waitStart = clock.now
             do {
+                token = try await tokens.token(for: account)
                 try await limiter.acquire(budgets, deadline: deadline)
             } catch {
                 breaker.recordNeutral()
@@ -117,13 +120,6 @@ public final class BrokerGateway: Sendable {
             }
             Timer(label: "brokerhub_limiter_wait_seconds", dimensions: [("provider", account.provider.rawValue)])
                 .recordNanoseconds(Int64(clock.now.timeIntervalSince(waitStart) * 1e9))
-            let token: String
-            do {
-                token = try await tokens.token(for: account)
-            } catch {
-                breaker.recordNeutral()
-                throw error
-            }
             attempts += 1
             sendCounters.withLock { $0[account.provider, default: 0] += 1 }
             let sentAt = clock.now
@@ -148,6 +144,11 @@ public final class BrokerGateway: Sendable {
             } catch let error as BrokerHubError where error.failure != nil {
                 failure = error.failure!
                 response = nil
+            } catch {
+                // Cancellation (or another non-broker error) says nothing about the broker's health, but a
+                // half-open probe must not keep its slot forever.
+                breaker.recordNeutral()
+                throw error
             }
             Counter(label: "brokerhub_broker_errors_total", dimensions: [("provider", account.provider.rawValue), ("code", failure.code ?? "http_\(failure.httpStatus)")]).increment()
             if CircuitBreaker.counts(failure.category) { breaker.record(success: false) } else { breaker.recordNeutral() }

@@ -32,7 +32,10 @@ public struct RateLimitPolicy: Sendable, Hashable {
     /// Extra caps per transaction id (either broker), per second.
     public var perTransaction: [String: Int] = [:]
     /// Added to every window to absorb network jitter: the broker counts arrivals, which can bunch up.
-    public var jitterAllowance: Duration = .milliseconds(30)
+    public var jitterAllowance: Duration = .milliseconds(40)
+    /// Minimum gap between consecutive sends as a fraction of `window / limit`: 1 paces sends evenly (no
+    /// bursts for jitter to compress into a violation), 0 lets an idle budget go out in one burst.
+    public var smoothing = 1.0
 
     public init() {}
 

@@ -31,6 +31,9 @@ public actor TokenManager {
     private var cache: [TokenKey: IssuedToken] = [:]
     private var accounts: [TokenKey: BrokerAccount] = [:]
     private var inFlight: [TokenKey: Task<IssuedToken, any Error>] = [:]
+    /// The value `invalidate` last dropped per key: never taken back from the store, where it lingers until
+    /// the compare-and-delete has run (callers that load meanwhile would otherwise resurrect it).
+    private var invalidated: [TokenKey: String] = [:]
     /// Issuances made by this process, per provider (for status and tests).
     public private(set) var issued: [Provider: Int] = [:]
 
@@ -58,7 +61,11 @@ public actor TokenManager {
         let now = clock.now
         if let cached = cache[key], fresh(cached, now) { return cached }
         if let running = inFlight[key] { return try await running.value }
-        if let stored = try await loadStored(key), stored.expiresAt > now {
+        let stored = try await loadStored(key)
+        // Other callers ran during the load: take what they cached or are issuing, never issue twice.
+        if let cached = cache[key], fresh(cached, clock.now) { return cached }
+        if let running = inFlight[key] { return try await running.value }
+        if let stored, stored.value != invalidated[key], stored.expiresAt > now {
             cache[key] = stored
             if fresh(stored, now) { return stored }
         }
@@ -72,6 +79,7 @@ public actor TokenManager {
         let key = TokenKey(account, kind: kind)
         guard let cached = cache[key], cached.value == token else { return false }
         cache[key] = nil
+        invalidated[key] = token
         if let stored = try await store.load(key), (try? cipher.open(stored.ciphertext)) == token {
             try await store.remove(key, ifMatching: stored)
         }

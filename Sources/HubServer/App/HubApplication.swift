@@ -41,7 +41,7 @@ public final class HubApplication: Sendable {
         gatewayConfiguration.retry = configuration.retry
         gatewayConfiguration.breaker = configuration.breaker
         gatewayConfiguration.timeout = configuration.brokerTimeout
-        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: configuration.limits.jitterAllowance)
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: configuration.limits.jitterAllowance, smoothing: configuration.limits.smoothing)
         let gateway = BrokerGateway(
             accounts: configuration.accounts, clients: clients, tokens: tokens, limiter: limiter,
             configuration: gatewayConfiguration, clock: clock, logger: logger.child("gateway")
@@ -53,6 +53,8 @@ public final class HubApplication: Sendable {
         var dispatch = Dispatcher.Configuration()
         dispatch.workers = configuration.workers
         dispatch.resultRetention = configuration.resultRetention
+        dispatch.leaseDuration = configuration.leaseDuration
+        dispatch.maintenanceInterval = min(.seconds(5), configuration.leaseDuration / 2)
         let dispatcher = Dispatcher(queue: queue, gateway: gateway, configuration: dispatch, clock: clock, logger: logger.child("dispatch"))
         hub = Hub(queue: queue, gateway: gateway, dispatcher: dispatcher, clock: clock, logger: logger.child("hub"))
         localTokens = LocalTokens(clock: clock)

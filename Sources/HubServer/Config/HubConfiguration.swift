@@ -24,6 +24,8 @@ public struct HubConfiguration: Sendable {
     public var breaker = CircuitBreaker.Policy()
     public var brokerTimeout: Duration = .seconds(10)
     public var resultRetention: Duration = .seconds(3600)
+    /// How long a worker holds a task before another may take it over (crash recovery).
+    public var leaseDuration: Duration = .seconds(60)
     public var shareBackfill = 0.05
     public var shareSnapshot = 0.10
     public var accounts: [BrokerAccount] = []
@@ -92,11 +94,13 @@ public struct HubConfiguration: Sendable {
         if let rate = try int("kiwoom_rate") { limits.kiwoomTotalPerSecond = rate }
         if let rate = try int("kiwoom_api_rate") { limits.kiwoomPerTransactionPerSecond = rate }
         if let jitter = try int("jitter_ms") { limits.jitterAllowance = .milliseconds(jitter) }
+        if let smoothing = try double("smoothing") { limits.smoothing = max(0, min(1, smoothing)) }
         if let timeout = try int("timeout_ms") { brokerTimeout = .milliseconds(timeout) }
         if let attempts = try int("retry_attempts") { retry.maxAttempts = max(1, attempts) }
         if let threshold = try int("breaker_failures") { breaker.failureThreshold = max(1, threshold) }
         if let open = try double("breaker_open_seconds") { breaker.openDuration = .milliseconds(Int64(open * 1000)) }
         if let retention = try int("result_retention_seconds") { resultRetention = .seconds(retention) }
+        if let lease = try double("lease_seconds") { leaseDuration = .milliseconds(Int64(max(0.5, lease) * 1000)) }
         if let share = try double("share_backfill") { shareBackfill = share }
         if let share = try double("share_snapshot") { shareSnapshot = share }
         if let list = values["accounts"]?.arrayValue {

@@ -125,7 +125,7 @@ extension MockBroker {
         if let perMinute = configuration.limits.kisPerMinute {
             windows.append((key: "kis:m:\(appKey)", limit: perMinute, window: .seconds(60)))
         }
-        guard admit(windows) else {
+        guard admit(windows, at: request.arrival) else {
             stats.violation(.kis, appKey: appKey)
             stats.error(.kis, "EGW00201")
             return (key, kisError(500, code: "EGW00201", message: "초당 거래건수를 초과하였습니다."))

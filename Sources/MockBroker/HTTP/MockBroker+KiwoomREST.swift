@@ -87,12 +87,12 @@ extension MockBroker {
             return kiwoomError(200, returnCode: 3, message: "인증에 실패했습니다[8005:Token이 유효하지 않습니다]")
         }
         let limits = configuration.limits
-        if !admit([(key: "kiwoom:t:\(token.appKey)", limit: limits.kiwoomTotalPerSecond, window: limits.window)]) {
+        if !admit([(key: "kiwoom:t:\(token.appKey)", limit: limits.kiwoomTotalPerSecond, window: limits.window)], at: request.arrival) {
             stats.violation(.kiwoom, appKey: token.appKey)
             stats.error(.kiwoom, "1701")
             return kiwoomError(429, returnCode: 5, message: "허용된 요청 개수를 초과하였습니다[1701:허용된 총 요청 개수를 초과하였습니다. 총유량=\(limits.kiwoomTotalPerSecond)]")
         }
-        if !admit([(key: "kiwoom:a:\(token.appKey):\(apiID)", limit: limits.kiwoomPerAPIPerSecond, window: limits.window)]) {
+        if !admit([(key: "kiwoom:a:\(token.appKey):\(apiID)", limit: limits.kiwoomPerAPIPerSecond, window: limits.window)], at: request.arrival) {
             stats.violation(.kiwoom, appKey: token.appKey)
             stats.error(.kiwoom, "1700")
             return kiwoomError(429, returnCode: 5, message: "허용된 요청 개수를 초과하였습니다[1700:허용된 요청 개수를 초과하였습니다. 유량=\(limits.kiwoomPerAPIPerSecond), API ID=\(apiID)]")

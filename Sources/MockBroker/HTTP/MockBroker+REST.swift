@@ -6,8 +6,12 @@ extension MockBroker {
     /// Answers one REST request: control endpoints (`/_mock/…`), KIS and Kiwoom.
     public func handle(_ request: MockRequest) async -> MockResponse {
         if request.path.hasPrefix("/_mock") { return control(request) }
+        var request = request
+        let received = request.received ?? ContinuousClock.now
         let provider: Provider = request.path.hasPrefix("/api/dostk") || request.path == "/oauth2/token" || request.path == "/oauth2/revoke" ? .kiwoom : .kis
-        if let faulted = await injectFaults(provider: provider, path: request.path) { return faulted }
+        let (delay, faulted) = await injectFaults(provider: provider, path: request.path)
+        if let faulted { return faulted }
+        request.arrival = received + delay
         switch request.path {
         case "/oauth2/tokenP": return kisIssueToken(request)
         case "/oauth2/revokeP": return kisRevokeToken(request)
@@ -23,24 +27,27 @@ extension MockBroker {
         }
     }
 
-    /// Latency, hangs and gateway errors, as configured.
-    private func injectFaults(provider: Provider, path: String) async -> MockResponse? {
+    /// Latency, hangs and gateway errors, as configured; returns the injected network delay and a faulty
+    /// answer when one fires.
+    private func injectFaults(provider: Provider, path: String) async -> (Duration, MockResponse?) {
         let faults = self.faults
         var delay = faults.latencyMilliseconds
         if faults.jitterMilliseconds > 0 { delay += Int(chance() * Double(faults.jitterMilliseconds + 1)) }
+        var injected = Duration.milliseconds(delay)
         if fires(faults.hangRate) {
             stats.fault(provider, "hang")
-            try? await Task.sleep(for: .milliseconds(Int(faults.hangSeconds * 1000)))
+            injected = .milliseconds(Int64(faults.hangSeconds * 1000))
+            try? await Task.sleep(for: injected)
         } else if delay > 0 {
-            try? await Task.sleep(for: .milliseconds(delay))
+            try? await Task.sleep(for: injected)
         }
-        guard fires(faults.serverErrorRate) else { return nil }
+        guard fires(faults.serverErrorRate) else { return (injected, nil) }
         stats.fault(provider, "server_error")
         let status = [500, 502, 503][Int(chance() * 3)]
         if status == 500, provider == .kis {
-            return kisError(500, code: "EGW00001", message: "일시적인 오류가 발생했습니다.")
+            return (injected, kisError(500, code: "EGW00001", message: "일시적인 오류가 발생했습니다."))
         }
-        return MockResponse(status: status, headers: [("content-type", "text/html")], body: "<html><body><h1>\(status) Service Temporarily Unavailable</h1></body></html>")
+        return (injected, MockResponse(status: status, headers: [("content-type", "text/html")], body: "<html><body><h1>\(status) Service Temporarily Unavailable</h1></body></html>"))
     }
 
     /// Reads a JSON object body; nil when it is not one.

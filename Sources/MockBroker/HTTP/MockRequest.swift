@@ -10,6 +10,11 @@ public struct MockRequest: Sendable {
     /// Lower-cased query names.
     public var query: [String: String]
     public var body: [UInt8]
+    /// When the request counts as arrived for rate limiting: received time plus injected network latency
+    /// (so the mock's own scheduling delays never distort what it counts).
+    public var arrival: ContinuousClock.Instant?
+    /// When the server began reading the request (defaults to when the handler runs).
+    public var received: ContinuousClock.Instant?
 
     public init(method: String, rawPath: String, headers: [(String, String)], body: [UInt8]) {
         self.method = method.uppercased()

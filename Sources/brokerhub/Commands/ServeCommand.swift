@@ -35,8 +35,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Write the base URL to this file once listening.")
     var readyFile: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: BROKERHUB_LOG_LEVEL or info).")
+    var logLevel: String?
 
     func run() async throws {
         var configuration: HubConfiguration
@@ -50,7 +50,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let dataDir { configuration.dataDirectory = dataDir }
         if inMemory { configuration.inMemory = true }
         var logger = Logger(label: "brokerhub")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let level = logLevel ?? ProcessInfo.processInfo.environment["BROKERHUB_LOG_LEVEL"] ?? "info"
+        guard let parsedLevel = Logger.Level(rawValue: level) else {
+            throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        logger.logLevel = parsedLevel
         let application: HubApplication
         do {
             application = try HubApplication(configuration: configuration, logger: logger)

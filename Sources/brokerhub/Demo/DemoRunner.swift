@@ -1,0 +1,139 @@
+import BrokerClients
+import BrokerCore
+import Foundation
+import HubEngine
+import HubServer
+import Logging
+import MockBroker
+import ServiceLifecycle
+
+/// Orchestrates the demo: mock broker and hub as services, the load, progress and the summary.
+struct DemoRunner: Sendable {
+    let duration: Double
+    let seed: UInt64
+    let backfillJobs: Int
+    let jitter = #"{"latency_ms":5,"jitter_ms":20}"#
+
+    func run() async throws -> Bool {
+        var logger = Logger(label: "brokerhub.demo")
+        logger.logLevel = .error
+        let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("brokerhub-demo-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+
+        var mockConfiguration = MockBrokerConfiguration(credentials: .generated(seed: seed))
+        mockConfiguration.seed = seed
+        mockConfiguration.alwaysOpen = true
+        mockConfiguration.marketSpeed = 10
+        mockConfiguration.faults.latencyMilliseconds = 5
+        mockConfiguration.faults.jitterMilliseconds = 20
+        let broker = MockBroker(configuration: mockConfiguration, logger: logger)
+        let (mockPorts, mockReady) = AsyncStream.makeStream(of: Int.self)
+        let mockGroup = ServiceGroup(configuration: .init(
+            services: [.init(service: MockBrokerServer(broker: broker) { mockReady.yield($0) })], logger: logger
+        ))
+
+        print("BrokerHub demo: mock KIS + Kiwoom broker and the hub in one process, \(Int(duration)) s of mixed load")
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await mockGroup.run() }
+            var ports = mockPorts.makeAsyncIterator()
+            guard let mockPort = await ports.next() else { throw CancellationError() }
+            let mockURL = "http://127.0.0.1:\(mockPort)"
+
+            var configuration = HubConfiguration()
+            configuration.port = 0
+            configuration.dataDirectory = dataDirectory
+            configuration.breaker.openDuration = .seconds(5)
+            configuration.retry.maxAttempts = 2
+            configuration.limits.jitterAllowance = .milliseconds(Int64(ProcessInfo.processInfo.environment["DEMO_JITTER_MS"].flatMap(Int.init) ?? 30))
+            let kis = mockConfiguration.credentials.keys.first { $0.provider == .kis && $0.kind == .real }!
+            let kiwoom = mockConfiguration.credentials.keys.first { $0.provider == .kiwoom }!
+            configuration.accounts = [
+                BrokerAccount(provider: .kis, appKey: kis.appKey, secret: kis.secret, account: "50000000-01", baseURL: mockURL),
+                BrokerAccount(provider: .kiwoom, appKey: kiwoom.appKey, secret: kiwoom.secret, account: "demo", baseURL: mockURL),
+            ]
+            let application = try HubApplication(configuration: configuration, logger: logger)
+            let (hubPorts, hubReady) = AsyncStream.makeStream(of: Int.self)
+            let hubGroup = ServiceGroup(configuration: .init(
+                services: application.services { hubReady.yield($0) }.map { .init(service: $0) }, logger: logger
+            ))
+            group.addTask { try await hubGroup.run() }
+            var hubIterator = hubPorts.makeAsyncIterator()
+            guard let hubPort = await hubIterator.next() else { throw CancellationError() }
+            let hubURL = "http://127.0.0.1:\(hubPort)"
+            print("  mock broker \(mockURL) · hub \(hubURL) (dashboard \(hubURL)/dashboard) · store \(dataDirectory)")
+
+            let passed = try await drive(application: application, broker: broker, hubURL: hubURL, mockURL: mockURL)
+            await hubGroup.triggerGracefulShutdown()
+            await mockGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
+            return passed
+        }
+    }
+
+    /// Runs the load with live progress and prints the summary; true when the broker saw no violation and
+    /// one token per key.
+    func drive(application: HubApplication, broker: MockBroker, hubURL: String, mockURL: String) async throws -> Bool {
+        let tally = DemoTally()
+        let start = Date()
+        let load = DemoLoad(
+            hub: hubURL, mock: mockURL, tally: tally,
+            symbols: broker.market.universe.symbols.prefix(300).map(\.code), until: start.addingTimeInterval(duration)
+        )
+        let gateway = application.hub.gateway
+        let samples = DemoSamples()
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<10 { group.addTask { await load.quotes(provider: "kis", seed: index) } }
+            for index in 0..<2 { group.addTask { await load.quotes(provider: "kiwoom", seed: 100 + index) } }
+            for index in 0..<2 { group.addTask { await load.candles(seed: index * 5) } }
+            group.addTask { await load.snapshots() }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(2))
+                await load.backfillBurst(count: backfillJobs)
+            }
+            group.addTask { await load.faultBurst(at: start.addingTimeInterval(duration * 0.4), seconds: 3, restore: jitter) }
+            group.addTask {
+                while Date() < start.addingTimeInterval(duration) {
+                    try? await Task.sleep(for: .seconds(2))
+                    let depth = (try? await application.hub.queue.depth()) ?? [:]
+                    let rate = gateway.sendRate(.kis, over: 2)
+                    if gateway.breaker(.kis).state == .closed, Date().timeIntervalSince(start) > 4 { samples.add(rate) }
+                    print(String(
+                        format: "  t=%3.0fs  calls ok %5d / %5d  jobs %3d/%3d  queue i%-3d s%-3d b%-4d  kis %5.1f/s (%3.0f%%)  breaker %@",
+                        Date().timeIntervalSince(start), tally.succeeded, tally.total, tally.jobs.finished, tally.jobs.submitted,
+                        depth[.interactive] ?? 0, depth[.snapshot] ?? 0, depth[.backfill] ?? 0, rate,
+                        (gateway.budgetUtilisation(.kis, over: 2) ?? 0) * 100, gateway.breaker(.kis).state.rawValue as NSString
+                    ))
+                }
+            }
+            await group.waitForAll()
+        }
+        return await summarize(application: application, broker: broker, tally: tally, elapsed: Date().timeIntervalSince(start), saturatedRate: samples.median)
+    }
+
+    func summarize(application: HubApplication, broker: MockBroker, tally: DemoTally, elapsed: Double, saturatedRate: Double) async -> Bool {
+        let gateway = application.hub.gateway
+        let kisStats = broker.stats.snapshot(.kis)
+        let kiwoomStats = broker.stats.snapshot(.kiwoom)
+        let kisLimit = Double(application.configuration.limits.kisRealPerSecond)
+        let kisSends = Double(gateway.sends[.kis] ?? 0)
+        print("\nSummary")
+        print(String(format: "  caller requests   %d in %.1f s (%d ok)", tally.total, elapsed, tally.succeeded))
+        for (outcome, count) in tally.outcomes.sorted(by: { $0.value > $1.value }) {
+            print("    \(outcome.padding(toLength: 22, withPad: " ", startingAt: 0)) \(count)")
+        }
+        print(String(format: "  latency           p50 %.1f ms, p99 %.1f ms (successful calls)", tally.percentile(0.5), tally.percentile(0.99)))
+        print("  backfill jobs     \(tally.jobs.finished) of \(tally.jobs.submitted) finished")
+        let sharing = application.hub.sharing
+        print("  sharing           \(sharing.cacheHits) history-cache hits, \(sharing.coalesced) coalesced calls")
+        print(String(format: "  KIS budget        %.1f/s of %.0f/s → %.1f%% utilisation while the circuit was closed (median of 2-s samples)",
+                     saturatedRate, kisLimit, saturatedRate / kisLimit * 100))
+        print(String(format: "                    %.0f sends in %.1f s overall, fault burst and wind-down included (circuit opened %d×)",
+                     kisSends, elapsed, gateway.breaker(.kis).openCount))
+        print("  Kiwoom            \(gateway.sends[.kiwoom] ?? 0) sends")
+        print("  mock broker saw   KIS: \(kisStats.rateLimitViolations) rate-limit violations, \(kisStats.tokensIssued) token(s) issued, \(kisStats.faultsInjected["server_error"] ?? 0) injected 5xx")
+        print("                    Kiwoom: \(kiwoomStats.rateLimitViolations) rate-limit violations, \(kiwoomStats.tokensIssued) token(s) issued")
+        let passed = saturatedRate / kisLimit >= 0.95 && kisStats.rateLimitViolations == 0 && kiwoomStats.rateLimitViolations == 0 && kisStats.tokensIssued == 1 && kiwoomStats.tokensIssued <= 1
+        print(passed ? "  ✔ 0 violations, 1 token per key, ≥ 95 % of the budget used" : "  ✘ expected 0 violations, 1 token per key and ≥ 95 % of the budget used")
+        return passed
+    }
+}

@@ -1,0 +1,124 @@
+import AsyncHTTPClient
+import BrokerWire
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+
+/// A `brokerhub` subcommand run as a real process (mock broker or hub), as users run them.
+final class ServerProcess: @unchecked Sendable {
+    let process: Process
+    let url: String
+    let directory: URL
+    let log: URL
+
+    static func binary() throws -> URL {
+        if let path = ProcessInfo.processInfo.environment["BROKERHUB_BINARY"] { return URL(fileURLWithPath: path) }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("brokerhub")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        let fallback = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug/brokerhub")
+        try #require(FileManager.default.isExecutableFile(atPath: fallback.path), "brokerhub binary not found; run swift build first")
+        return fallback
+    }
+
+    /// Starts `brokerhub <arguments> --ready-file …` and waits until it listens.
+    static func start(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) async throws -> ServerProcess {
+        let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("brokerhub-test-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let ready = directory.appendingPathComponent("ready-\(UUID().uuidString.prefix(6))")
+        let log = directory.appendingPathComponent("\(arguments.first ?? "process")-\(UUID().uuidString.prefix(6)).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments + ["--ready-file", ready.path]
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BROKERHUB_") || $0.key == "BROKERHUB_BINARY" }
+        for (name, value) in environment { env[name] = value }
+        process.environment = env
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        for _ in 0..<600 {
+            if let text = try? String(contentsOf: ready, encoding: .utf8), let line = text.split(separator: "\n").first {
+                return ServerProcess(process: process, url: String(line), directory: directory, log: log)
+            }
+            if !process.isRunning {
+                let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                Issue.record("\(arguments.first ?? "") exited before listening: \(output.suffix(2000))")
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        process.terminate()
+        throw CancellationError()
+    }
+
+    private init(process: Process, url: String, directory: URL, log: URL) {
+        self.process = process
+        self.url = url
+        self.directory = directory
+        self.log = log
+    }
+
+    /// SIGTERM and wait (graceful shutdown).
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// SIGKILL: a crash.
+    func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// HTTP helpers for the end-to-end tests.
+enum Web {
+    struct Answer: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: [UInt8]
+        var json: JSONValue? { try? JSONParser.parse(body) }
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    static func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: String? = nil, timeout: Int64 = 60) async throws -> Answer {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
+        let buffer = try await response.body.collect(upTo: 32 << 20)
+        return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: buffer))
+    }
+
+    static func get(_ url: String, headers: [(String, String)] = []) async throws -> Answer { try await send(.GET, url, headers: headers) }
+    static func post(_ url: String, _ body: String, headers: [(String, String)] = []) async throws -> Answer { try await send(.POST, url, headers: headers, body: body) }
+}
+
+/// Strings collected from concurrent tasks.
+final class Collected: Sendable {
+    private let items = Mutex<[String]>([])
+    func add(_ item: String) { items.withLock { $0.append(item) } }
+    var all: [String] { items.withLock { $0 } }
+}
