@@ -41,6 +41,8 @@ final class DemoSamples: Sendable {
 
     func add(_ value: Double) { values.withLock { $0.append(value) } }
 
+    var count: Int { values.withLock { $0.count } }
+
     var median: Double {
         let sorted = values.withLock { $0 }.sorted()
         return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
