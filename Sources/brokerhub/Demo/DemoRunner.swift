@@ -44,7 +44,6 @@ struct DemoRunner: Sendable {
             configuration.dataDirectory = dataDirectory
             configuration.breaker.openDuration = .seconds(5)
             configuration.retry.maxAttempts = 2
-            configuration.limits.jitterAllowance = .milliseconds(Int64(ProcessInfo.processInfo.environment["DEMO_JITTER_MS"].flatMap(Int.init) ?? 30))
             let kis = mockConfiguration.credentials.keys.first { $0.provider == .kis && $0.kind == .real }!
             let kiwoom = mockConfiguration.credentials.keys.first { $0.provider == .kiwoom }!
             configuration.accounts = [
