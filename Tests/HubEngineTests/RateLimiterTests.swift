@@ -258,6 +258,29 @@ struct RateLimiterTests {
         }
     }
 
+    @Test(
+        "property: senders that wake 0–10 ms late never exceed a window, always progress, and keep the budget near full",
+        arguments: [3 as UInt64, 4], [0.5, 1.0]
+    )
+    func lateWakersProperty(seed: UInt64, smoothing: Double) async throws {
+        let clock = SteppedClock()
+        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: .milliseconds(30), smoothing: smoothing)
+        let budget = RateBudget(name: "late:s", limit: 20, window: .seconds(1))
+        let start = clock.now
+        var random = SplitMix64(seed: seed)
+        // 300 callers at once; every wake-up comes 0–10 ms after its instant. A limiter that re-queues late
+        // wakers behind later reservations never catches up (bounded here by maxSteps).
+        let grants = try await Self.drive(
+            limiter: limiter, clock: clock, count: 300, lateness: { Double(random.next() % 10_001) / 1_000_000 }, maxSteps: 3_000
+        ) { _ in [budget] }
+        let instants = grants.map(\.instant).sorted()
+        #expect(instants.count == 300)
+        #expect(Self.maximumInAnyWindow(instants, window: 1.03) <= 20)
+        // Near-full: 300 sends need at least 14 windows of 1.03 s; late wakes may cost a little more.
+        let span = instants.last!.timeIntervalSince(start)
+        #expect(span <= 15 * 1.03 + 1.0, "took \(span) s of simulated time")
+    }
+
     @Test("property: with layered 20/1s and 300/60s, no window of either budget is ever exceeded")
     func layeredProperty() async throws {
         let clock = SteppedClock()
@@ -296,13 +319,15 @@ struct RateLimiterTests {
     /// clock exactly from one wake-up to the next — or by `pause()` seconds when that comes sooner — only once
     /// every started caller is either granted or asleep. Returns each caller's granted instant.
     static func drive(
-        limiter: LocalRateLimiter, clock: SteppedClock, count: Int,
-        wave: () -> Int = { .max }, pause: () -> TimeInterval = { .infinity },
+        limiter: some RateLimiter, clock: SteppedClock, count: Int,
+        wave: () -> Int = { .max }, pause: () -> TimeInterval = { .infinity }, lateness: () -> TimeInterval = { 0 },
+        maxSteps: Int = 50_000,
         budgets: @escaping @Sendable (Int) -> [RateBudget]
     ) async throws -> [Grant] {
         let granted = Collected<Grant>()
         return try await withThrowingTaskGroup(of: Void.self) { group in
             var started = 0
+            var steps = 0
             while granted.count < count {
                 let batch = min(count - started, max(0, wave()))
                 for index in started..<(started + batch) {
@@ -315,9 +340,16 @@ struct RateLimiterTests {
                 let expected = started
                 try await eventually("every caller granted or asleep") { granted.count + clock.sleeperCount == expected }
                 if granted.count == count { break }
+                steps += 1
+                if steps > maxSteps {
+                    Issue.record("no progress: \(granted.count) of \(count) granted after \(maxSteps) clock steps")
+                    group.cancelAll()
+                    throw HubTestFailure.timedOut("limiter made no progress")
+                }
                 let step = pause()
                 if let wake = clock.nextWake, started == count || wake.timeIntervalSince(clock.now) <= step {
-                    clock.advance(to: wake)
+                    // A worker rarely runs exactly at its instant: `lateness` models scheduling delay.
+                    clock.advance(to: wake.addingTimeInterval(max(0, lateness())))
                 } else if step.isFinite {
                     clock.advance(by: .nanoseconds(Int64(step * 1e9)))
                 }

@@ -77,7 +77,10 @@ public final class LocalRateLimiter: RateLimiter {
     private func commit(_ budgets: [RateBudget], slot: Date, actual: Date) -> Bool {
         logs.withLock { logs -> Bool in
             for budget in budgets { Self.remove(slot, from: &logs[budget.name, default: []]) }
-            for budget in budgets where !Self.fits(actual, in: logs[budget.name] ?? [], limit: budget.limit, span: span(budget)) {
+            // Only sends at or before `actual` bind it: later reservations were placed against this send's
+            // original slot and are checked when they commit. Judging a late send against them too made every
+            // late waker re-queue behind them, and each re-queue made the next one late: a livelock.
+            for budget in budgets where !Self.fits(actual, in: (logs[budget.name] ?? []).filter { $0 <= actual }, limit: budget.limit, span: span(budget)) {
                 return false
             }
             for budget in budgets { Self.insert(actual, into: &logs[budget.name, default: []]) }

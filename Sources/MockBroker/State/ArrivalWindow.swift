@@ -19,21 +19,18 @@ struct ArrivalWindow {
             }
         }
         let position = times.lastIndex(where: { $0 <= now }).map { $0 + 1 } ?? 0
-        let start = now - window
-        var inWindow = 0
-        var index = position - 1
-        while index >= 0, times[index] > start {
-            inWindow += 1
-            index -= 1
-        }
-        guard inWindow < limit else {
-            if ProcessInfo.processInfo.environment["MOCK_DEBUG_WINDOWS"] != nil {
-                let base = times[max(0, position - limit)]
-                let offsets = times[max(0, position - limit)..<position].map { Int(($0 - base) / .milliseconds(1)) }
-                FileHandle.standardError.write(Data("VIOLATION \(key.prefix(12)) new at +\(Int((now - base) / .milliseconds(1))) ms; window: \(offsets)\n".utf8))
+        // Refuse when any window of length `window` that would contain this arrival already holds `limit`
+        // admitted ones — including arrivals stamped later but processed earlier.
+        var candidates = Array(times[max(0, position - limit)..<position].filter { $0 > now - window })
+        candidates.append(now)
+        for start in candidates {
+            let end = start + window
+            var inWindow = 1 // this arrival
+            for time in times where time >= start && time < end { inWindow += 1 }
+            if inWindow > limit {
+                arrivals[key] = times
+                return false
             }
-            arrivals[key] = times
-            return false
         }
         times.insert(now, at: position)
         arrivals[key] = times
