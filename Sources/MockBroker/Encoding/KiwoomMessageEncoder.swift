@@ -24,7 +24,7 @@ enum KiwoomMessageEncoder {
         values.add("16", MockBroker.signed(session.prices[0], against: base))
         values.add("17", MockBroker.signed(session.runningHigh[index], against: base))
         values.add("18", MockBroker.signed(session.runningLow[index], against: base))
-        values.add("25", change > 0 ? "2" : (change < 0 ? "5" : "3"))
+        values.add("25", MockBroker.signCode(change))
         values.add("228", "100.00")
         values.add("290", "2")
         values.add("9081", "1")

@@ -215,7 +215,7 @@ extension MockBroker {
 
     static func addKISChange(_ object: inout JSONWriter.Object, _ bar: CandleBar) {
         let change = bar.close - bar.previousClose
-        object.add("prdy_vrss_sign", change > 0 ? "2" : (change < 0 ? "5" : "3"))
+        object.add("prdy_vrss_sign", Self.signCode(change))
         object.add("prdy_vrss", String(change))
         object.add("prdy_ctrt", rate(change, bar.previousClose).description)
     }
@@ -313,7 +313,7 @@ extension MockBroker {
             object.add("stck_cntg_hour", Self.hhmmss(Int(session.seconds[index])))
             object.add("stck_prpr", String(price))
             object.add("prdy_vrss", String(change))
-            object.add("prdy_vrss_sign", change > 0 ? "2" : (change < 0 ? "5" : "3"))
+            object.add("prdy_vrss_sign", Self.signCode(change))
             object.add("cntg_vol", String(session.volumes[index]))
             object.add("tday_rltv", sellVolume > 0 ? Self.decimal2(buyVolume * 10_000 / sellVolume) : "0.00")
             object.add("prdy_ctrt", Self.rate(change, session.previousClose).description)
@@ -365,9 +365,10 @@ extension MockBroker {
         return "[" + rows.joined(separator: ",") + "]"
     }
 
-    static func hhmmss(_ second: Int) -> String {
-        String(format: "%02d%02d%02d", second / 3600, (second / 60) % 60, second % 60)
-    }
+    static func hhmmss(_ second: Int) -> String { KISFrameEncoder.hhmmss(second) }
+
+    /// The brokers' direction code for a change against the previous close (2 up, 5 down, 3 unchanged).
+    static func signCode(_ change: Int64) -> String { change > 0 ? "2" : (change < 0 ? "5" : "3") }
 
     static func decimal2(_ hundredths: Int64) -> String { FixedDecimal(mantissa: hundredths, scale: 2).description }
 

@@ -201,7 +201,7 @@ extension MockBroker {
             object.add("low_pric", String(bar.low))
             object.add("pred_pre", Self.signedNumber(bar.close - bar.previousClose))
             let change = bar.close - bar.previousClose
-            object.add("pred_pre_sig", change > 0 ? "2" : (change < 0 ? "5" : "3"))
+            object.add("pred_pre_sig", Self.signCode(change))
             object.add("trde_tern_rt", Self.signedRate(Self.rate(bar.volume, symbol.listedShares)))
             return object.json
         }
@@ -262,7 +262,7 @@ extension MockBroker {
         object.add("low_pric", Self.signed(bar.low, against: base))
         object.add("pred_pre", Self.signedNumber(bar.close - base))
         let change = bar.close - base
-        object.add("pred_pre_sig", change > 0 ? "2" : (change < 0 ? "5" : "3"))
+        object.add("pred_pre_sig", Self.signCode(change))
         return object.json
     }
 

@@ -122,7 +122,3 @@ struct HubBenchCommand: AsyncParsableCommand {
         return Int(response.status.code)
     }
 }
-
-extension Duration {
-    var timeInterval: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
