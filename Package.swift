@@ -10,6 +10,12 @@ import PackageDescription
 /// - `MockBroker`: a faithful KIS + Kiwoom REST/WebSocket server over the simulated market.
 /// - `BrokerClients`: KIS and Kiwoom REST clients (AsyncHTTPClient) and the transaction catalogue.
 /// - `HubEngine`: the gateway — tokens, rate limiter, durable queue, breaker, retries, dispatch.
+/// - `RedisWire`: pure RESP2/RESP3 codec (no I/O).
+/// - `RedisClient`: SwiftNIO Redis connections, pool, scripts, Pub/Sub and streams.
+/// - `HubRedis`: distributed mode — Redis token store, rate limiter and task queue.
+/// - `Realtime`: realtime events, the bus protocol and its embedded and Redis implementations.
+/// - `Collector`: KIS/Kiwoom WebSocket collector (subscriptions, watchdog, raw-frame log).
+/// - `Archiver`: bus → PostgreSQL/SQLite archiver, spool and ledger.
 /// - `HubServer`: configuration, the composition root and the HTTP API (Hummingbird).
 /// - `brokerhub`: the command-line tool.
 let package = Package(
@@ -33,6 +39,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.25.0"),
     ],
     targets: [
         .target(name: "BrokerCore"),
@@ -67,6 +75,57 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(name: "RedisWire", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        .target(
+            name: "RedisClient",
+            dependencies: [
+                "RedisWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "HubRedis",
+            dependencies: [
+                "BrokerCore", "BrokerClients", "HubEngine", "RedisClient", "RedisWire",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "Realtime",
+            dependencies: [
+                "BrokerCore", "BrokerWire", "RedisClient", "RedisWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Collector",
+            dependencies: [
+                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "Realtime",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Archiver",
+            dependencies: [
+                "BrokerCore", "BrokerWire", "Realtime",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "HubServer",
             dependencies: [
@@ -87,7 +146,12 @@ let package = Package(
                 "MockBroker",
                 "HubServer",
                 "HubEngine",
+                "HubRedis",
+                "RedisClient",
                 "BrokerClients",
+                "Realtime",
+                "Collector",
+                "Archiver",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,5 +190,36 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BrokerHubCLITests", dependencies: ["brokerhub"]),
+        .testTarget(name: "RedisWireTests", dependencies: ["RedisWire", .product(name: "NIOCore", package: "swift-nio")]),
+        // Needs the real redis-server that scripts/test.sh starts (BROKERHUB_TEST_REDIS_URL).
+        .testTarget(
+            name: "RedisIntegrationTests",
+            dependencies: ["RedisClient", "RedisWire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]
+        ),
+        // One behavioural suite per hub protocol, run against every implementation: embedded always,
+        // Redis against the real redis-server that scripts/test.sh starts.
+        .testTarget(
+            name: "BackendBehaviourTests",
+            dependencies: [
+                "BrokerCore", "BrokerClients", "HubEngine", "HubRedis", "RedisClient", "MockBroker",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CollectorTests",
+            dependencies: [
+                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "Realtime", "Collector", "MockBroker",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Bus and archiver against real SQLite, PostgreSQL and Redis (BROKERHUB_TEST_POSTGRES_URL/REDIS_URL).
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: [
+                "BrokerCore", "BrokerWire", "Realtime", "Archiver", "RedisClient",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )

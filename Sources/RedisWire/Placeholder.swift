@@ -1,0 +1,2 @@
+/// Placeholder until the RESP codec lands.
+enum RedisWirePlaceholder {}
