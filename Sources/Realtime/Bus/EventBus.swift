@@ -16,6 +16,29 @@ public protocol EventBus: Sendable {
 
     /// Acknowledges deliveries of `group`: they are never delivered to it again.
     func acknowledge(_ deliveries: [BusDelivery], group: String) async throws
+
+    /// Events published so far (durable, survives restarts), per provider, channel and symbol: the
+    /// "published" side of the ledger.
+    func publishedCounts() async throws -> [LedgerKey: Int64]
+}
+
+/// One row of the ledger: what was published and stored is counted per provider, channel and symbol.
+public struct LedgerKey: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var provider: String
+    public var channel: RealtimeChannel
+    public var symbol: String
+
+    public init(provider: String, channel: RealtimeChannel, symbol: String) {
+        self.provider = provider
+        self.channel = channel
+        self.symbol = symbol
+    }
+
+    public static func < (lhs: LedgerKey, rhs: LedgerKey) -> Bool {
+        (lhs.provider, lhs.channel.rawValue, lhs.symbol) < (rhs.provider, rhs.channel.rawValue, rhs.symbol)
+    }
+
+    public var description: String { "\(provider)/\(channel.rawValue)/\(symbol)" }
 }
 
 /// One event as delivered to a consumer group, with the position needed to acknowledge it.
