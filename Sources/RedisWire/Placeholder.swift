@@ -1,2 +1,0 @@
-/// Placeholder until the RESP codec lands.
-enum RedisWirePlaceholder {}
