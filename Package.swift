@@ -181,13 +181,27 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // Runs `brokerhub` subcommands as real processes and talks HTTP to them (end-to-end test suites).
+        .target(
+            name: "ProcessTestSupport",
+            dependencies: [
+                "BrokerWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/ProcessTestSupport"
+        ),
         .testTarget(
             name: "HubServerTests",
             dependencies: [
-                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubServer", "MockBroker",
+                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubServer", "MockBroker", "ProcessTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Several hub processes on one real Redis (BROKERHUB_TEST_REDIS_URL): one token, one budget, one queue.
+        .testTarget(
+            name: "DistributedTests",
+            dependencies: ["BrokerWire", "ProcessTestSupport"]
         ),
         .testTarget(name: "BrokerHubCLITests", dependencies: ["brokerhub"]),
         .testTarget(name: "RedisWireTests", dependencies: ["RedisWire", .product(name: "NIOCore", package: "swift-nio")]),

@@ -1,5 +1,6 @@
 import BrokerWire
 import Foundation
+import ProcessTestSupport
 import Testing
 
 @Suite("Hub end to end: API", .serialized)

@@ -1,5 +1,6 @@
 import BrokerWire
 import Foundation
+import ProcessTestSupport
 import Synchronization
 import Testing
 

@@ -2,16 +2,21 @@ import BrokerWire
 import Foundation
 import Testing
 
-/// A mock broker process and a hub process serving it, as in production (separate processes, real HTTP).
-struct HubStack: Sendable {
-    let mock: ServerProcess
-    let hub: ServerProcess
-    let kisAppKey: String
-    let kisSecret: String
-    let environment: [String: String]
+/// A mock broker process and hub processes serving it, as in production (separate processes, real HTTP).
+/// One hub on its embedded store by default; several hubs share a Redis in distributed mode.
+public struct HubStack: Sendable {
+    public let mock: ServerProcess
+    public let hubs: [ServerProcess]
+    public let kisAppKey: String
+    public let kisSecret: String
+    public let environment: [String: String]
 
-    /// Starts the mock (`mockArguments` added) and a hub over it (`hubEnvironment` added).
-    static func start(mockArguments: [String] = [], hubEnvironment: [String: String] = [:]) async throws -> HubStack {
+    /// The first hub.
+    public var hub: ServerProcess { hubs[0] }
+
+    /// Starts the mock (`mockArguments` added) and `hubCount` hubs over it (`hubEnvironment` added; each hub
+    /// has its own data directory `hub-N`).
+    public static func start(mockArguments: [String] = [], hubEnvironment: [String: String] = [:], hubCount: Int = 1) async throws -> HubStack {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("brokerhub-stack-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let credentials = directory.appendingPathComponent("credentials.json")
@@ -29,34 +34,38 @@ struct HubStack: Sendable {
             "BROKERHUB_KIWOOM_BASE_URL": mock.url,
         ]
         for (name, value) in hubEnvironment { environment[name] = value }
-        let hub = try await ServerProcess.start(
-            ["serve", "--port", "0", "--data-dir", directory.appendingPathComponent("hub").path], environment: environment, directory: directory
-        )
-        return HubStack(mock: mock, hub: hub, kisAppKey: kis["appKey"]!.text, kisSecret: kis["secret"]!.text, environment: environment)
+        var hubs: [ServerProcess] = []
+        for index in 0..<max(1, hubCount) {
+            hubs.append(try await startHub(index: index, environment: environment, directory: directory))
+        }
+        return HubStack(mock: mock, hubs: hubs, kisAppKey: kis["appKey"]!.text, kisSecret: kis["secret"]!.text, environment: environment)
     }
 
-    /// Restarts the hub process on the same store (after `stop()` or `kill()`).
-    func restartHub() async throws -> ServerProcess {
-        try await ServerProcess.start(
-            ["serve", "--port", "0", "--data-dir", hub.directory.appendingPathComponent("hub").path], environment: environment, directory: hub.directory
-        )
+    private static func startHub(index: Int, environment: [String: String], directory: URL) async throws -> ServerProcess {
+        let data = directory.appendingPathComponent(index == 0 ? "hub" : "hub-\(index)").path
+        return try await ServerProcess.start(["serve", "--port", "0", "--data-dir", data], environment: environment, directory: directory)
     }
 
-    func mockStats(_ provider: String = "kis") async throws -> JSONValue {
+    /// Restarts hub `index` on its own store (after `stop()` or `kill()`).
+    public func restartHub(_ index: Int = 0) async throws -> ServerProcess {
+        try await Self.startHub(index: index, environment: environment, directory: mock.directory)
+    }
+
+    public func mockStats(_ provider: String = "kis") async throws -> JSONValue {
         try #require(try await Web.get(mock.url + "/_mock/stats").json?[provider])
     }
 
-    func setFaults(_ json: String) async throws {
+    public func setFaults(_ json: String) async throws {
         let answer = try await Web.post(mock.url + "/_mock/faults", json)
         #expect(answer.status == 200, "\(answer.text)")
     }
 
-    func stop() {
-        hub.stop()
+    public func stop() {
+        for hub in hubs { hub.stop() }
         mock.stop()
     }
 
-    static func quote(_ symbol: String = "005930") -> String {
+    public static func quote(_ symbol: String = "005930") -> String {
         #"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"\#(symbol)"}}"#
     }
 }

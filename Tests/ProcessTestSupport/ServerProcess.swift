@@ -7,13 +7,13 @@ import Synchronization
 import Testing
 
 /// A `brokerhub` subcommand run as a real process (mock broker or hub), as users run them.
-final class ServerProcess: @unchecked Sendable {
-    let process: Process
-    let url: String
-    let directory: URL
-    let log: URL
+public final class ServerProcess: @unchecked Sendable {
+    public let process: Process
+    public let url: String
+    public let directory: URL
+    public let log: URL
 
-    static func binary() throws -> URL {
+    public static func binary() throws -> URL {
         if let path = ProcessInfo.processInfo.environment["BROKERHUB_BINARY"] { return URL(fileURLWithPath: path) }
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<4 {
@@ -27,7 +27,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts `brokerhub <arguments> --ready-file …` and waits until it listens.
-    static func start(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) async throws -> ServerProcess {
+    public static func start(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) async throws -> ServerProcess {
         let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("brokerhub-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let ready = directory.appendingPathComponent("ready-\(UUID().uuidString.prefix(6))")
@@ -66,20 +66,20 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// SIGTERM and wait (graceful shutdown).
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
     }
 
     /// SIGKILL: a crash.
-    func kill() {
+    public func kill() {
         guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
-    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+    public var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
     deinit {
         if process.isRunning {
@@ -87,38 +87,4 @@ final class ServerProcess: @unchecked Sendable {
             process.waitUntilExit()
         }
     }
-}
-
-/// HTTP helpers for the end-to-end tests.
-enum Web {
-    struct Answer: Sendable {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: [UInt8]
-        var json: JSONValue? { try? JSONParser.parse(body) }
-        var text: String { String(decoding: body, as: UTF8.self) }
-    }
-
-    static func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: String? = nil, timeout: Int64 = 60) async throws -> Answer {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body {
-            request.headers.add(name: "content-type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
-        let buffer = try await response.body.collect(upTo: 32 << 20)
-        return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: buffer))
-    }
-
-    static func get(_ url: String, headers: [(String, String)] = []) async throws -> Answer { try await send(.GET, url, headers: headers) }
-    static func post(_ url: String, _ body: String, headers: [(String, String)] = []) async throws -> Answer { try await send(.POST, url, headers: headers, body: body) }
-}
-
-/// Strings collected from concurrent tasks.
-final class Collected: Sendable {
-    private let items = Mutex<[String]>([])
-    func add(_ item: String) { items.withLock { $0.append(item) } }
-    var all: [String] { items.withLock { $0 } }
 }

@@ -5,13 +5,13 @@ import HubEngine
 import Logging
 import ServiceLifecycle
 
-/// The composition root: builds the embedded store, token manager, limiter, gateway, queue, dispatcher and
-/// hub from a `HubConfiguration`, and the services that run them.
+/// The composition root: builds the backends (embedded store or Redis), token manager, limiter, gateway,
+/// queue, dispatcher and hub from a `HubConfiguration`, and the services that run them.
 public final class HubApplication: Sendable {
     public let configuration: HubConfiguration
     public let hub: Hub
     public let tokens: TokenManager
-    public let database: HubDatabase
+    let backends: HubBackends
     public let localTokens: LocalTokens
     let logger: Logger
     let clock: any HubClock
@@ -24,32 +24,21 @@ public final class HubApplication: Sendable {
         self.clock = clock
         self.logger = logger
         startedAt = clock.now
-        let database: HubDatabase
-        let cipher: TokenCipher
-        if configuration.inMemory {
-            database = try HubDatabase()
-            cipher = try TokenCipher.load(keyFile: FileManager.default.temporaryDirectory.appendingPathComponent("brokerhub-\(UUID().uuidString).key").path)
-        } else {
-            database = try HubDatabase(path: configuration.dataDirectory + "/brokerhub.sqlite")
-            cipher = try TokenCipher.load(keyFile: configuration.dataDirectory + "/token.key")
-        }
-        self.database = database
+        let scheduler = ShareScheduler(minimumShares: [.snapshot: configuration.shareSnapshot, .backfill: configuration.shareBackfill])
+        let backends = try HubBackends.make(configuration, clock: clock, scheduler: scheduler, logger: logger)
+        self.backends = backends
         let clients: [any BrokerClient] = [KISClient(), KiwoomClient()]
-        tokens = TokenManager(store: SQLiteTokenStore(database: database), cipher: cipher, clients: clients, clock: clock, logger: logger.child("tokens"))
+        tokens = TokenManager(store: backends.tokenStore, cipher: backends.cipher, clients: clients, clock: clock, logger: logger.child("tokens"))
         var gatewayConfiguration = BrokerGateway.Configuration()
         gatewayConfiguration.limits = configuration.limits
         gatewayConfiguration.retry = configuration.retry
         gatewayConfiguration.breaker = configuration.breaker
         gatewayConfiguration.timeout = configuration.brokerTimeout
-        let limiter = LocalRateLimiter(clock: clock, jitterAllowance: configuration.limits.jitterAllowance, smoothing: configuration.limits.smoothing)
         let gateway = BrokerGateway(
-            accounts: configuration.accounts, clients: clients, tokens: tokens, limiter: limiter,
+            accounts: configuration.accounts, clients: clients, tokens: tokens, limiter: backends.limiter,
             configuration: gatewayConfiguration, clock: clock, logger: logger.child("gateway")
         )
-        let queue = SQLiteTaskQueue(
-            database: database, clock: clock,
-            scheduler: ShareScheduler(minimumShares: [.snapshot: configuration.shareSnapshot, .backfill: configuration.shareBackfill])
-        )
+        let queue = backends.queue
         var dispatch = Dispatcher.Configuration()
         dispatch.workers = configuration.workers
         dispatch.resultRetention = configuration.resultRetention
@@ -62,7 +51,7 @@ public final class HubApplication: Sendable {
 
     /// The long-running parts: workers and maintenance, token refresh, and the HTTP server.
     public func services(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
-        [hub.dispatcher, TokenRefresher(manager: tokens, clock: clock), HubHTTPServer(application: self, onListening: onListening)]
+        backends.services + [hub.dispatcher, TokenRefresher(manager: tokens, clock: clock), HubHTTPServer(application: self, onListening: onListening)]
     }
 
     /// Runs everything under one `ServiceGroup` until SIGTERM/SIGINT (then drains: workers finish the task

@@ -29,8 +29,21 @@ public struct HubConfiguration: Sendable {
     public var shareBackfill = 0.05
     public var shareSnapshot = 0.10
     public var accounts: [BrokerAccount] = []
+    /// Distributed mode: token store and task queue on this Redis (`redis://[:password@]host:port/db`);
+    /// nil keeps everything in the embedded store.
+    public var redisURL: String?
+    /// The rate limiter's Redis (the "gatekeeper"): another database or server; defaults to `redisURL`.
+    public var gatekeeperURL: String?
+    /// Prefix of every key the hub writes to Redis, so several deployments can share one server.
+    public var redisPrefix = "bh"
+    /// The AES-256-GCM key for tokens at rest (base64 of 32 bytes, `BROKERHUB_TOKEN_KEY`). Embedded mode
+    /// generates one into the data directory when unset; distributed mode requires it (the same on every hub).
+    public var tokenKey: String?
 
     public init() {}
+
+    /// Whether the hub runs in distributed mode (Redis backends).
+    public var isDistributed: Bool { redisURL != nil }
 
     public static let realBaseURLs: [Provider: (real: String, paper: String)] = [
         .kis: ("https://openapi.koreainvestment.com:9443", "https://openapivts.koreainvestment.com:29443"),
@@ -103,6 +116,10 @@ public struct HubConfiguration: Sendable {
         if let lease = try double("lease_seconds") { leaseDuration = .milliseconds(Int64(max(0.5, lease) * 1000)) }
         if let share = try double("share_backfill") { shareBackfill = share }
         if let share = try double("share_snapshot") { shareSnapshot = share }
+        if let url = values["redis_url"]?.text { redisURL = url.isEmpty ? nil : url }
+        if let url = values["redis_gatekeeper_url"]?.text { gatekeeperURL = url.isEmpty ? nil : url }
+        if let prefix = values["redis_prefix"]?.text, !prefix.isEmpty { redisPrefix = prefix }
+        if let key = values["token_key"]?.text, !key.isEmpty { tokenKey = key }
         if let list = values["accounts"]?.arrayValue {
             accounts = try list.map { try Self.account($0, source: source) }
         }
@@ -144,6 +161,12 @@ public struct HubConfiguration: Sendable {
         let loopback = ["127.0.0.1", "::1", "localhost"].contains(host)
         if !loopback, apiKeys.isEmpty {
             throw BrokerHubError(.invalidConfiguration, "binding to \(host) needs API keys (BROKERHUB_API_KEYS); without them only loopback is allowed")
+        }
+        if gatekeeperURL != nil, redisURL == nil {
+            throw BrokerHubError(.invalidConfiguration, "BROKERHUB_REDIS_GATEKEEPER_URL needs BROKERHUB_REDIS_URL (the gatekeeper is part of distributed mode)")
+        }
+        for url in [redisURL, gatekeeperURL].compactMap(\.self) where !(url.hasPrefix("redis://")) {
+            throw BrokerHubError(.invalidConfiguration, "Redis URLs look like redis://[:password@]host:port/db (no TLS), got \(url.hasPrefix("rediss://") ? "rediss://…" : "a different scheme")")
         }
         if accounts.isEmpty {
             throw BrokerHubError(.invalidConfiguration, "no broker account configured: set BROKERHUB_KIS_APPKEY/BROKERHUB_KIS_APPSECRET and/or BROKERHUB_KIWOOM_APPKEY/BROKERHUB_KIWOOM_SECRETKEY, or accounts in a secrets file")

@@ -30,8 +30,12 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Backfill jobs submitted in the burst.")
     var backfillJobs = 120
 
+    @Option(help: "Run the hub in distributed mode on this Redis (redis://host:port/db) instead of the embedded store.")
+    var redis: String?
+
     func run() async throws {
-        let runner = DemoRunner(duration: duration, seed: seed, backfillJobs: backfillJobs)
+        if let redis, !redis.hasPrefix("redis://") { throw ValidationError("--redis takes a redis://host:port/db URL") }
+        let runner = DemoRunner(duration: duration, seed: seed, backfillJobs: backfillJobs, redisURL: redis)
         let passed = try await runner.run()
         if !passed { throw ExitCode(1) }
     }

@@ -8,12 +8,13 @@ import Logging
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the hub: HTTP API, broker-native proxy and workers (embedded SQLite store).",
+        abstract: "Run the hub: HTTP API, broker-native proxy and workers (embedded SQLite store, or Redis with --redis).",
         discussion: """
         Configuration comes from defaults, a JSON file (--config or BROKERHUB_CONFIG), BROKERHUB_* variables and the \
         flags below, in that order. Broker credentials come from BROKERHUB_KIS_APPKEY / BROKERHUB_KIS_APPSECRET, \
         BROKERHUB_KIWOOM_APPKEY / BROKERHUB_KIWOOM_SECRETKEY (or BROKERHUB_SECRETS_FILE) — never from flags. \
-        See docs/configuration.md.
+        With --redis (or BROKERHUB_REDIS_URL) several hub processes share one token, one rate budget and one queue; \
+        every one of them needs the same BROKERHUB_TOKEN_KEY. See docs/configuration.md and docs/distributed.md.
         """
     )
 
@@ -28,6 +29,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Directory of the embedded store.")
     var dataDir: String?
+
+    @Option(help: "Distributed mode: token store and queue on this Redis, redis://[:password@]host:port/db.")
+    var redis: String?
+
+    @Option(help: "The rate limiter's Redis (gatekeeper), if not the --redis one.")
+    var gatekeeperRedis: String?
 
     @Flag(help: "Keep the store in memory (nothing survives a restart).")
     var inMemory = false
@@ -49,6 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let port { configuration.port = port }
         if let dataDir { configuration.dataDirectory = dataDir }
         if inMemory { configuration.inMemory = true }
+        if let redis { configuration.redisURL = redis }
+        if let gatekeeperRedis { configuration.gatekeeperURL = gatekeeperRedis }
         var logger = Logger(label: "brokerhub")
         let level = logLevel ?? ProcessInfo.processInfo.environment["BROKERHUB_LOG_LEVEL"] ?? "info"
         guard let parsedLevel = Logger.Level(rawValue: level) else {

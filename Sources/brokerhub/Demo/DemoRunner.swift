@@ -12,6 +12,8 @@ struct DemoRunner: Sendable {
     let duration: Double
     let seed: UInt64
     let backfillJobs: Int
+    /// Distributed mode on this Redis (keys under a fresh `demo-…` prefix); nil for the embedded store.
+    let redisURL: String?
     let jitter = #"{"latency_ms":5,"jitter_ms":20}"#
 
     func run() async throws -> Bool {
@@ -44,6 +46,11 @@ struct DemoRunner: Sendable {
             configuration.dataDirectory = dataDirectory
             configuration.breaker.openDuration = .seconds(5)
             configuration.retry.maxAttempts = 2
+            if let redisURL {
+                configuration.redisURL = redisURL
+                configuration.redisPrefix = "demo-\(UUID().uuidString.prefix(8).lowercased())"
+                configuration.tokenKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+            }
             let kis = mockConfiguration.credentials.keys.first { $0.provider == .kis && $0.kind == .real }!
             let kiwoom = mockConfiguration.credentials.keys.first { $0.provider == .kiwoom }!
             configuration.accounts = [
@@ -59,7 +66,8 @@ struct DemoRunner: Sendable {
             var hubIterator = hubPorts.makeAsyncIterator()
             guard let hubPort = await hubIterator.next() else { throw CancellationError() }
             let hubURL = "http://127.0.0.1:\(hubPort)"
-            print("  mock broker \(mockURL) · hub \(hubURL) (dashboard \(hubURL)/dashboard) · store \(dataDirectory)")
+            let store = redisURL.map { "Redis \($0) (keys \(configuration.redisPrefix):*)" } ?? dataDirectory
+            print("  mock broker \(mockURL) · hub \(hubURL) (dashboard \(hubURL)/dashboard) · store \(store)")
 
             let passed = try await drive(application: application, broker: broker, hubURL: hubURL, mockURL: mockURL)
             await hubGroup.triggerGracefulShutdown()
