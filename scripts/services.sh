@@ -5,10 +5,13 @@
 #                                     wait until ready, write <dir>/env
 #   scripts/services.sh stop <dir>    stop both (safe to call twice, or after a failed start)
 #   scripts/services.sh status <dir>  show what runs
+#   scripts/services.sh postgres-stop <dir>   stop only PostgreSQL (outage tests)
+#   scripts/services.sh postgres-start <dir>  start it again on the same port
 #
 # <dir>/env holds:
 #   export BROKERHUB_TEST_REDIS_URL=redis://127.0.0.1:PORT/0
 #   export BROKERHUB_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:PORT/brokerhub_test
+#   export BROKERHUB_TEST_SERVICES_DIR=<dir>   (for postgres-stop / postgres-start)
 #
 # Layout of <dir>: redis/ (AOF, pidfile, redis.log), postgres/ (data/, sock/, postgres.log;
 # owned by the PostgreSQL OS user), ports and state files.
@@ -29,7 +32,7 @@ die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 is_root() { [[ "$(id -u)" -eq 0 ]]; }
 
 usage() {
-  echo "usage: $0 start|stop|status <dir>" >&2
+  echo "usage: $0 start|stop|status|postgres-stop|postgres-start <dir>" >&2
   exit 2
 }
 
@@ -334,6 +337,7 @@ cmd_start() {
   cat >"$dir/env.tmp" <<ENV
 export BROKERHUB_TEST_REDIS_URL=redis://127.0.0.1:$rport/0
 export BROKERHUB_TEST_POSTGRES_URL=postgres://$PG_SUPERUSER@127.0.0.1:$pport/$PG_DB
+export BROKERHUB_TEST_SERVICES_DIR=$dir
 ENV
   mv "$dir/env.tmp" "$dir/env"
   START_DIR=""
@@ -400,6 +404,19 @@ cmd_stop() {
   return "$rc"
 }
 
+# Restarts the stopped PostgreSQL of <dir> on the port it had (the URL in <dir>/env stays valid).
+cmd_postgres_start() {
+  local dir="$1" data="$1/postgres/data" logf="$1/postgres/postgres.log" port
+  port="$(cat "$dir/postgres.port")"
+  PG_BIN_DIR="$(sed -n 's/^PG_BIN=//p' "$dir/postgres.state")"
+  PG_OSUSER="$(sed -n 's/^PG_OSUSER=//p' "$dir/postgres.state")"
+  as_pg "$PG_BIN_DIR/pg_ctl" -D "$data" -l "$logf" -o "-p $port" -w -t "$READY_TIMEOUT" start >/dev/null 2>&1 9>&- ||
+    die "postgres did not start again on port $port"
+  "$PG_BIN_DIR/pg_isready" -q -h 127.0.0.1 -p "$port" -U "$PG_SUPERUSER" -d postgres -t "$READY_TIMEOUT" ||
+    die "postgres on port $port not accepting connections"
+  log "postgres started again on 127.0.0.1:$port"
+}
+
 cmd_status() {
   local dir="$1" pid
   pid="$(cat "$dir/redis/redis.pid" 2>/dev/null || true)"
@@ -424,5 +441,7 @@ case "$1" in
   start) cmd_start "$2" ;;
   stop) cmd_stop "$2" ;;
   status) cmd_status "$2" ;;
+  postgres-stop) stop_postgres "$(cd "$2" && pwd -P)" ;;
+  postgres-start) cmd_postgres_start "$(cd "$2" && pwd -P)" ;;
   *) usage ;;
 esac
