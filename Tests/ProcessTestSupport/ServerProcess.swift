@@ -29,20 +29,8 @@ public final class ServerProcess: @unchecked Sendable {
     /// Starts `brokerhub <arguments> --ready-file …` and waits until it listens.
     public static func start(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) async throws -> ServerProcess {
         let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("brokerhub-test-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let ready = directory.appendingPathComponent("ready-\(UUID().uuidString.prefix(6))")
-        let log = directory.appendingPathComponent("\(arguments.first ?? "process")-\(UUID().uuidString.prefix(6)).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments + ["--ready-file", ready.path]
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BROKERHUB_") || $0.key == "BROKERHUB_BINARY" }
-        for (name, value) in environment { env[name] = value }
-        process.environment = env
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let (process, log) = try spawn(arguments + ["--ready-file", ready.path], environment: environment, directory: directory)
         for _ in 0..<600 {
             if let text = try? String(contentsOf: ready, encoding: .utf8), let line = text.split(separator: "\n").first {
                 return ServerProcess(process: process, url: String(line), directory: directory, log: log)
@@ -57,6 +45,41 @@ public final class ServerProcess: @unchecked Sendable {
         process.terminate()
         throw CancellationError()
     }
+
+    /// Starts `brokerhub <arguments>` for a worker that serves no HTTP (collector, archiver): returns once it
+    /// runs; `url` is empty.
+    public static func launch(_ arguments: [String], environment: [String: String] = [:], directory: URL) throws -> ServerProcess {
+        let (process, log) = try spawn(arguments, environment: environment, directory: directory)
+        return ServerProcess(process: process, url: "", directory: directory, log: log)
+    }
+
+    /// Runs the binary with the test environment (every inherited `BROKERHUB_*` variable dropped), output to a
+    /// log file in `directory`.
+    private static func spawn(_ arguments: [String], environment: [String: String], directory: URL) throws -> (Process, URL) {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let log = directory.appendingPathComponent("\(arguments.first ?? "process")-\(UUID().uuidString.prefix(6)).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BROKERHUB_") || $0.key == "BROKERHUB_BINARY" }
+        for (name, value) in environment { env[name] = value }
+        process.environment = env
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return (process, log)
+    }
+
+    /// Runs `brokerhub <arguments>` to completion; returns its exit code and output.
+    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: URL) async throws -> (status: Int32, output: String) {
+        let worker = try launch(arguments, environment: environment, directory: directory)
+        while worker.process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        return (worker.process.terminationStatus, worker.output)
+    }
+
+    public var isRunning: Bool { process.isRunning }
 
     private init(process: Process, url: String, directory: URL, log: URL) {
         self.process = process
