@@ -18,6 +18,11 @@ public actor TokenManager {
         public var retryDelay: Duration = .seconds(1)
         /// How long to wait when the broker says tokens are issued too often (KIS: 1 per minute).
         public var tooFrequentWait: Duration = .seconds(61)
+        /// How long the cross-process issuance lock lives without being extended: longer than one broker call
+        /// (the holder extends it through retry waits; a dead holder's lock frees itself after this).
+        public var issueLockTTL: Duration = .seconds(30)
+        /// How often a caller that finds the lock held looks for the token its holder saves.
+        public var lockPollInterval: Duration = .milliseconds(200)
 
         public init() {}
     }
@@ -123,34 +128,111 @@ public actor TokenManager {
         return token
     }
 
+    /// Issues `key`'s token under the store's issuance lock, so that across every process sharing the store
+    /// only one asks the broker. A caller that finds the lock held waits for the token its holder saves — or
+    /// takes the lock when it comes free (a dead holder's lock expires after `issueLockTTL`).
     private func issueWithRetries(_ key: TokenKey, account: BrokerAccount) async throws -> IssuedToken {
         guard let client = clients[account.provider] else {
             throw BrokerHubError(.invalidConfiguration, "no client for \(account.provider.rawValue)")
         }
-        var delay = policy.retryDelay
-        var attempt = 0
+        var attempts = Attempts(delay: policy.retryDelay)
         while true {
-            attempt += 1
+            let lock: TokenLock
+            switch try await lockOrToken(key) {
+            case .issuedElsewhere(let token): return token
+            case .locked(let held): lock = held
+            }
+            do {
+                let token = try await issue(holding: lock, client: client, account: account, attempts: &attempts)
+                await release(lock)
+                if let token { return token }
+                // The lock was lost during a retry wait: another process issues now; wait for its token.
+            } catch {
+                await release(lock)
+                throw error
+            }
+        }
+    }
+
+    private struct Attempts {
+        var count = 0
+        var delay: Duration
+    }
+
+    private enum LockOutcome {
+        case locked(TokenLock)
+        case issuedElsewhere(IssuedToken)
+    }
+
+    /// The issuance lock, or the token another process saved while it held the lock.
+    private func lockOrToken(_ key: TokenKey) async throws -> LockOutcome {
+        var contended = false
+        while true {
+            if let lock = try await store.acquireIssueLock(key, ttl: policy.issueLockTTL) { return .locked(lock) }
+            if !contended {
+                contended = true
+                Counter(label: "brokerhub_token_lock_contention_total", dimensions: [("provider", key.provider.rawValue)]).increment()
+                logger.debug("another process is issuing this token; waiting for it", metadata: ["token.key": "\(key)"])
+            }
+            try await clock.sleep(for: policy.lockPollInterval)
+            if let stored = try await usableStored(key) { return .issuedElsewhere(stored) }
+        }
+    }
+
+    /// Asks the broker (with bounded retries) while holding `lock`; nil when the lock was lost meanwhile.
+    private func issue(
+        holding lock: TokenLock, client: any BrokerClient, account: BrokerAccount, attempts: inout Attempts
+    ) async throws -> IssuedToken? {
+        let key = lock.key
+        // Another process may have saved a token between our last look and the grant.
+        if !lock.isProcessLocal, let stored = try await usableStored(key) { return stored }
+        while true {
+            attempts.count += 1
             do {
                 let token = key.kind == .access ? try await client.issueToken(for: account) : try await client.approvalKey(for: account)
                 let sealed = SealedToken(ciphertext: try cipher.seal(token.value), issuedAt: token.issuedAt, expiresAt: token.expiresAt)
-                try await store.save(sealed, for: key)
+                if try await !store.save(sealed, for: key, fencedBy: lock) {
+                    // The lock expired and a later holder took it: the store keeps that holder's token. This one
+                    // is still valid with the broker, so the callers waiting here use it.
+                    logger.warning("token issued but not stored: the issuance lock was lost", metadata: [
+                        "token.key": "\(key)", "token.fencing": "\(lock.fencing)",
+                    ])
+                }
                 issued[account.provider, default: 0] += 1
                 Counter(label: "brokerhub_tokens_issued_total", dimensions: [("provider", account.provider.rawValue), ("kind", key.kind.rawValue)]).increment()
                 logger.info("token issued", metadata: [
-                    "token.key": "\(key)", "token.expires_at": "\(KST.iso8601(token.expiresAt))", "token.attempt": "\(attempt)",
+                    "token.key": "\(key)", "token.expires_at": "\(KST.iso8601(token.expiresAt))", "token.attempt": "\(attempts.count)",
                 ])
                 return token
             } catch let error as BrokerHubError {
                 let category = error.failure?.category
-                guard attempt < policy.maxAttempts, let category, category.isRetryable else { throw error }
-                let wait = category == .tokenIssueTooFrequent ? policy.tooFrequentWait : delay
+                guard attempts.count < policy.maxAttempts, let category, category.isRetryable else { throw error }
+                let wait = category == .tokenIssueTooFrequent ? policy.tooFrequentWait : attempts.delay
                 logger.warning("token issue failed; retrying", metadata: [
                     "token.key": "\(key)", "broker.code": "\(error.failure?.code ?? "-")", "retry.wait_s": "\(wait.timeInterval)",
                 ])
+                // Keep the lock through the wait (EGW00133: 61 s), so that no other process asks meanwhile.
+                if !lock.isProcessLocal, try await !store.extendIssueLock(lock, ttl: wait + policy.issueLockTTL) { return nil }
                 try await clock.sleep(for: wait)
-                delay = delay * 2
+                attempts.delay = attempts.delay * 2
+                if !lock.isProcessLocal, try await !store.extendIssueLock(lock, ttl: policy.issueLockTTL) { return nil }
             }
+        }
+    }
+
+    /// The stored token when another caller may take it: not the one invalidated here, and fresh.
+    private func usableStored(_ key: TokenKey) async throws -> IssuedToken? {
+        guard let stored = try await loadStored(key), stored.value != invalidated[key], fresh(stored, clock.now) else { return nil }
+        return stored
+    }
+
+    private func release(_ lock: TokenLock) async {
+        guard !lock.isProcessLocal else { return }
+        do {
+            try await store.releaseIssueLock(lock)
+        } catch {
+            // It expires on its own after `issueLockTTL`.
+            logger.warning("token issuance lock not released", metadata: ["token.key": "\(lock.key)", "error.message": "\(error)"])
         }
     }
 }
