@@ -55,3 +55,12 @@ public struct RealtimeAlert: Sendable, Hashable, Codable {
         self.at = at
     }
 }
+
+extension RealtimeEvent {
+    /// The live fan-out topic: `ticker.{symbol}`, `orderbook.{symbol}`, `system.{kind}` (the `symbol` of a
+    /// `system` event is its alert kind).
+    public var liveTopic: String { "\(channel.rawValue).\(symbol)" }
+
+    /// The ledger row this event counts in.
+    public var ledgerKey: LedgerKey { LedgerKey(provider: provider.rawValue, channel: channel, symbol: symbol) }
+}
