@@ -1,0 +1,150 @@
+import BrokerClients
+import BrokerCore
+import Foundation
+import HubEngine
+import Logging
+import Realtime
+import ServiceLifecycle
+
+/// The realtime collector: one WebSocket session per account and provider (as planned by `SessionPlan`),
+/// every tick and order book published to the `EventBus` in batches with ids `{runID}-{sequence}`, alerts on
+/// the `system` channel. A `Service`: on graceful shutdown it unsubscribes, closes the sockets and flushes
+/// the buffer to the bus before `run` returns.
+public final class Collector: Service, Sendable {
+    /// Unique per collector start; the prefix of every event id.
+    public let runID: String
+    public let stats = CollectorStats()
+    public let configuration: CollectorConfiguration
+    /// Keys no session can carry (not enough accounts for the registration cap).
+    public let uncovered: [Provider: [SubscriptionKey]]
+    private let bus: any EventBus
+    private let buffer: EventBuffer
+    private let sink: CollectorSink
+    private let sessions: [any SessionControl]
+    private let logger: Logger
+
+    /// - Parameter credential: the KIS approval key or the Kiwoom access token of an account (see
+    ///   `Collector.credentials(from:)` for the hub's `TokenManager`).
+    public init(
+        configuration: CollectorConfiguration, bus: any EventBus, rawLog: RawFrameLogger? = nil,
+        credential: @escaping @Sendable (BrokerAccount) async throws -> String,
+        runID: String = Collector.makeRunID(), logger: Logger = Logger(label: "brokerhub.collector")
+    ) {
+        self.runID = runID
+        self.configuration = configuration
+        self.bus = bus
+        self.logger = logger
+        buffer = EventBuffer(runID: runID, capacity: configuration.bufferCapacity)
+        sink = CollectorSink(buffer: buffer, stats: stats, rawLog: rawLog, logger: logger)
+        var sessions: [any SessionControl] = []
+        var uncovered: [Provider: [SubscriptionKey]] = [:]
+        for provider in Provider.allCases {
+            guard let keys = configuration.subscriptions[provider], !keys.isEmpty, let url = configuration.webSocketURLs[provider] else { continue }
+            let capacity = configuration.capacity[provider] ?? 41
+            let accounts = configuration.accounts.filter { $0.provider == provider }
+            let plan = SessionPlan.make(accounts: accounts, keys: keys, capacity: capacity, split: configuration.splitChannels)
+            if !plan.uncovered.isEmpty { uncovered[provider] = plan.uncovered }
+            for (index, assignment) in plan.assignments.enumerated() {
+                var manager = SubscriptionManager(capacity: capacity, ackTimeout: configuration.ackTimeout)
+                manager.want(assignment.keys)
+                let settings = SessionRunner<KISSessionMachine>.Settings(
+                    url: url, tickInterval: configuration.tickInterval, reconnect: configuration.reconnect,
+                    watchdog: configuration.watchdog, marketOpen: configuration.marketOpen
+                )
+                let name = "\(provider.rawValue)-\(index + 1)-\(assignment.role)"
+                let account = assignment.account
+                let fetch: @Sendable () async throws -> String = { try await credential(account) }
+                switch provider {
+                case .kis:
+                    sessions.append(SessionRunner(
+                        name: name, machine: KISSessionMachine(subscriptions: manager), settings: settings, credential: fetch, sink: sink, logger: logger
+                    ))
+                case .kiwoom:
+                    sessions.append(SessionRunner(
+                        name: name, machine: KiwoomSessionMachine(subscriptions: manager),
+                        settings: .init(url: settings.url, tickInterval: settings.tickInterval, reconnect: settings.reconnect, watchdog: settings.watchdog, marketOpen: settings.marketOpen),
+                        credential: fetch, sink: sink, logger: logger
+                    ))
+                }
+            }
+        }
+        self.sessions = sessions
+        self.uncovered = uncovered
+    }
+
+    /// A run id unique per start: UTC time to the millisecond plus random bits.
+    public static func makeRunID(now: Date = Date()) -> String {
+        let millis = UInt64(now.timeIntervalSince1970 * 1000)
+        return String(millis, radix: 36) + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+    }
+
+    /// Credentials from the hub's token manager: KIS approval keys, Kiwoom access tokens.
+    public static func credentials(from tokens: TokenManager) -> @Sendable (BrokerAccount) async throws -> String {
+        { account in try await tokens.token(for: account, kind: account.provider == .kis ? .approval : .access) }
+    }
+
+    /// Session names with their subscription state (for status and tests).
+    public var sessionSubscriptions: [String: SubscriptionManager] {
+        Dictionary(uniqueKeysWithValues: sessions.map { ($0.name, $0.subscriptions) })
+    }
+
+    /// Sessions that stopped for good, with the reason.
+    public var stoppedSessions: [String: String] {
+        Dictionary(uniqueKeysWithValues: sessions.compactMap { session in session.stoppedFor.map { (session.name, $0) } })
+    }
+
+    /// Asks every session to unsubscribe and close; `run` then flushes and returns.
+    public func stop() {
+        for session in sessions { session.requestStop() }
+    }
+
+    public func run() async throws {
+        logger.info("collector starting", metadata: ["collector.run": "\(runID)", "collector.sessions": "\(sessions.count)"])
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await self.publishLoop() }
+                    for (provider, keys) in uncovered.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                        await sink.alert(
+                            "subscription.cap",
+                            "\(provider.rawValue): \(keys.count) registration(s) not covered — more accounts needed at \(configuration.capacity[provider] ?? 41) per session: \(keys.prefix(20).map(\.description).joined(separator: ", "))\(keys.count > 20 ? ", …" : "")",
+                            provider: provider, session: nil, at: Date()
+                        )
+                    }
+                    await withTaskGroup(of: Void.self) { sessionGroup in
+                        for session in sessions { sessionGroup.addTask { await session.run() } }
+                    }
+                    buffer.finish()
+                }
+            } onGracefulShutdown: {
+                self.stop()
+            }
+        } onCancel: {
+            self.stop()
+        }
+        let snapshot = stats.snapshot
+        logger.info("collector stopped", metadata: [
+            "collector.run": "\(runID)", "collector.records": "\(snapshot.totalRecords)", "collector.published": "\(snapshot.published)",
+        ])
+    }
+
+    /// Takes batches from the buffer and publishes them; a failed publish is retried (with backoff) until
+    /// it succeeds, so nothing taken from the buffer is lost while the process lives.
+    private func publishLoop() async {
+        while let batch = await buffer.take(maximum: configuration.publishBatchSize) {
+            var delay = Duration.milliseconds(50)
+            while true {
+                do {
+                    try await bus.publish(batch)
+                    sink.published(batch.count)
+                    break
+                } catch {
+                    sink.publishFailed()
+                    logger.error("bus publish failed; retrying", metadata: ["collector.error": "\(error)", "collector.batch": "\(batch.count)"])
+                    try? await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(5))
+                }
+            }
+        }
+    }
+}

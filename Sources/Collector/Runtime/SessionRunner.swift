@@ -1,0 +1,233 @@
+import BrokerCore
+import Foundation
+import HubEngine
+import HummingbirdWSClient
+import Logging
+import Synchronization
+
+/// Runs one broker session: connects over WebSocket, drives its `SessionMachine`, reconnects through
+/// `ReconnectPolicy` (restoring every subscription), watches for silence during market hours with
+/// `RealtimeWatchdog`, and hands records, alerts and unusable frames to the sink. On `requestStop` it
+/// unsubscribes, waits briefly for the acks and closes the socket.
+final class SessionRunner<Machine: SessionMachine>: Sendable {
+    struct Settings: Sendable {
+        var url: String
+        var tickInterval: Duration = .milliseconds(250)
+        var shutdownAckWait: Duration = .seconds(2)
+        /// Reading goes on this long after the last unsubscribe ack, for frames the broker sent before it.
+        var shutdownLinger: Duration = .milliseconds(250)
+        var reconnect = ReconnectPolicy.Configuration()
+        var watchdog = RealtimeWatchdog.Thresholds()
+        var marketOpen: @Sendable (Date) -> Bool
+    }
+
+    private struct State {
+        var machine: Machine
+        var policy: ReconnectPolicy
+        var watchdog: RealtimeWatchdog
+        var stopRequested = false
+        var stoppedFor: String?
+        var disconnectedAt: Date?
+        var healthy = false
+    }
+
+    let name: String
+    let provider: Provider
+    private let settings: Settings
+    private let credential: @Sendable () async throws -> String
+    private let sink: CollectorSink
+    private let logger: Logger
+    private let state: Mutex<State>
+
+    init(
+        name: String, machine: Machine, settings: Settings, credential: @escaping @Sendable () async throws -> String,
+        sink: CollectorSink, logger: Logger
+    ) {
+        self.name = name
+        self.provider = machine.provider
+        self.settings = settings
+        self.credential = credential
+        self.sink = sink
+        var logger = logger
+        logger[metadataKey: "collector.session"] = "\(name)"
+        self.logger = logger
+        state = Mutex(State(machine: machine, policy: ReconnectPolicy(configuration: settings.reconnect), watchdog: RealtimeWatchdog(thresholds: settings.watchdog)))
+    }
+
+    /// Asks the session to unsubscribe, close and not reconnect.
+    func requestStop() { state.withLock { $0.stopRequested = true } }
+
+    /// Why the session stopped for good (e.g. `R10001`), if it did.
+    var stoppedFor: String? { state.withLock { $0.stoppedFor } }
+
+    var subscriptions: SubscriptionManager { state.withLock { $0.machine.subscriptions } }
+
+    private var shouldEnd: Bool { state.withLock { $0.stopRequested || $0.stoppedFor != nil } }
+
+    /// Connects and reconnects until stopped or cancelled.
+    func run() async {
+        while !shouldEnd, !Task.isCancelled {
+            let now = Date()
+            state.withLock { $0.policy.recordConnect(at: now) }
+            do {
+                let credential = try await self.credential()
+                try await WebSocketClient.connect(
+                    url: settings.url, configuration: .init(maxFrameSize: 1 << 22), logger: logger
+                ) { inbound, outbound, _ in
+                    try await self.connection(inbound: inbound, outbound: outbound, credential: credential)
+                }
+            } catch is CancellationError {
+            } catch {
+                logger.warning("session ended with an error", metadata: ["collector.error": "\(error)"])
+            }
+            let restore = state.withLock { state -> Int in
+                state.disconnectedAt = Date()
+                return state.machine.disconnected()
+            }
+            publishConfirmed()
+            if shouldEnd || Task.isCancelled { break }
+            sink.reconnect(provider)
+            let delay = state.withLock { state -> Duration in
+                if state.healthy { state.policy.reset() }
+                state.healthy = false
+                return state.policy.nextDelay(now: Date())
+            }
+            logger.notice("disconnected; reconnecting", metadata: [
+                "collector.delay_ms": "\(Int(delay.timeInterval * 1000))", "collector.restore": "\(restore)",
+            ])
+            await pause(delay)
+        }
+    }
+
+    /// Sleeps up to `delay`, waking early when a stop is requested.
+    private func pause(_ delay: Duration) async {
+        let end = ContinuousClock.now + delay
+        while ContinuousClock.now < end, !shouldEnd {
+            do { try await Task.sleep(for: min(.milliseconds(100), end - ContinuousClock.now)) } catch { return }
+        }
+    }
+
+    private struct Close: Error {
+        var reason: String
+    }
+
+    private func connection(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, credential: String) async throws {
+        let now = Date()
+        sink.connected(session: name)
+        let (outputs, gap) = state.withLock { state -> ([SessionOutput], TimeInterval?) in
+            state.watchdog.connectionRestarted(at: now)
+            let gap = state.disconnectedAt.map { now.timeIntervalSince($0) }
+            state.disconnectedAt = nil
+            return (state.machine.connected(credential: credential, now: now), gap)
+        }
+        if let gap {
+            sink.gap(provider, seconds: gap)
+            let restoring = state.withLock { $0.machine.subscriptions.desired.count }
+            await sink.alert(
+                "session.gap", "\(name) reconnected after \(String(format: "%.1f", gap)) s without data; restoring \(restoring) subscription(s)",
+                provider: provider, session: name, at: now
+            )
+        }
+        try await perform(outputs, outbound: outbound, at: now)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for try await message in inbound.messages(maxSize: 1 << 22) {
+                    let received = Date()
+                    self.sink.frame(self.provider)
+                    switch message {
+                    case .text(let text):
+                        let outputs = self.state.withLock { $0.machine.receive(text, at: received) }
+                        try await self.perform(outputs, outbound: outbound, at: received)
+                    case .binary(let buffer):
+                        self.sink.malformed(self.provider, session: self.name, raw: String(buffer: buffer), reason: "binary message", at: received)
+                    }
+                }
+            }
+            group.addTask { try await self.timer(outbound: outbound) }
+            defer { group.cancelAll() }
+            do {
+                try await group.next()
+            } catch let close as Close {
+                logger.info("closing the session", metadata: ["collector.reason": "\(close.reason)"])
+                try? await outbound.close(.normalClosure, reason: close.reason)
+            }
+        }
+    }
+
+    /// Periodic work: acks that timed out, new requests, the watchdog, and a graceful stop.
+    private func timer(outbound: WebSocketOutboundWriter) async throws {
+        while true {
+            try await Task.sleep(for: settings.tickInterval)
+            let now = Date()
+            if state.withLock({ $0.stopRequested }) {
+                try await stop(outbound: outbound)
+                throw Close(reason: "collector shutting down")
+            }
+            let marketOpen = settings.marketOpen(now)
+            let (outputs, action) = state.withLock { state -> ([SessionOutput], WatchdogAction?) in
+                (state.machine.tick(now: now), state.watchdog.evaluate(now: now, marketOpen: marketOpen))
+            }
+            try await perform(outputs, outbound: outbound, at: now)
+            publishConfirmed()
+            guard let action else { continue }
+            let silence = state.withLock { $0.watchdog.silence(now: now) }.map { Int($0.timeInterval) } ?? 0
+            await sink.alert("watchdog.silence", "\(name): no data for \(silence) s during market hours; action \(action)", provider: provider, session: name, at: now)
+            switch action {
+            case .warn: break
+            case .resubscribe:
+                let outputs = state.withLock { $0.machine.resubscribe(now: now) }
+                try await perform(outputs, outbound: outbound, at: now)
+            case .reconnect:
+                throw Close(reason: "watchdog: silent session")
+            }
+        }
+    }
+
+    /// Unsubscribes everything and waits (bounded) for the acks.
+    private func stop(outbound: WebSocketOutboundWriter) async throws {
+        let now = Date()
+        let outputs = state.withLock { $0.machine.unsubscribeAll(now: now) }
+        try await perform(outputs, outbound: outbound, at: now)
+        let end = ContinuousClock.now + settings.shutdownAckWait
+        while ContinuousClock.now < end, state.withLock({ !$0.machine.subscriptions.pending.isEmpty }) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: settings.shutdownLinger)
+    }
+
+    private func perform(_ outputs: [SessionOutput], outbound: WebSocketOutboundWriter, at now: Date) async throws {
+        guard !outputs.isEmpty else { return }
+        var confirmedMayChange = false
+        for output in outputs {
+            switch output {
+            case .send(let text):
+                confirmedMayChange = true
+                try await outbound.write(.text(text))
+            case .records(let records):
+                state.withLock {
+                    $0.watchdog.observeData(at: now)
+                    $0.healthy = true
+                }
+                await sink.records(records, provider: provider, receivedAt: now)
+            case .alert(let kind, let message, let symbol):
+                confirmedMayChange = true
+                await sink.alert(kind, message, provider: provider, symbol: symbol, session: name, at: now)
+            case .malformed(let raw, let reason):
+                sink.malformed(provider, session: name, raw: raw, reason: reason, at: now)
+            case .fragmented(let parts):
+                sink.fragmented(provider, session: name, parts: parts, at: now)
+            case .raw(let raw, let note):
+                sink.keep(provider, session: name, raw: raw, note: note, at: now)
+            case .stop(let reason):
+                state.withLock { $0.stoppedFor = reason }
+                throw Close(reason: reason)
+            }
+        }
+        if confirmedMayChange { publishConfirmed() }
+    }
+
+    private func publishConfirmed() {
+        let count = state.withLock { $0.machine.subscriptions.confirmed.count }
+        sink.confirmed(session: name, provider: provider, count: count)
+    }
+}
