@@ -1,0 +1,49 @@
+import RedisClient
+import Testing
+
+@Suite("RedisConfiguration URLs")
+struct RedisConfigurationTests {
+    @Test("defaults and every URL part")
+    func parse() throws {
+        let plain = try RedisConfiguration(url: "redis://localhost")
+        #expect(plain.host == "localhost" && plain.port == 6379 && plain.database == 0)
+        #expect(plain.username == nil && plain.password == nil)
+        #expect(plain.poolSize == 4 && plain.connectTimeout == .seconds(2) && plain.commandTimeout == .seconds(5))
+
+        let full = try RedisConfiguration(url: "redis://user:p%40ss@10.0.0.1:6380/3")
+        #expect(full.host == "10.0.0.1" && full.port == 6380 && full.database == 3)
+        #expect(full.username == "user" && full.password == "p@ss")
+        #expect(full.redactedURL == "redis://user:***@10.0.0.1:6380/3")
+        #expect(!full.redactedURL.contains("p@ss"))
+
+        let passwordOnly = try RedisConfiguration(url: "redis://:secret@h:1/0")
+        #expect(passwordOnly.username == nil && passwordOnly.password == "secret")
+        #expect(passwordOnly.redactedURL == "redis://:***@h:1/0")
+
+        let v6 = try RedisConfiguration(url: "redis://[::1]:7000")
+        #expect(v6.host == "::1" && v6.port == 7000)
+    }
+
+    @Test("invalid URLs are rejected with .invalidURL, rediss explains that TLS is unsupported",
+          arguments: ["rediss://h:6379", "http://h", "redis://", "redis://h:0", "redis://h:x", "redis://h/-1", "redis://h/db", "h:6379"])
+    func invalid(_ url: String) {
+        do {
+            _ = try RedisConfiguration(url: url)
+            Issue.record("\(url) was accepted")
+        } catch let error as RedisError {
+            #expect(error.code == .invalidURL)
+            if url.hasPrefix("rediss") { #expect(error.message.contains("TLS")) }
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test("a password never appears in the error for a bad URL")
+    func redactedInErrors() {
+        do {
+            _ = try RedisConfiguration(url: "redis://u:topsecret@h:99999")
+        } catch {
+            #expect(!"\(error)".contains("topsecret"))
+        }
+    }
+}
