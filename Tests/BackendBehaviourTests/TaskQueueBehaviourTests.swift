@@ -2,6 +2,9 @@ import BrokerClients
 import BrokerCore
 import Foundation
 import HubEngine
+import HubRedis
+import Logging
+import RedisClient
 import Testing
 
 /// The behaviour every `TaskQueue` must show, run against each implementation.
@@ -411,5 +414,201 @@ struct TaskQueueDurabilityTests {
         #expect(again.id == held)
         #expect(try await queue.record(id: held)?.leases == 2)
         #expect(try await queue.complete(held, owner: "crashed", outcome: Sample.outcome(at: clock.now), succeeded: true) == false)
+    }
+}
+
+/// What only the Redis queue promises: several hub processes (one `RedisTaskQueue` and client each) share
+/// it, and its streams are trimmed without losing work. Needs the real redis-server
+/// (`BROKERHUB_TEST_REDIS_URL`); skipped without it, and then the suite above runs no `.redis` kind either.
+@Suite("TaskQueue (Redis)", .serialized, .enabled(if: RedisTestEnvironment.url != nil, "BROKERHUB_TEST_REDIS_URL is not set"))
+struct RedisTaskQueueTests {
+    typealias Sample = TaskQueueSamples
+
+    @Test("Trimming drops only acknowledged entries, never queued, leased or released work")
+    func trimKeepsUnacknowledged() async throws {
+        let fixture = try RedisQueueFixture("trim")
+        defer { fixture.tearDown() }
+        let clock = ManualClock()
+        let queue = try fixture.queue(clock: clock)
+        let stream = fixture.keyspace.key("queue", Priority.interactive.name)
+        func length() async throws -> Int64? { try await fixture.client.send([.string("XLEN"), .string(stream)]).int }
+        for n in 0..<8 { _ = try await queue.enqueue(Sample.task("t\(n)")) }
+        let t0 = try #require(try await queue.lease(owner: "a", for: .seconds(60)))
+        let t1 = try #require(try await queue.lease(owner: "b", for: .seconds(60)))
+        let t2 = try #require(try await queue.lease(owner: "c", for: .seconds(60)))
+        #expect([t0.id, t1.id, t2.id] == ["task-t0", "task-t1", "task-t2"])
+
+        // The oldest entry is still leased: nothing may go, although later ones are acknowledged.
+        #expect(try await queue.complete(t1.id, owner: "b", outcome: Sample.outcome(at: clock.now), succeeded: true))
+        #expect(try await queue.complete(t2.id, owner: "c", outcome: Sample.outcome(at: clock.now), succeeded: true))
+        #expect(try await queue.trim() == 0)
+        #expect(try await length() == 8)
+
+        // Released (parked) work is pending too: t0 stays, and so does everything after it.
+        try await queue.release(t0.id, owner: "a")
+        #expect(try await queue.trim() == 0)
+        let again = try #require(try await queue.lease(owner: "a", for: .seconds(60)))
+        #expect(again.id == "task-t0")
+        #expect(try await queue.complete(again.id, owner: "a", outcome: Sample.outcome(at: clock.now), succeeded: true))
+        // Now t0–t2 are acknowledged; t3–t7 were never delivered and stay.
+        #expect(try await queue.trim() == 2, "keeps the last delivered entry, drops t0 and t1")
+        #expect(try await length() == 6)
+        #expect(try await queue.drain() == (3..<8).map { "task-t\($0)" })
+        #expect(try await queue.depth().values.reduce(0, +) == 0)
+    }
+
+    @Test("Two hub processes with concurrent workers run every task exactly once")
+    func twoProcessesExactlyOnce() async throws {
+        let fixture = try RedisQueueFixture("two")
+        defer { fixture.tearDown() }
+        let clock = ManualClock()
+        let queues = [try fixture.queue(clock: clock), try fixture.queue(clock: clock)]
+        let all = (0..<120).map { "task-p\($0)" }
+        for n in 0..<120 {
+            _ = try await queues[n % 2].enqueue(Sample.task("p\(n)", priority: Priority.allCases[n % 4]))
+        }
+        let done = try await withThrowingTaskGroup(of: [String].self) { group in
+            for worker in 0..<8 {
+                let queue = queues[worker % 2]
+                group.addTask {
+                    let owner = "hub\(worker % 2)-w\(worker)"
+                    var mine: [String] = []
+                    while let task = try await queue.lease(owner: owner, for: .seconds(60)) {
+                        let kept = try await queue.complete(task.id, owner: owner, outcome: Sample.outcome(at: clock.now), succeeded: true)
+                        #expect(kept)
+                        mine.append(task.id)
+                    }
+                    return mine
+                }
+            }
+            var done: [String] = []
+            for try await batch in group { done += batch }
+            return done
+        }
+        #expect(done.count == all.count)
+        #expect(Set(done) == Set(all))
+        for id in all { #expect(try await queues[1].record(id: id)?.state == .succeeded) }
+        #expect(try await queues[0].depth().values.reduce(0, +) == 0)
+    }
+
+    @Test("A process that dies holding a lease: another recovers the task and completes it")
+    func deadProcessRecovered() async throws {
+        let fixture = try RedisQueueFixture("dead")
+        defer { fixture.tearDown() }
+        let clock = ManualClock()
+        let dyingClient = try RedisTestEnvironment.client()
+        let dying = RedisTaskQueue(client: dyingClient, keyspace: fixture.keyspace, clock: clock)
+        let survivor = try fixture.queue(clock: clock)
+        _ = try await survivor.enqueue(Sample.task("a"))
+        _ = try await survivor.enqueue(Sample.task("b"))
+        let held = try #require(try await dying.lease(owner: "dying-w0", for: .seconds(30)))
+        #expect(held.id == "task-a")
+        await dyingClient.shutdown() // the process is gone; its lease stays in Redis
+
+        #expect(try await survivor.recoverExpiredLeases() == 0)
+        #expect(try await survivor.lease(owner: "survivor-w0", for: .seconds(300))?.id == "task-b")
+        clock.advance(by: .seconds(31))
+        #expect(try await survivor.recoverExpiredLeases() == 1)
+        let again = try #require(try await survivor.lease(owner: "survivor-w1", for: .seconds(30)))
+        #expect(again == held)
+        #expect(try await survivor.complete(held.id, owner: "survivor-w1", outcome: Sample.outcome(at: clock.now), succeeded: true))
+        let record = try #require(try await survivor.record(id: held.id))
+        #expect(record.state == .succeeded)
+        #expect(record.leases == 2)
+    }
+
+    @Test("An idempotency key names one task across processes, also when they race")
+    func idempotencyAcrossProcesses() async throws {
+        let fixture = try RedisQueueFixture("idem")
+        defer { fixture.tearDown() }
+        let clock = ManualClock()
+        let queues = [try fixture.queue(clock: clock), try fixture.queue(clock: clock)]
+        #expect(try await queues[0].enqueue(Sample.task("first", key: "quote-005930")).created)
+        let again = try await queues[1].enqueue(Sample.task("second", key: "quote-005930"))
+        #expect(!again.created)
+        #expect(again.record.task.id == "task-first")
+
+        let created = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for n in 0..<16 {
+                group.addTask { try await queues[n % 2].enqueue(Sample.task("race\(n)", key: "quote-000660")).created }
+            }
+            var created = 0
+            for try await flag in group where flag { created += 1 }
+            return created
+        }
+        #expect(created == 1)
+        let winner = try #require(try await queues[0].record(idempotencyKey: "quote-000660"))
+        #expect(try await queues[1].record(idempotencyKey: "quote-000660") == winner)
+        #expect(try await queues[1].depth()[.interactive] == 2)
+    }
+
+    @Test("Scheduling matches ShareScheduler decision for decision, with credits shared by processes")
+    func schedulingMatchesEmbedded() async throws {
+        let fixture = try RedisQueueFixture("shares")
+        defer { fixture.tearDown() }
+        let clock = ManualClock()
+        let queues = [try fixture.queue(clock: clock), try fixture.queue(clock: clock)]
+        let embedded = InMemoryTaskQueue(clock: clock)
+        for n in 0..<120 {
+            let task = Sample.task("s\(n)", priority: Priority.allCases[(n * 7) % 4])
+            _ = try await embedded.enqueue(task)
+            _ = try await queues[n % 2].enqueue(task)
+        }
+        var served: [String] = []
+        // Alternate processes: the share credits must be the fleet's, not each process's.
+        while let task = try await queues[served.count % 2].lease(owner: "w", for: .seconds(60)) { served.append(task.id) }
+        let expected = try await embedded.drain()
+        #expect(served.count == 120)
+        #expect(served == expected)
+    }
+
+    @Test("The stalled-entry sweep leaves live leases with their owner and settles orphaned entries")
+    func stalledEntrySweep() async throws {
+        let fixture = try RedisQueueFixture("sweep")
+        defer { fixture.tearDown() }
+        let clock = ManualClock()
+        let queue = try fixture.queue(clock: clock, stalledEntryIdle: .zero) // every pending entry is "stalled"
+        for label in ["live", "orphan", "lost"] { _ = try await queue.enqueue(Sample.task(label)) }
+        let live = try #require(try await queue.lease(owner: "alive", for: .seconds(60)))
+        let orphan = try #require(try await queue.lease(owner: "w", for: .seconds(60)))
+        let lost = try #require(try await queue.lease(owner: "w", for: .seconds(10)))
+        // Damage as a half-applied change would: the orphan's record vanishes, the lost lease drops out
+        // of the deadline index.
+        _ = try await fixture.client.send([.string("DEL"), .string(fixture.keyspace.key("task", orphan.id))])
+        _ = try await fixture.client.send([.string("ZREM"), .string(fixture.keyspace.key("queue", "leases")), .string(lost.id)])
+
+        #expect(try await queue.recoverExpiredLeases() == 0)
+        #expect(try await queue.record(id: live.id)?.leaseOwner == "alive")
+        clock.advance(by: .seconds(11))
+        #expect(try await queue.recoverExpiredLeases() == 1)
+        #expect(try await queue.record(id: lost.id)?.state == .queued)
+        #expect(try await queue.record(id: live.id)?.state == .leased)
+        let stream = fixture.keyspace.key("queue", Priority.interactive.name)
+        let pending = try await fixture.client.send([.string("XPENDING"), .string(stream), .string("hub"), .string("-"), .string("+"), .string("10")])
+        let owners = (pending.array ?? []).compactMap { $0.array?[1].string }
+        #expect(owners.sorted() == ["alive", "~queued"], "the live lease kept its owner, the orphan was acknowledged")
+        #expect(try await queue.lease(owner: "w2", for: .seconds(60))?.id == lost.id)
+        #expect(try await queue.renew(live.id, owner: "alive", for: .seconds(60)))
+    }
+}
+
+/// A queue whose Redis cannot be reached fails promptly with `.unavailable` (no server needed).
+@Suite("TaskQueue (Redis unreachable)")
+struct RedisTaskQueueUnreachableTests {
+    @Test("Every operation throws BrokerHubError(.unavailable)")
+    func unreachable() async throws {
+        let client = RedisClient(configuration: try RedisConfiguration(url: "redis://127.0.0.1:1/0"), logger: Logger(label: "test"))
+        let queue = RedisTaskQueue(client: client, keyspace: RedisKeyspace(prefix: "bhtest:unreachable"), clock: ManualClock())
+        await #expect {
+            _ = try await queue.enqueue(TaskQueueSamples.task("a"))
+        } throws: { error in
+            (error as? BrokerHubError)?.code == .unavailable
+        }
+        await #expect {
+            _ = try await queue.lease(owner: "w", for: .seconds(30))
+        } throws: { error in
+            (error as? BrokerHubError)?.code == .unavailable
+        }
+        await client.shutdown()
     }
 }

@@ -2,20 +2,29 @@ import BrokerClients
 import BrokerCore
 import Foundation
 import HubEngine
+import HubRedis
+import RedisClient
+import Synchronization
 
-/// The queue implementations the behavioural suite runs against.
+/// The queue implementations the behavioural suite runs against. `.redis` is listed only when
+/// `BROKERHUB_TEST_REDIS_URL` is set; without it `RedisTaskQueueTests` shows as skipped.
 enum QueueKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case inMemory
     case sqlite
+    case redis
+
+    static var allCases: [QueueKind] { RedisTestEnvironment.url == nil ? [.inMemory, .sqlite] : [.inMemory, .sqlite, .redis] }
 
     var description: String { rawValue }
 }
 
-/// A fresh queue of one kind, with the temporary directory that backs it (SQLite) removed on deinit.
+/// A fresh queue of one kind, with what backs it removed on deinit: the temporary directory (SQLite) or
+/// every key under its unique prefix (Redis).
 final class TaskQueueHarness: Sendable {
     let queue: any TaskQueue
     let clock: ManualClock
     let directory: URL?
+    let redis: RedisQueueFixture?
 
     init(_ kind: QueueKind, clock: ManualClock = ManualClock(), scheduler: ShareScheduler = ShareScheduler()) throws {
         self.clock = clock
@@ -23,21 +32,71 @@ final class TaskQueueHarness: Sendable {
         case .inMemory:
             queue = InMemoryTaskQueue(clock: clock, scheduler: scheduler)
             directory = nil
+            redis = nil
         case .sqlite:
             let directory = TaskQueueHarness.makeTemporaryDirectory()
             let database = try HubDatabase(path: directory.appendingPathComponent("hub.sqlite").path)
             queue = SQLiteTaskQueue(database: database, clock: clock, scheduler: scheduler)
             self.directory = directory
+            redis = nil
+        case .redis:
+            let fixture = try RedisQueueFixture("queue")
+            queue = try fixture.queue(clock: clock, scheduler: scheduler)
+            directory = nil
+            redis = fixture
         }
     }
 
     deinit {
         if let directory { try? FileManager.default.removeItem(at: directory) }
+        redis?.tearDown()
     }
 
     static func makeTemporaryDirectory() -> URL {
         FileManager.default.temporaryDirectory
             .appendingPathComponent("TaskQueueTests-\(UUID().uuidString.lowercased())", isDirectory: true)
+    }
+}
+
+/// A Redis keyspace under a unique prefix for one test, with the clients of the queues made in it (one per
+/// queue: each stands for a hub process). `tearDown` deletes every key under the prefix.
+final class RedisQueueFixture: Sendable {
+    let keyspace: RedisKeyspace
+    /// A client for inspecting the keyspace.
+    let client: RedisClient
+    private let clients: Mutex<[RedisClient]>
+
+    init(_ name: String) throws {
+        keyspace = RedisKeyspace(prefix: RedisTestEnvironment.uniquePrefix(name))
+        client = try RedisTestEnvironment.client()
+        clients = Mutex([client])
+    }
+
+    /// A queue over the fixture's keyspace with a client of its own.
+    func queue(
+        clock: any HubClock, scheduler: ShareScheduler = ShareScheduler(), stalledEntryIdle: Duration = .seconds(300)
+    ) throws -> RedisTaskQueue {
+        let client = try RedisTestEnvironment.client()
+        clients.withLock { $0.append(client) }
+        return RedisTaskQueue(client: client, keyspace: keyspace, clock: clock, scheduler: scheduler, stalledEntryIdle: stalledEntryIdle)
+    }
+
+    /// The keys under the prefix.
+    func keys() async throws -> [String] {
+        let reply = try await client.send([.string("KEYS"), .string(keyspace.prefix + ":*")])
+        return (reply.array ?? []).compactMap(\.string)
+    }
+
+    /// Deletes the keyspace and shuts the clients down (in the background: deinit cannot wait).
+    func tearDown() {
+        let clients = clients.withLock { $0 }
+        let fixture = self
+        Task {
+            if let keys = try? await fixture.keys(), !keys.isEmpty {
+                _ = try? await fixture.client.send([.string("DEL")] + keys.map { .string($0) })
+            }
+            for client in clients { await client.shutdown() }
+        }
     }
 }
 
