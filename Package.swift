@@ -129,7 +129,7 @@ let package = Package(
         .target(
             name: "HubServer",
             dependencies: [
-                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine",
+                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubRedis", "RedisClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

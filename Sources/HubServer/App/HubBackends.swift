@@ -19,7 +19,7 @@ struct HubBackends: Sendable {
         _ configuration: HubConfiguration, clock: any HubClock, scheduler: ShareScheduler, logger: Logger
     ) throws -> HubBackends {
         guard let redisURL = configuration.redisURL else { return try embedded(configuration, clock: clock, scheduler: scheduler, logger: logger) }
-        throw BrokerHubError(.invalidConfiguration, "distributed mode (\(redisURL)) is not available in this build")
+        return try distributed(configuration, redisURL: redisURL, clock: clock, scheduler: scheduler, logger: logger)
     }
 
     private static func embedded(_ configuration: HubConfiguration, clock: any HubClock, scheduler: ShareScheduler, logger: Logger) throws -> HubBackends {

@@ -7,7 +7,8 @@ import Hummingbird
 import Prometheus
 
 extension HubRoutes {
-    /// `GET /ready`: the store answers and brokers are configured; 503 with the reason otherwise.
+    /// `GET /ready`: the store (SQLite, or Redis in distributed mode) answers and brokers are configured; 503
+    /// with the reason otherwise.
     func ready() async throws -> Response {
         do {
             _ = try await hub.queue.depth()
@@ -17,6 +18,7 @@ extension HubRoutes {
         let open = Provider.allCases.filter { hub.gateway.account(for: $0) != nil && hub.gateway.breaker($0).state == .open }
         var object = JSONWriter.Object()
         object.add("ready", true)
+        object.add("mode", application.configuration.isDistributed ? "distributed" : "embedded")
         object.add("open_circuits", raw: "[" + open.map { "\"\($0.rawValue)\"" }.joined(separator: ",") + "]")
         return .json(object.json)
     }
@@ -28,6 +30,7 @@ extension HubRoutes {
         let issued = await application.tokens.issued
         var object = JSONWriter.Object()
         object.add("started_at", KST.iso8601(application.startedAt))
+        object.add("mode", application.configuration.isDistributed ? "distributed" : "embedded")
         object.add("uptime_s", Int64(Date().timeIntervalSince(application.startedAt)))
         var queue = JSONWriter.Object()
         for priority in Priority.allCases { queue.add(priority.name, Int64(depth[priority] ?? 0)) }
