@@ -1,0 +1,115 @@
+/// DDL of `PostgresArchiveSink`. `%S` is replaced by the quoted schema name.
+enum PostgresArchiveSchema {
+    static let ticksColumns = """
+        id text NOT NULL, provider text NOT NULL, channel text NOT NULL, symbol text NOT NULL,
+        time timestamptz NOT NULL, received_at timestamptz NOT NULL, price bigint NOT NULL, volume bigint NOT NULL,
+        side text NOT NULL, change bigint NOT NULL, change_rate numeric NOT NULL, cum_volume bigint, cum_value bigint,
+        open bigint, high bigint, low bigint, ask_price bigint, bid_price bigint, source_type text NOT NULL,
+        PRIMARY KEY (id, time)
+        """
+
+    static let orderBooksColumns = """
+        id text NOT NULL, provider text NOT NULL, channel text NOT NULL, symbol text NOT NULL,
+        time timestamptz NOT NULL, received_at timestamptz NOT NULL,
+        ask_prices bigint[] NOT NULL, ask_quantities bigint[] NOT NULL, bid_prices bigint[] NOT NULL,
+        bid_quantities bigint[] NOT NULL, total_ask_quantity bigint NOT NULL, total_bid_quantity bigint NOT NULL,
+        source_type text NOT NULL, PRIMARY KEY (id, time)
+        """
+
+    /// Tables that are never partitioned.
+    static let common = [
+        """
+        CREATE TABLE IF NOT EXISTS %S.system_alerts (
+            id text PRIMARY KEY, provider text NOT NULL, channel text NOT NULL, symbol text NOT NULL,
+            at timestamptz NOT NULL, received_at timestamptz NOT NULL, kind text NOT NULL, message text NOT NULL,
+            alert_provider text, alert_symbol text
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS %S.archive_counts (
+            provider text NOT NULL, channel text NOT NULL, symbol text NOT NULL, stored bigint NOT NULL,
+            PRIMARY KEY (provider, channel, symbol)
+        )
+        """,
+    ]
+
+    static let indexes = [
+        "CREATE INDEX IF NOT EXISTS ticks_symbol_time ON %S.ticks (symbol, time)",
+        "CREATE INDEX IF NOT EXISTS order_books_symbol_time ON %S.order_books (symbol, time)",
+    ]
+
+    /// Per-connection staging tables for the COPY path (emptied at every commit).
+    static let staging = [
+        """
+        CREATE TEMP TABLE IF NOT EXISTS bh_stage_ticks (
+            id text, provider text, channel text, symbol text, time_us bigint, received_us bigint, price bigint,
+            volume bigint, side text, change bigint, change_rate text, cum_volume bigint, cum_value bigint, open bigint,
+            high bigint, low bigint, ask_price bigint, bid_price bigint, source_type text
+        ) ON COMMIT DELETE ROWS
+        """,
+        """
+        CREATE TEMP TABLE IF NOT EXISTS bh_stage_order_books (
+            id text, provider text, channel text, symbol text, time_us bigint, received_us bigint, ask_prices text,
+            ask_quantities text, bid_prices text, bid_quantities text, total_ask_quantity bigint,
+            total_bid_quantity bigint, source_type text
+        ) ON COMMIT DELETE ROWS
+        """,
+        """
+        CREATE TEMP TABLE IF NOT EXISTS bh_stage_system_alerts (
+            id text, provider text, channel text, symbol text, at_us bigint, received_us bigint, kind text,
+            message text, alert_provider text, alert_symbol text
+        ) ON COMMIT DELETE ROWS
+        """,
+    ]
+
+    static let stagingColumns: [String: [String]] = [
+        "bh_stage_ticks": [
+            "id", "provider", "channel", "symbol", "time_us", "received_us", "price", "volume", "side", "change",
+            "change_rate", "cum_volume", "cum_value", "open", "high", "low", "ask_price", "bid_price", "source_type",
+        ],
+        "bh_stage_order_books": [
+            "id", "provider", "channel", "symbol", "time_us", "received_us", "ask_prices", "ask_quantities",
+            "bid_prices", "bid_quantities", "total_ask_quantity", "total_bid_quantity", "source_type",
+        ],
+        "bh_stage_system_alerts": [
+            "id", "provider", "channel", "symbol", "at_us", "received_us", "kind", "message", "alert_provider",
+            "alert_symbol",
+        ],
+    ]
+
+    /// Microseconds since 1970 as `timestamptz`, exactly.
+    static func timestamp(_ column: String) -> String {
+        "(TIMESTAMPTZ 'epoch' + \(column) * INTERVAL '1 microsecond')"
+    }
+
+    /// `INSERT … SELECT <select> FROM <source> ON CONFLICT DO NOTHING`, adding what was inserted to the counts in
+    /// the same statement; returns the inserted row count.
+    static func insertCounting(table: String, columns: String, select: String, from source: String) -> String {
+        """
+        WITH ins AS (
+            INSERT INTO %S.\(table) (\(columns)) SELECT \(select) FROM \(source)
+            ON CONFLICT DO NOTHING RETURNING provider, channel, symbol
+        ), counted AS (
+            INSERT INTO %S.archive_counts AS c (provider, channel, symbol, stored)
+            SELECT provider, channel, symbol, count(*) FROM ins GROUP BY provider, channel, symbol
+            ORDER BY provider, channel, symbol
+            ON CONFLICT (provider, channel, symbol) DO UPDATE SET stored = c.stored + EXCLUDED.stored
+        )
+        SELECT count(*)::bigint FROM ins
+        """
+    }
+
+    static let ticksInsertColumns = """
+        id, provider, channel, symbol, time, received_at, price, volume, side, change, change_rate, cum_volume,
+        cum_value, open, high, low, ask_price, bid_price, source_type
+        """
+
+    static let orderBooksInsertColumns = """
+        id, provider, channel, symbol, time, received_at, ask_prices, ask_quantities, bid_prices, bid_quantities,
+        total_ask_quantity, total_bid_quantity, source_type
+        """
+
+    static let alertsInsertColumns = """
+        id, provider, channel, symbol, at, received_at, kind, message, alert_provider, alert_symbol
+        """
+}

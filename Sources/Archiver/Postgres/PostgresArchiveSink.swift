@@ -1,0 +1,157 @@
+import BrokerCore
+import Foundation
+import Logging
+import PostgresNIO
+import Realtime
+
+/// The PostgreSQL sink: one connection (reconnected after any error), tables keyed by (event id, time),
+/// partitioned by KST day — a TimescaleDB hypertable when the extension is available, native declarative
+/// partitions otherwise (created on demand before a batch touches a new day).
+public actor PostgresArchiveSink: ArchiveSink {
+    /// How the time-series tables are partitioned.
+    public enum Partitioning: String, Sendable {
+        /// TimescaleDB hypertables with one-day chunks.
+        case hypertable
+        /// `PARTITION BY RANGE (time)` with one partition per KST day.
+        case daily
+    }
+
+    public nonisolated let configuration: PostgresSinkConfiguration
+    let logger: Logger
+    var connection: PostgresConnection?
+    var connectionID = 0
+    /// Set by `prepare()`.
+    public private(set) var partitioning: Partitioning?
+    /// Days (KST day numbers) whose partitions are known to exist.
+    var knownPartitions: Set<Int64> = []
+    var stagingReady = false
+    var closed = false
+
+    public init(configuration: PostgresSinkConfiguration, logger: Logger = Logger(label: "brokerhub.archiver.postgres")) {
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "postgres.host"] = "\(configuration.host):\(configuration.port)"
+        logger[metadataKey: "postgres.schema"] = "\(configuration.schema)"
+        self.logger = logger
+    }
+
+    deinit {
+        // A sink dropped without `close()` still releases its connection.
+        let future: EventLoopFuture<Void>? = connection?.close()
+        _ = future
+    }
+
+    /// The schema name, quoted for SQL.
+    nonisolated var schema: String { "\"\(configuration.schema)\"" }
+
+    public func prepare() async throws {
+        try await withConnection { connection in
+            let mode = try await self.createSchema(on: connection)
+            self.partitioning = mode
+        }
+    }
+
+    @discardableResult
+    public func write(_ events: [RealtimeEvent]) async throws -> ArchiveWriteSummary {
+        let batch = ArchiveBatch(events)
+        guard !batch.isEmpty else { return ArchiveWriteSummary() }
+        if partitioning == nil { try await prepare() }
+        return try await withConnection { connection in
+            if self.partitioning == .daily { try await self.ensurePartitions(for: batch, on: connection) }
+            let method = self.configuration.method
+            if method == .copy, !self.stagingReady {
+                for statement in PostgresArchiveSchema.staging { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger) }
+                self.stagingReady = true
+            }
+            return try await connection.withTransaction(logger: self.logger) { connection in
+                switch method {
+                case .copy: try await self.copy(batch, on: connection)
+                case .unnest: try await self.unnest(batch, on: connection)
+                }
+            }
+        }
+    }
+
+    public func storedCounts() async throws -> [LedgerKey: Int64] {
+        try await withConnection { connection in
+            let rows = try await connection.query(
+                PostgresQuery(unsafeSQL: "SELECT provider, channel, symbol, stored FROM \(self.schema).archive_counts"),
+                logger: self.logger
+            )
+            var counts: [LedgerKey: Int64] = [:]
+            for try await (provider, channel, symbol, stored) in rows.decode((String, String, String, Int64).self) {
+                guard let channel = RealtimeChannel(rawValue: channel) else { continue }
+                counts[LedgerKey(provider: provider, channel: channel, symbol: symbol)] = stored
+            }
+            return counts
+        }
+    }
+
+    public func rowCount(_ table: ArchiveTable) async throws -> Int {
+        try await withConnection { connection in
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(self.schema).\(table.rawValue)"), logger: self.logger)
+            for try await count in rows.decode(Int64.self) { return Int(count) }
+            return 0
+        }
+    }
+
+    /// Names of the partitions (or hypertable chunks) of `ticks` or `order_books`.
+    public func partitions(of table: String) async throws -> [String] {
+        precondition(["ticks", "order_books"].contains(table))
+        let sql: String
+        switch partitioning {
+        case .hypertable:
+            sql = """
+                SELECT chunk_name FROM timescaledb_information.chunks
+                WHERE hypertable_schema = '\(configuration.schema)' AND hypertable_name = '\(table)' ORDER BY 1
+                """
+        case .daily, nil:
+            sql = """
+                SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                WHERE i.inhparent = '\(schema).\(table)'::regclass ORDER BY 1
+                """
+        }
+        return try await withConnection { connection in
+            var names: [String] = []
+            for try await name in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger).decode(String.self) {
+                names.append(name)
+            }
+            return names
+        }
+    }
+
+    public func close() async throws {
+        closed = true
+        let connection = self.connection
+        self.connection = nil
+        try? await connection?.close()
+    }
+
+    /// Runs `body` on the open connection (connecting first); any error drops the connection so the next call
+    /// starts afresh, and is rethrown as `sink.unavailable`.
+    func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        guard !closed else { throw ArchiverError(.closed, "the PostgreSQL sink is closed") }
+        do {
+            let connection: PostgresConnection
+            if let open = self.connection, !open.isClosed {
+                connection = open
+            } else {
+                connectionID += 1
+                stagingReady = false
+                connection = try await PostgresConnection.connect(
+                    configuration: configuration.connection, id: connectionID, logger: logger
+                )
+                self.connection = connection
+            }
+            return try await body(connection)
+        } catch let error as ArchiverError {
+            throw error
+        } catch {
+            let connection = self.connection
+            self.connection = nil
+            stagingReady = false
+            try? await connection?.close()
+            throw ArchiverError(.sinkUnavailable, "PostgreSQL \(configuration.host):\(configuration.port) failed", underlying: error)
+        }
+    }
+}

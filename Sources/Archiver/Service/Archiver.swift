@@ -1,0 +1,229 @@
+import Foundation
+import Logging
+import Realtime
+import ServiceLifecycle
+import Synchronization
+
+/// Bus → database, nothing lost: reads the bus as consumer group `archiver`, writes batches (size or time,
+/// whichever first) in one transaction each and acknowledges the bus only after the commit. Database errors are
+/// retried with backoff (1, 2, 4, … s, capped); a batch the database still refuses goes to the disk spool and is
+/// acknowledged once the spool is fsynced. While the database is down later batches go straight to the spool
+/// (probing it at backoff intervals); when it returns the spool is replayed oldest first and each segment deleted
+/// after its rows committed. On graceful shutdown the batch in hand is flushed (to the database, or the spool)
+/// and the sink closed.
+public final class Archiver: Service {
+    public typealias Sleep = @Sendable (Duration) async throws -> Void
+
+    private let bus: any EventBus
+    private let sink: any ArchiveSink
+    private let spool: ArchiveSpool
+    private let configuration: ArchiverConfiguration
+    private let logger: Logger
+    private let sleep: Sleep
+    private let metrics = ArchiverMetrics()
+    private let state = Mutex(ArchiverStatistics())
+
+    /// - Parameter sleep: waits between database attempts (inject a short one in tests).
+    public init(
+        bus: any EventBus, sink: any ArchiveSink, spool: ArchiveSpool, configuration: ArchiverConfiguration = ArchiverConfiguration(),
+        logger: Logger = Logger(label: "brokerhub.archiver"), sleep: @escaping Sleep = { try await Task.sleep(for: $0) }
+    ) {
+        self.bus = bus
+        self.sink = sink
+        self.spool = spool
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "archiver.consumer"] = "\(configuration.consumer)"
+        self.logger = logger
+        self.sleep = sleep
+    }
+
+    /// What this archiver did so far.
+    public var statistics: ArchiverStatistics { state.withLock { $0 } }
+
+    /// Database health as the loop sees it.
+    private struct Health {
+        var down = false
+        var failedProbes = 0
+        var nextProbe = ContinuousClock.now
+    }
+
+    public func run() async throws {
+        var health = Health()
+        var spoolPending = await !spool.isEmpty
+        do {
+            try await sink.prepare()
+        } catch {
+            recordDatabaseError(error, context: "prepare")
+            markDown(&health)
+        }
+        logger.info("archiver started", metadata: ["archiver.group": "\(configuration.group)", "archiver.spool_pending": "\(spoolPending)"])
+        while !Task.isShuttingDownGracefully {
+            try Task.checkCancellation()
+            if spoolPending, !health.down || ContinuousClock.now >= health.nextProbe {
+                spoolPending = try await replaySpool(&health)
+            }
+            let deliveries = try await collectBatch()
+            guard !deliveries.isEmpty else { continue }
+            if try await persist(deliveries, health: &health) { spoolPending = true }
+        }
+        // Graceful shutdown: collectBatch returned early with what it had; that batch is already persisted.
+        logger.info("archiver stopping", metadata: ["archiver.batches": "\(statistics.batches)", "archiver.spooled": "\(statistics.spooledEvents)"])
+        await spool.close()
+        try? await sink.close()
+    }
+
+    /// Up to `batchSize` deliveries, waiting at most `lingerTime` after the first; empty after one idle wait (so
+    /// the loop can probe, replay or stop). Returns early with what it has on graceful shutdown.
+    private func collectBatch() async throws -> [BusDelivery] {
+        var deliveries: [BusDelivery] = []
+        var deadline: ContinuousClock.Instant?
+        while deliveries.count < configuration.batchSize, !Task.isShuttingDownGracefully {
+            var wait = configuration.readWait
+            if let deadline {
+                let remaining = deadline - ContinuousClock.now
+                if remaining <= .zero { break }
+                wait = min(wait, remaining)
+            }
+            let read: [BusDelivery]
+            do {
+                read = try await bus.read(
+                    group: configuration.group, consumer: configuration.consumer,
+                    maximum: configuration.batchSize - deliveries.count, wait: wait
+                )
+            } catch {
+                if Task.isCancelled { throw CancellationError() }
+                logger.warning("bus read failed", metadata: ["error": "\(error)"])
+                if deliveries.isEmpty { try? await Task.sleep(for: configuration.readWait) }
+                break
+            }
+            if read.isEmpty, deadline == nil { break }
+            if deadline == nil { deadline = ContinuousClock.now + configuration.lingerTime }
+            deliveries += read
+            state.withLock { $0.received += read.count }
+        }
+        return deliveries
+    }
+
+    /// Writes the batch (retrying) or spools it, then acknowledges it. Returns true when it was spooled.
+    private func persist(_ deliveries: [BusDelivery], health: inout Health) async throws -> Bool {
+        let events = deliveries.map(\.event)
+        // While the database is down, only probe it when the probe is due; otherwise spool at once.
+        let attempts: Int
+        if health.down {
+            attempts = ContinuousClock.now >= health.nextProbe ? 1 : 0
+        } else {
+            attempts = Task.isShuttingDownGracefully ? 1 : max(1, configuration.attemptsBeforeSpooling)
+        }
+        for attempt in 0..<attempts {
+            if try await writeToDatabase(events) {
+                markUp(&health)
+                await acknowledge(deliveries)
+                return false
+            }
+            if attempt + 1 < attempts, !Task.isShuttingDownGracefully {
+                try await sleep(configuration.backoff(after: attempt))
+            }
+        }
+        if attempts > 0 { markDown(&health) }
+        // Spool until it works: the batch is acknowledged only once it is durable somewhere.
+        var spoolAttempt = 0
+        while true {
+            do {
+                try await spool.append(events)
+                break
+            } catch {
+                logger.error("spool write failed; batch not acknowledged", metadata: ["error": "\(error)"])
+                if Task.isShuttingDownGracefully {
+                    return false  // left unacknowledged: the bus delivers it again
+                }
+                try await sleep(configuration.backoff(after: spoolAttempt))
+                spoolAttempt += 1
+                if try await writeToDatabase(events) {
+                    markUp(&health)
+                    await acknowledge(deliveries)
+                    return false
+                }
+            }
+        }
+        metrics.spooled.increment(by: events.count)
+        state.withLock { $0.spooledEvents += events.count }
+        logger.warning("batch spooled", metadata: ["archiver.events": "\(events.count)"])
+        await acknowledge(deliveries)
+        return true
+    }
+
+    /// One database attempt; false (counted and logged) on failure. Cancellation propagates.
+    private func writeToDatabase(_ events: [RealtimeEvent]) async throws -> Bool {
+        let start = ContinuousClock.now
+        do {
+            let summary = try await sink.write(events)
+            let elapsed = ContinuousClock.now - start
+            metrics.batchLatency.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            metrics.batches.increment()
+            metrics.recordRows(summary)
+            state.withLock {
+                $0.batches += 1
+                $0.rowsInserted += summary.total
+            }
+            logger.debug("batch committed", metadata: ["archiver.events": "\(events.count)", "archiver.inserted": "\(summary.total)"])
+            return true
+        } catch {
+            if error is CancellationError || Task.isCancelled { throw CancellationError() }
+            recordDatabaseError(error, context: "write")
+            return false
+        }
+    }
+
+    /// Replays spool segments oldest first; returns whether anything is left in the spool.
+    private func replaySpool(_ health: inout Health) async throws -> Bool {
+        await spool.seal()
+        for segment in await spool.segments() {
+            let events = try await spool.events(in: segment)
+            var offset = 0
+            while offset < events.count {
+                let chunk = Array(events[offset..<min(events.count, offset + configuration.batchSize)])
+                guard try await writeToDatabase(chunk) else {
+                    markDown(&health)
+                    return true
+                }
+                offset += chunk.count
+            }
+            try await spool.remove(segment)
+            metrics.replayed.increment(by: events.count)
+            state.withLock { $0.replayedEvents += events.count }
+            logger.info("spool segment replayed", metadata: ["archiver.segment": "\(segment.lastPathComponent)", "archiver.events": "\(events.count)"])
+        }
+        markUp(&health)
+        return false
+    }
+
+    private func acknowledge(_ deliveries: [BusDelivery]) async {
+        do {
+            try await bus.acknowledge(deliveries, group: configuration.group)
+            state.withLock { $0.acknowledged += deliveries.count }
+        } catch {
+            // The rows (or spool records) are durable; a redelivery is deduplicated by event id.
+            metrics.acknowledgeErrors.increment()
+            logger.warning("bus acknowledge failed; events will be redelivered and deduplicated", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func recordDatabaseError(_ error: any Error, context: String) {
+        metrics.databaseErrors.increment()
+        state.withLock { $0.databaseErrors += 1 }
+        logger.warning("database error", metadata: ["archiver.operation": "\(context)", "error": "\(error)"])
+    }
+
+    private func markDown(_ health: inout Health) {
+        if !health.down { logger.error("database unavailable; spooling batches") }
+        health.down = true
+        health.nextProbe = ContinuousClock.now + configuration.backoff(after: health.failedProbes)
+        health.failedProbes += 1
+    }
+
+    private func markUp(_ health: inout Health) {
+        if health.down { logger.notice("database available again") }
+        health = Health()
+    }
+}

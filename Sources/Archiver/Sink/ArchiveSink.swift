@@ -1,0 +1,50 @@
+import Realtime
+
+/// Durable storage for realtime events: ticks, order books and system alerts, keyed by the event id so that
+/// at-least-once delivery gives exactly-once rows. Implementations: `PostgresArchiveSink`, `SQLiteArchiveSink`;
+/// both pass the same behavioural suite.
+public protocol ArchiveSink: Sendable {
+    /// Creates the schema (idempotent). Safe to call again after a failure.
+    func prepare() async throws
+
+    /// Stores a batch in one transaction: either every new row and its counts commit, or nothing does.
+    /// Events whose id is already stored are skipped and not counted.
+    @discardableResult
+    func write(_ events: [RealtimeEvent]) async throws -> ArchiveWriteSummary
+
+    /// Rows stored so far per provider, channel and symbol (the "stored" side of the ledger), kept in a counts
+    /// table updated in the same transaction as the rows.
+    func storedCounts() async throws -> [LedgerKey: Int64]
+
+    /// Rows stored in one table (for checks: with ids unique, the rows equal the counted total).
+    func rowCount(_ table: ArchiveTable) async throws -> Int
+
+    /// Releases connections. The sink must not be used afterwards.
+    func close() async throws
+}
+
+/// Rows one `write` actually inserted, per table (duplicates excluded).
+public struct ArchiveWriteSummary: Sendable, Hashable {
+    public var ticks: Int
+    public var orderBooks: Int
+    public var alerts: Int
+
+    public init(ticks: Int = 0, orderBooks: Int = 0, alerts: Int = 0) {
+        self.ticks = ticks
+        self.orderBooks = orderBooks
+        self.alerts = alerts
+    }
+
+    public var total: Int { ticks + orderBooks + alerts }
+
+    public static func + (lhs: Self, rhs: Self) -> Self {
+        Self(ticks: lhs.ticks + rhs.ticks, orderBooks: lhs.orderBooks + rhs.orderBooks, alerts: lhs.alerts + rhs.alerts)
+    }
+}
+
+/// The archive tables, by their SQL names.
+public enum ArchiveTable: String, Sendable, CaseIterable {
+    case ticks
+    case orderBooks = "order_books"
+    case systemAlerts = "system_alerts"
+}

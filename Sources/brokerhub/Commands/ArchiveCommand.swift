@@ -1,0 +1,152 @@
+import Archiver
+import ArgumentParser
+import Foundation
+import Logging
+import Realtime
+import ServiceLifecycle
+
+/// `brokerhub archive`: the archiver process — bus → database, spooling to disk while the database is down.
+struct ArchiveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "archive",
+        abstract: "Archive the realtime bus into PostgreSQL or SQLite until SIGTERM (nothing lost, nothing doubled).",
+        discussion: """
+        Reads the bus as consumer group `archiver`, writes batches (--batch-size events or --linger-ms, whichever \
+        first) in one transaction and acknowledges the bus only after the commit. Database errors are retried with \
+        backoff (1, 2, 4, … s); a batch the database keeps refusing goes to the spool directory (fsynced) and is \
+        replayed when the database returns. SIGTERM/SIGINT flush the batch in hand and stop.
+        --bus journal:PATH | redis://host:port/db     --sink sqlite:PATH | postgres://user@host:port/db[?schema=NAME&method=copy|unnest]
+        """
+    )
+
+    @Option(help: "The bus: journal:PATH (embedded) or redis://host:port/db.")
+    var bus: String
+
+    @Option(help: "The database: sqlite:PATH or postgres://user@host:port/db[?schema=NAME&method=copy|unnest].")
+    var sink: String
+
+    @Option(help: "Spool directory for batches the database would not take.")
+    var spool: String = "archiver-spool"
+
+    @Option(help: "Consumer name in the group (default: host-pid).")
+    var consumer: String?
+
+    @Option(help: "Events per batch.")
+    var batchSize: Int = 5_000
+
+    @Option(help: "Longest wait (ms) after a batch's first event before writing it.")
+    var lingerMs: Int = 200
+
+    @Option(help: "Database attempts per batch before it is spooled.")
+    var attempts: Int = 5
+
+    @Option(help: "Cap (s) of the retry backoff and of the pause between database probes while spooling.")
+    var backoffCapSeconds: Int = 30
+
+    @Option(help: "Write 'ready' to this file once the archiver runs.")
+    var readyFile: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: BROKERHUB_LOG_LEVEL or info).")
+    var logLevel: String?
+
+    func validate() throws {
+        guard batchSize > 0, lingerMs >= 0, attempts > 0, backoffCapSeconds > 0 else {
+            throw ValidationError("--batch-size, --attempts and --backoff-cap-seconds must be positive, --linger-ms not negative")
+        }
+    }
+
+    func run() async throws {
+        let logger = try ArchiverCLI.logger(label: "brokerhub.archiver", level: logLevel)
+        let opened = try await ArchiverCLI.openBus(bus, logger: logger)
+        let sink = try ArchiverCLI.openSink(sink, logger: logger)
+        var configuration = ArchiverConfiguration()
+        if let consumer { configuration.consumer = consumer }
+        configuration.batchSize = batchSize
+        configuration.lingerTime = .milliseconds(lingerMs)
+        configuration.attemptsBeforeSpooling = attempts
+        configuration.backoffCap = .seconds(backoffCapSeconds)
+        let spool: ArchiveSpool
+        do {
+            spool = try ArchiveSpool(directory: URL(fileURLWithPath: self.spool))
+        } catch {
+            CLIExit.report("\(error)")
+            throw ExitCode(CLIExit.usage)
+        }
+        let archiver = Archiver(bus: opened.bus, sink: sink, spool: spool, configuration: configuration, logger: logger)
+        logger.info("archiving", metadata: [
+            "archiver.bus": "\(bus)", "archiver.sink": "\(ArchiveSinkSpecification.redacted(self.sink))",
+            "archiver.spool": "\(self.spool)",
+        ])
+        if let readyFile { try? Data("ready\n".utf8).write(to: URL(fileURLWithPath: readyFile)) }
+        let group = ServiceGroup(configuration: .init(
+            services: opened.services.map { .init(service: $0) } + [.init(service: archiver)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        ))
+        try await group.run()
+        let statistics = archiver.statistics
+        FileHandle.standardOutput.write(Data("""
+            archiver stopped: \(statistics.batches) batches, \(statistics.rowsInserted) rows, \
+            \(statistics.spooledEvents) spooled, \(statistics.replayedEvents) replayed, \(statistics.databaseErrors) database errors
+
+            """.utf8))
+    }
+}
+
+/// Shared by `archive` and `ledger`: opening `--bus` and `--sink` arguments.
+enum ArchiverCLI {
+    struct OpenedBus {
+        var bus: any EventBus
+        /// Services the bus needs running alongside (e.g. journal compaction).
+        var services: [any Service]
+    }
+
+    static func logger(label: String, level: String?) throws -> Logger {
+        var logger = Logger(label: label)
+        let level = level ?? ProcessInfo.processInfo.environment["BROKERHUB_LOG_LEVEL"] ?? "info"
+        guard let parsed = Logger.Level(rawValue: level) else {
+            throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        logger.logLevel = parsed
+        return logger
+    }
+
+    static func openBus(_ specification: String, logger: Logger) async throws -> OpenedBus {
+        do {
+            if specification.hasPrefix("journal:") {
+                let path = String(specification.dropFirst("journal:".count))
+                guard !path.isEmpty else { throw ValidationError("--bus journal: needs a path") }
+                var configuration = JournalEventBusConfiguration(path: path)
+                configuration.groups = ["archiver"]
+                let bus = try JournalEventBus(configuration: configuration, logger: logger)
+                return OpenedBus(bus: bus, services: [bus])
+            }
+            if specification.hasPrefix("redis://") {
+                return try await openRedisBus(specification, logger: logger)
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            CLIExit.report("cannot open bus \(specification): \(error)")
+            throw ExitCode(CLIExit.usage)
+        }
+        throw ValidationError("--bus must be journal:PATH or redis://host:port/db")
+    }
+
+    static func openSink(_ specification: String, logger: Logger) throws -> any ArchiveSink {
+        do {
+            return try ArchiveSinkSpecification.open(specification, logger: logger)
+        } catch let error as ArchiverError where error.code == .invalidSpecification {
+            throw ValidationError("--sink: \(error.message)")
+        } catch {
+            CLIExit.report("cannot open sink: \(error)")
+            throw ExitCode(CLIExit.usage)
+        }
+    }
+}
+
+extension ArchiverCLI {
+    /// `redis://…`: the Redis Streams bus.
+    static func openRedisBus(_ specification: String, logger: Logger) async throws -> OpenedBus {
+        throw ValidationError("--bus redis://… is not available in this build yet (RedisEventBus); use journal:PATH")
+    }
+}

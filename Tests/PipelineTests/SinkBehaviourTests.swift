@@ -1,0 +1,179 @@
+import Archiver
+import BrokerCore
+import Foundation
+import Realtime
+import Testing
+
+/// The same behaviour for every sink: exactly-once rows under redelivery, counts only of inserted rows,
+/// everything survives reopening.
+enum SinkBehaviour {
+    static func writesRowsAndCounts(_ fixture: SinkTestFixture) async throws {
+        let sink = try fixture.open()
+        try await sink.prepare()
+        let events = BusEventSamples.mixed(count: 300, run: "w")
+        let summary = try await sink.write(events)
+        #expect(summary.total == 300)
+        #expect(summary.alerts == 30)
+        #expect(summary.orderBooks == 60)
+        #expect(try await sink.storedCounts() == expectedCounts(events))
+        #expect(try await sink.rowCount(.ticks) == 210)
+        #expect(try await sink.rowCount(.orderBooks) == 60)
+        #expect(try await sink.rowCount(.systemAlerts) == 30)
+        #expect(try await sink.write([]).total == 0)
+        try await sink.close()
+    }
+
+    static func ignoresDuplicatesWithoutCounting(_ fixture: SinkTestFixture) async throws {
+        let sink = try fixture.open()
+        try await sink.prepare()
+        let first = BusEventSamples.mixed(count: 100, run: "d")
+        try await sink.write(first)
+        // Redelivery of the whole batch, an overlapping batch and a duplicate inside one batch.
+        #expect(try await sink.write(first).total == 0)
+        let overlapping = Array(first[50...]) + BusEventSamples.mixed(count: 150, run: "d")[100...]
+        #expect(try await sink.write(overlapping).total == 50)
+        let extra = BusEventSamples.tick(id: "d-extra", symbol: "005930")
+        #expect(try await sink.write([extra, extra, extra]).total == 1)
+        let all = BusEventSamples.mixed(count: 150, run: "d") + [extra]
+        #expect(try await sink.storedCounts() == expectedCounts(all))
+        #expect(try await totalRows(sink) == 151)
+        try await sink.close()
+    }
+
+    static func countsPerKey(_ fixture: SinkTestFixture) async throws {
+        let sink = try fixture.open()
+        try await sink.prepare()
+        let events = (0..<7).map { BusEventSamples.tick(id: "k-a\($0)", provider: .kis, symbol: "005930") }
+            + (0..<3).map { BusEventSamples.tick(id: "k-b\($0)", provider: .kiwoom, symbol: "005930") }
+            + (0..<2).map { BusEventSamples.orderBook(id: "k-c\($0)", provider: .kis, symbol: "005930") }
+            + [BusEventSamples.alert(id: "k-d", provider: .kiwoom)]
+        try await sink.write(events)
+        let counts = try await sink.storedCounts()
+        #expect(counts[LedgerKey(provider: "kis", channel: .ticker, symbol: "005930")] == 7)
+        #expect(counts[LedgerKey(provider: "kiwoom", channel: .ticker, symbol: "005930")] == 3)
+        #expect(counts[LedgerKey(provider: "kis", channel: .orderbook, symbol: "005930")] == 2)
+        #expect(counts[LedgerKey(provider: "kiwoom", channel: .system, symbol: "subscription.refused")] == 1)
+        #expect(counts.count == 4)
+        try await sink.close()
+    }
+
+    static func survivesReopen(_ fixture: SinkTestFixture) async throws {
+        let events = BusEventSamples.mixed(count: 120, run: "r")
+        do {
+            let sink = try fixture.open()
+            try await sink.prepare()
+            try await sink.write(events)
+            try await sink.close()
+        }
+        let reopened = try fixture.open()
+        try await reopened.prepare()
+        #expect(try await reopened.storedCounts() == expectedCounts(events))
+        #expect(try await reopened.write(events).total == 0)
+        #expect(try await totalRows(reopened) == 120)
+        try await reopened.close()
+    }
+
+    /// Events on two KST days (00:30 KST on consecutive days).
+    static func twoDayEvents() -> [RealtimeEvent] {
+        let day1 = Date(timeIntervalSince1970: 1_763_652_600)  // 2025-11-21 00:30 KST
+        return [day1, day1.addingTimeInterval(86_400)].enumerated().flatMap { index, time -> [RealtimeEvent] in
+            var tick = BusEventSamples.tick(id: "p-t\(index)")
+            if case .tick(var payload) = tick.payload { payload.time = time; tick.payload = .tick(payload) }
+            var book = BusEventSamples.orderBook(id: "p-b\(index)")
+            if case .orderBook(var payload) = book.payload { payload.time = time; book.payload = .orderBook(payload) }
+            return [tick, book]
+        }
+    }
+}
+
+@Suite("SQLite archive sink")
+struct SQLiteSinkTests {
+    @Test func writesRowsAndCounts() async throws { try await run(SinkBehaviour.writesRowsAndCounts) }
+    @Test func ignoresDuplicatesWithoutCounting() async throws { try await run(SinkBehaviour.ignoresDuplicatesWithoutCounting) }
+    @Test func countsPerKey() async throws { try await run(SinkBehaviour.countsPerKey) }
+    @Test func survivesReopen() async throws { try await run(SinkBehaviour.survivesReopen) }
+
+    @Test func storesEventsOnAnyDay() async throws {
+        try await run { fixture in
+            let sink = try fixture.open()
+            try await sink.prepare()
+            #expect(try await sink.write(SinkBehaviour.twoDayEvents()).total == 4)
+            try await sink.close()
+        }
+    }
+
+    private func run(_ body: (SinkTestFixture) async throws -> Void) async throws {
+        let fixture = try SinkTestFixture(.sqlite)
+        do {
+            try await body(fixture)
+        } catch {
+            await fixture.cleanUp()
+            throw error
+        }
+        await fixture.cleanUp()
+    }
+}
+
+// Needs the PostgreSQL that scripts/test.sh starts (BROKERHUB_TEST_POSTGRES_URL); skipped without it.
+@Suite("PostgreSQL archive sink", .enabled(if: PipelineTestEnvironment.postgresURL != nil, "BROKERHUB_TEST_POSTGRES_URL not set"))
+struct PostgresSinkTests {
+    @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
+    func writesRowsAndCounts(kind: SinkTestFixture.Kind) async throws { try await run(kind, SinkBehaviour.writesRowsAndCounts) }
+
+    @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
+    func ignoresDuplicatesWithoutCounting(kind: SinkTestFixture.Kind) async throws { try await run(kind, SinkBehaviour.ignoresDuplicatesWithoutCounting) }
+
+    @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
+    func countsPerKey(kind: SinkTestFixture.Kind) async throws { try await run(kind, SinkBehaviour.countsPerKey) }
+
+    @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
+    func survivesReopen(kind: SinkTestFixture.Kind) async throws { try await run(kind, SinkBehaviour.survivesReopen) }
+
+    @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
+    func createsOnePartitionPerKSTDay(kind: SinkTestFixture.Kind) async throws {
+        try await run(kind) { fixture in
+            let sink = try #require(try fixture.open() as? PostgresArchiveSink)
+            try await sink.prepare()
+            let partitioning = await sink.partitioning
+            #expect(partitioning != nil)
+            #expect(try await sink.write(SinkBehaviour.twoDayEvents()).total == 4)
+            let partitions = try await sink.partitions(of: "ticks")
+            if partitioning == .daily {
+                #expect(partitions == ["ticks_20251121", "ticks_20251122"])
+                #expect(try await sink.partitions(of: "order_books") == ["order_books_20251121", "order_books_20251122"])
+            } else {
+                #expect(partitions.count == 2)
+            }
+            // A reopened sink finds the partitions already there and keeps writing into them.
+            try await sink.close()
+            let reopened = try fixture.open()
+            try await reopened.prepare()
+            #expect(try await reopened.write(SinkBehaviour.twoDayEvents()).total == 0)
+            try await reopened.close()
+        }
+    }
+
+    @Test func storesFieldsFaithfully() async throws {
+        try await run(.postgresCopy) { fixture in
+            let sink = try fixture.open()
+            try await sink.prepare()
+            let awkward = RealtimeEvent(
+                id: "f-1", channel: .system, provider: .kis, symbol: "parser.failure", receivedAt: BusEventSamples.time,
+                payload: .alert(RealtimeAlert(kind: "parser.failure", message: "tab\there\nnew line \\ back\\slash 한글", at: BusEventSamples.time))
+            )
+            #expect(try await sink.write([awkward, BusEventSamples.tick(id: "f-2", optionalsSet: false)]).total == 2)
+            try await sink.close()
+        }
+    }
+
+    private func run(_ kind: SinkTestFixture.Kind, _ body: (SinkTestFixture) async throws -> Void) async throws {
+        let fixture = try SinkTestFixture(kind)
+        do {
+            try await body(fixture)
+        } catch {
+            await fixture.cleanUp()
+            throw error
+        }
+        await fixture.cleanUp()
+    }
+}
