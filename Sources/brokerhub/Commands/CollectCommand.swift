@@ -1,0 +1,203 @@
+import ArgumentParser
+import BrokerClients
+import BrokerCore
+import Collector
+import Foundation
+import HubEngine
+import HubServer
+import Logging
+import MockBroker
+import MockMarket
+import Realtime
+import ServiceLifecycle
+
+/// `brokerhub collect`: the realtime collector — broker WebSockets → the durable bus.
+struct CollectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collect",
+        abstract: "Collect KIS/Kiwoom realtime ticks and order books into the bus until SIGTERM (nothing dropped silently).",
+        discussion: """
+        One WebSocket session per configured account (app key), at most --capacity registrations each; symbols no \
+        session can carry raise a subscription.cap alert. Accounts come from the hub's configuration (--config, \
+        BROKERHUB_KIS_APPKEY/BROKERHUB_KIS_APPSECRET, BROKERHUB_KIWOOM_APPKEY/BROKERHUB_KIWOOM_SECRETKEY, \
+        BROKERHUB_SECRETS_FILE), or with --mock URL from the mock's credentials (--mock-credentials FILE or \
+        generated from --mock-seed). SIGTERM/SIGINT unsubscribe, close the sockets and flush the buffer to the bus.
+        --bus journal:PATH | redis://host:port/db
+        """
+    )
+
+    @Option(help: "Mock broker base URL (http://127.0.0.1:PORT): its WebSockets and credentials.")
+    var mock: String?
+
+    @Option(help: "Mock credentials file (written by `mock-broker --write-credentials`).")
+    var mockCredentials: String?
+
+    @Option(help: "Seed of the mock's generated credentials and universe (when no credentials file).")
+    var mockSeed: UInt64 = 20_250_908
+
+    @Option(help: "JSON configuration file of the hub (accounts).")
+    var config: String?
+
+    @Option(help: "Providers: kis, kiwoom or all (default: those with accounts).")
+    var provider: String?
+
+    @Option(help: "Comma-separated symbols, e.g. 005930,000660.")
+    var symbols: String?
+
+    @Option(help: "Collect the N largest symbols (mock universe order; with --mock only).")
+    var universeTop: Int?
+
+    @Option(help: "Channels: ticker, orderbook or both (comma-separated).")
+    var channels: String = "ticker,orderbook"
+
+    @Flag(help: "Ticks and order books on separate sessions.")
+    var splitChannels = false
+
+    @Option(help: "Registrations per session (KIS allows 41).")
+    var capacity: Int = 41
+
+    @Option(help: "The bus: journal:PATH or redis://host:port/db.")
+    var bus: String = "journal:./var/brokerhub/bus.sqlite"
+
+    @Option(help: "Keep raw frames (malformed, fragments, notices) in hourly files under this directory.")
+    var rawLog: String?
+
+    @Option(help: "KIS WebSocket URL (default: the real one, or the mock's).")
+    var kisWsURL: String?
+
+    @Option(help: "Kiwoom WebSocket URL (default: the real one, or the mock's).")
+    var kiwoomWsURL: String?
+
+    @Flag(help: "Treat the market as always open (the watchdog acts at any hour; for the mock's --always-open).")
+    var alwaysOpen = false
+
+    @Option(help: "Stop after this many seconds (default: run until SIGTERM/SIGINT).")
+    var duration: Double?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: BROKERHUB_LOG_LEVEL or info).")
+    var logLevel: String?
+
+    func validate() throws {
+        guard capacity > 0 else { throw ValidationError("--capacity must be positive") }
+        if universeTop != nil, mock == nil { throw ValidationError("--universe-top needs --mock (real brokers: give --symbols)") }
+        if symbols == nil, universeTop == nil { throw ValidationError("give --symbols or --universe-top") }
+    }
+
+    func run() async throws {
+        let logger = try ArchiverCLI.logger(label: "brokerhub.collector", level: logLevel)
+        var configuration = CollectorConfiguration()
+        configuration.accounts = try accounts()
+        if let mock { configuration.webSocketURLs = CollectorConfiguration.mockWebSocketURLs(base: mock) }
+        if let kisWsURL { configuration.webSocketURLs[.kis] = kisWsURL }
+        if let kiwoomWsURL { configuration.webSocketURLs[.kiwoom] = kiwoomWsURL }
+        configuration.capacity = [.kis: capacity, .kiwoom: capacity]
+        configuration.splitChannels = splitChannels
+        if alwaysOpen { configuration.marketOpen = { _ in true } }
+        let wantedChannels = try parseChannels()
+        let wantedSymbols = symbolList()
+        for provider in try providers(configuration.accounts) {
+            configuration.want(provider, channels: wantedChannels, symbols: wantedSymbols)
+        }
+        guard !configuration.subscriptions.isEmpty else {
+            CLIExit.report("no broker account for the chosen providers")
+            throw ExitCode(CLIExit.usage)
+        }
+        let opened = try await ArchiverCLI.openBus(bus, logger: logger)
+        let tokens = try TokenManager(
+            store: InMemoryTokenStore(), cipher: TokenCipher(base64: Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()), clients: [KISClient(), KiwoomClient()], logger: logger
+        )
+        var services: [any Service] = opened.services
+        var rawLogger: RawFrameLogger?
+        if let rawLog {
+            let logger = RawFrameLogger(configuration: .init(directory: URL(fileURLWithPath: rawLog)), logger: logger)
+            rawLogger = logger
+            services.append(logger)
+        }
+        let collector = Collector(configuration: configuration, bus: opened.bus, rawLog: rawLogger, credential: Collector.credentials(from: tokens), logger: logger)
+        services.append(collector)
+        let started = Date()
+        print("brokerhub collect: run \(collector.runID), \(collector.sessionSubscriptions.count) session(s), bus \(bus)")
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        ))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            if let duration {
+                tasks.addTask {
+                    try await Task.sleep(for: .milliseconds(Int(duration * 1000)))
+                    await group.triggerGracefulShutdown()
+                }
+            }
+            try await tasks.next()
+            tasks.cancelAll()
+        }
+        print(Self.summary(collector, seconds: Date().timeIntervalSince(started)))
+    }
+
+    static func summary(_ collector: Collector, seconds: Double) -> String {
+        let stats = collector.stats.snapshot
+        let alerts = stats.alerts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let reconnects = stats.reconnects.values.reduce(0, +)
+        var lines = [
+            "collector stopped after \(String(format: "%.1f", seconds)) s (run \(collector.runID))",
+            "  frames \(stats.frames.values.reduce(0, +)), records \(stats.totalRecords), published \(stats.published) events, publish errors \(stats.publishErrors)",
+            "  malformed \(stats.malformed), fragmented \(stats.fragmented), raw frames kept \(stats.rawFrames), reconnects \(reconnects)",
+            "  alerts: \(alerts.isEmpty ? "none" : alerts)",
+        ]
+        for (provider, keys) in collector.uncovered.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            lines.append("  not covered (\(provider.rawValue)): \(keys.count) registration(s), e.g. \(keys.prefix(10).map(\.description).joined(separator: ", "))")
+        }
+        for (session, reason) in collector.stoppedSessions.sorted(by: { $0.key < $1.key }) {
+            lines.append("  session \(session) stopped: \(reason)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func accounts() throws -> [BrokerAccount] {
+        if let mock {
+            let credentials: MockCredentials
+            if let path = mockCredentials {
+                guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--mock-credentials: cannot read \(path)") }
+                credentials = try JSONDecoder().decode(MockCredentials.self, from: data)
+            } else {
+                credentials = .generated(seed: mockSeed)
+            }
+            return credentials.keys.map {
+                BrokerAccount(provider: $0.provider, appKey: $0.appKey, secret: $0.secret, kind: $0.kind == .paper ? .paper : .real, baseURL: mock)
+            }
+        }
+        do {
+            return try HubConfiguration.load(file: config).accounts
+        } catch let error as BrokerHubError {
+            throw ValidationError(error.message)
+        }
+    }
+
+    private func providers(_ accounts: [BrokerAccount]) throws -> [Provider] {
+        switch provider {
+        case nil: return Provider.allCases.filter { provider in accounts.contains { $0.provider == provider } }
+        case "all": return Provider.allCases
+        case let name?:
+            guard let provider = Provider(rawValue: name) else { throw ValidationError("--provider must be kis, kiwoom or all") }
+            return [provider]
+        }
+    }
+
+    private func parseChannels() throws -> [RealtimeChannel] {
+        try channels.split(separator: ",").map {
+            guard let channel = RealtimeChannel(rawValue: $0.trimmingCharacters(in: .whitespaces)), channel != .system else {
+                throw ValidationError("--channels: ticker and/or orderbook")
+            }
+            return channel
+        }
+    }
+
+    private func symbolList() -> [String] {
+        var list = (symbols ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let universeTop {
+            list += MockUniverse(seed: mockSeed, count: max(universeTop, 2_700)).symbols.prefix(universeTop).map(\.code)
+        }
+        var seen = Set<String>()
+        return list.filter { seen.insert($0).inserted }
+    }
+}
