@@ -17,6 +17,7 @@ public final class MockBroker: Sendable {
     let logger: Logger
     private let windows = Mutex(ArrivalWindow())
     private let faultState: Mutex<FaultProfile>
+    private let realtimeState: Mutex<RealtimeControl>
     private let randomState: Mutex<SeededGenerator>
     private let continuous = ContinuousClock()
 
@@ -32,6 +33,7 @@ public final class MockBroker: Sendable {
         clock = MarketClock(start: start, speed: configuration.marketSpeed, alwaysOpen: configuration.alwaysOpen, calendar: marketConfiguration.calendar)
         tokens = TokenRegistry(seed: configuration.seed)
         faultState = Mutex(configuration.faults)
+        realtimeState = Mutex(configuration.realtime)
         randomState = Mutex(SeededGenerator(seed: configuration.seed ^ 0xFA17))
     }
 
@@ -41,6 +43,12 @@ public final class MockBroker: Sendable {
     public var faults: FaultProfile {
         get { faultState.withLock { $0 } }
         set { faultState.withLock { $0 = newValue } }
+    }
+
+    /// Stream mode and execution notices, as configured or last set through `/_mock/realtime`.
+    public var realtime: RealtimeControl {
+        get { realtimeState.withLock { $0 } }
+        set { realtimeState.withLock { $0 = newValue } }
     }
 
     /// A uniform random number in [0, 1) for fault decisions.

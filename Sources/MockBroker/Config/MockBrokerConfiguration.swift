@@ -46,6 +46,8 @@ public struct MockBrokerConfiguration: Sendable {
     public var pushInterval: Duration = .milliseconds(100)
     /// Registrations per KIS WebSocket session (the 42nd gets OPSP0008).
     public var kisSubscriptionCap = 41
+    /// Stream mode and execution notices for realtime sessions (changeable at runtime: `/_mock/realtime`).
+    public var realtime = RealtimeControl()
     public var credentials: MockCredentials
     public var faults = FaultProfile.none
 

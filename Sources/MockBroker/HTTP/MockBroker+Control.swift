@@ -20,6 +20,16 @@ extension MockBroker {
             } catch {
                 return controlError(400, "invalid fault profile: \(error)")
             }
+        case ("GET", "/_mock/realtime"):
+            return .json(200, Self.sortedJSON(realtime))
+        case ("POST", "/_mock/realtime"), ("PUT", "/_mock/realtime"):
+            do {
+                realtime = try JSONDecoder().decode(RealtimeControl.self, from: Data(request.body))
+                logger.info("realtime control changed", metadata: ["mock.realtime": "\(Self.sortedJSON(realtime))"])
+                return .json(200, Self.sortedJSON(realtime))
+            } catch {
+                return controlError(400, "invalid realtime control: \(error)")
+            }
         case ("POST", "/_mock/expire-tokens"):
             let providers = request.parameter("provider").flatMap(Provider.init(rawValue:)).map { [$0] } ?? Provider.allCases
             var expired = 0
@@ -48,10 +58,12 @@ extension MockBroker {
         }
     }
 
-    private func faultsJSON() -> String {
+    private func faultsJSON() -> String { Self.sortedJSON(faults) }
+
+    static func sortedJSON(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(faults)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     private func controlError(_ status: Int, _ message: String) -> MockResponse {

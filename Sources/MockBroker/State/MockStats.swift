@@ -18,6 +18,8 @@ public final class MockStats: Sendable {
         public var framesSent = 0
         public var recordsSent = 0
         public var recordsBySymbol: [String: Int] = [:]
+        /// Records sent per channel (`ticker`, `orderbook`, `notice`) and symbol.
+        public var recordsByChannel: [String: [String: Int]] = [:]
         public var faultsInjected: [String: Int] = [:]
         public var errors: [String: Int] = [:]
     }
@@ -34,6 +36,17 @@ public final class MockStats: Sendable {
         state.withLock { $0[provider] ?? ProviderStats() }
     }
 
+    /// Every provider's statistics at once (one consistent view).
+    public func snapshot() -> [Provider: ProviderStats] {
+        state.withLock { $0 }
+    }
+
+    /// Records sent on `channel` (`ticker`, `orderbook`, `notice`), for one symbol or all of them.
+    public func recordsSent(_ provider: Provider, channel: String, symbol: String? = nil) -> Int {
+        let counts = snapshot(provider).recordsByChannel[channel] ?? [:]
+        return symbol.map { counts[$0] ?? 0 } ?? counts.values.reduce(0, +)
+    }
+
     func request(_ provider: Provider, _ transaction: String) { update(provider) { $0.requests[transaction, default: 0] += 1 } }
     func error(_ provider: Provider, _ code: String) { update(provider) { $0.errors[code, default: 0] += 1 } }
     func fault(_ provider: Provider, _ kind: String) { update(provider) { $0.faultsInjected[kind, default: 0] += 1 } }
@@ -45,12 +58,32 @@ public final class MockStats: Sendable {
         }
     }
 
-    func sent(_ provider: Provider, symbols: [String]) {
+    /// One realtime frame went out carrying `records` (channel, symbol) records.
+    func sent(_ provider: Provider, records: [(channel: RecordChannel, symbol: String)]) {
         update(provider) {
             $0.framesSent += 1
-            $0.recordsSent += symbols.count
-            for symbol in symbols { $0.recordsBySymbol[symbol, default: 0] += 1 }
+            $0.recordsSent += records.count
+            for record in records {
+                $0.recordsBySymbol[record.symbol, default: 0] += 1
+                $0.recordsByChannel[record.channel.rawValue, default: [:]][record.symbol, default: 0] += 1
+            }
         }
+    }
+
+    /// One realtime frame went out carrying `count` records of one channel and symbol.
+    func sent(_ provider: Provider, channel: RecordChannel, symbol: String, count: Int = 1) {
+        update(provider) {
+            $0.framesSent += 1
+            $0.recordsSent += count
+            $0.recordsBySymbol[symbol, default: 0] += count
+            $0.recordsByChannel[channel.rawValue, default: [:]][symbol, default: 0] += count
+        }
+    }
+
+    /// The channel a realtime record belongs to (the bus's names): KIS `H0STCNT0`/Kiwoom `0B` are `ticker`,
+    /// `H0STASP0`/`0D` `orderbook`, `H0STCNI0` `notice`.
+    enum RecordChannel: String, Sendable {
+        case ticker, orderbook, notice
     }
 
     /// The JSON document served at `/_mock/stats`.
@@ -74,6 +107,9 @@ public final class MockStats: Sendable {
             object.add("frames_sent", Int64(stats.framesSent))
             object.add("records_sent", Int64(stats.recordsSent))
             object.add("records_sent_by_symbol", raw: Self.counts(stats.recordsBySymbol))
+            var channels = JSONWriter.Object()
+            for channel in stats.recordsByChannel.keys.sorted() { channels.add(channel, raw: Self.counts(stats.recordsByChannel[channel]!)) }
+            object.add("records_sent_by_channel", raw: channels.json)
             object.add("faults_injected", raw: Self.counts(stats.faultsInjected))
             object.add("errors", raw: Self.counts(stats.errors))
             root.add(provider.rawValue, raw: object.json)

@@ -14,17 +14,26 @@ final class KISRealtimeSession: Sendable {
     static let bookTransactions: Set<String> = ["H0STASP0", "H0NXASP0", "H0UNASP0"]
     static let noticeTransactions: Set<String> = ["H0STCNI0", "H0STCNI9"]
 
-    private struct State {
+    struct State {
         var appKey: String?
         var registrations: [String] = [] // "TRID|KEY" in subscription order
         var tradeCursors: [String: TradeCursor] = [:] // "TRID|KEY" → cursor
         var bookCursors: [String: TradeCursor] = [:]
         var pingOutstanding = false
+        /// Stream mode: pacing, the last push, the share rotation, and whether the last push streamed.
+        var pacer = StreamPacer()
+        var lastStream: ContinuousClock.Instant?
+        var streamOffset = 0
+        var streaming = false
+        /// Execution-notice subscriptions ("TRID|HTSID") → the key and iv their ack gave.
+        var noticeKeys: [String: (key: String, iv: String)] = [:]
+        var nextNotice: ContinuousClock.Instant?
+        var noticesSent = 0
     }
 
     let broker: MockBroker
     let channel: any Channel
-    private let state = Mutex(State())
+    let state = Mutex(State())
 
     init(broker: MockBroker, channel: any Channel) {
         self.broker = broker
@@ -110,6 +119,7 @@ final class KISRealtimeSession: Sendable {
             broker.stats.update(.kis) { $0.wsSubscriptions += 1 }
             let key = SeededRandomText.text(seed: SeededRandomText.stableHash(registration) ^ session, length: 32, alphabet: Array("abcdefghijklmnopqrstuvwxyz"))
             let iv = SeededRandomText.hex(seed: SeededRandomText.stableHash(registration) ^ ~session, length: 16)
+            if isNotice { state.withLock { $0.noticeKeys[registration] = (key, iv) } }
             return reply("0", "OPSP0000", "SUBSCRIBE SUCCESS", keyAndIV: (key, iv))
         case "2":
             let removed = state.withLock { state -> Bool in
@@ -117,6 +127,7 @@ final class KISRealtimeSession: Sendable {
                 state.registrations.remove(at: index)
                 state.tradeCursors[registration] = nil
                 state.bookCursors[registration] = nil
+                state.noticeKeys[registration] = nil
                 return true
             }
             guard removed else { return reply("1", "OPSP0003", "UNSUBSCRIBE ERROR(not found!)") }
@@ -156,40 +167,74 @@ final class KISRealtimeSession: Sendable {
                 nextPing = clock.now + configuration.pingInterval
             }
             if elapsed < faults.stallSeconds { continue }
-            for frame in collectFrames() {
+            for frame in collectFrames() + collectNotices() {
                 for part in broker.faulted(.kis, frame) { try await outbound.write(.text(part)) }
             }
         }
     }
 
-    /// Frames for trades and books that became due since the last push.
+    /// Frames for trades and books that became due since the last push (in stream mode, trades at the
+    /// stream rate instead of the market clock).
     private func collectFrames() -> [String] {
         let now = broker.marketNow
+        let control = broker.realtime
+        let instant = ContinuousClock.now
         return state.withLock { state -> [String] in
             var frames: [String] = []
+            let shares = streamShares(&state, control: control, instant: instant, now: now)
+            func appendTrades(_ trID: String, _ session: IntradaySession, _ range: Range<Int>, perFrame: Int) {
+                for chunk in stride(from: range.lowerBound, to: range.upperBound, by: perFrame) {
+                    let indices = chunk..<min(chunk + perFrame, range.upperBound)
+                    frames.append(KISFrameEncoder.dataFrame(trID: trID, records: indices.map { KISFrameEncoder.tradeFields(session, index: $0) }))
+                    broker.stats.sent(.kis, channel: .ticker, symbol: session.symbol, count: indices.count)
+                }
+            }
             for registration in state.registrations {
                 let parts = registration.split(separator: "|", maxSplits: 1).map(String.init)
                 guard parts.count == 2, let symbol = broker.symbol(parts[1]) else { continue }
                 let trID = parts[0]
                 if var cursor = state.tradeCursors[registration] {
-                    if let (session, range) = broker.advance(&cursor, symbol: symbol, at: now) {
-                        for chunk in stride(from: range.lowerBound, to: range.upperBound, by: 10) {
-                            let indices = chunk..<min(chunk + 10, range.upperBound)
-                            frames.append(KISFrameEncoder.dataFrame(trID: trID, records: indices.map { KISFrameEncoder.tradeFields(session, index: $0) }))
-                            broker.stats.sent(.kis, symbols: Array(repeating: symbol.code, count: indices.count))
+                    if let shares {
+                        for (session, range) in broker.streamTrades(&cursor, symbol: symbol, count: shares[registration] ?? 0) {
+                            appendTrades(trID, session, range, perFrame: control.recordsPerFrame)
                         }
+                    } else if let (session, range) = broker.advance(&cursor, symbol: symbol, at: now) {
+                        appendTrades(trID, session, range, perFrame: 10)
                     }
                     state.tradeCursors[registration] = cursor
                 } else if var cursor = state.bookCursors[registration] {
                     if let (session, range) = broker.advance(&cursor, symbol: symbol, at: now) {
                         let fields = KISFrameEncoder.orderBookFields(session, index: range.upperBound - 1, seed: broker.configuration.seed)
                         frames.append(KISFrameEncoder.dataFrame(trID: trID, records: [fields]))
-                        broker.stats.sent(.kis, symbols: [symbol.code])
+                        broker.stats.sent(.kis, channel: .orderbook, symbol: symbol.code)
                     }
                     state.bookCursors[registration] = cursor
                 }
             }
             return frames
         }
+    }
+
+    /// Stream mode: the records each trade subscription sends now, or nil when not streaming. Leaving stream
+    /// mode puts the trade cursors back at the market clock.
+    private func streamShares(_ state: inout State, control: RealtimeControl, instant: ContinuousClock.Instant, now: Date) -> [String: Int]? {
+        defer { state.streaming = control.streamRate != nil }
+        guard let rate = control.streamRate else {
+            if state.streaming {
+                for registration in state.tradeCursors.keys {
+                    guard let symbol = broker.symbol(String(registration.split(separator: "|").last ?? "")) else { continue }
+                    state.tradeCursors[registration] = broker.cursor(for: symbol, at: now)
+                }
+            }
+            state.lastStream = nil
+            return nil
+        }
+        let elapsed = state.lastStream.map { instant - $0 } ?? .zero
+        state.lastStream = instant
+        let due = state.pacer.due(rate: rate, elapsed: elapsed)
+        let streamed = state.registrations.filter { state.tradeCursors[$0] != nil }
+        let split = StreamPacer.shares(of: due, parts: streamed.count, offset: state.streamOffset)
+        state.streamOffset &+= 1
+        return Dictionary(uniqueKeysWithValues: zip(streamed, split))
     }
 }

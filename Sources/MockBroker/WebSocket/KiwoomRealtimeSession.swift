@@ -22,6 +22,11 @@ final class KiwoomRealtimeSession: Sendable {
         var cursors: [Registration: TradeCursor] = [:]
         var pingOutstanding = false
         var replaced = false
+        /// Stream mode: pacing, the last push, the share rotation, and whether the last push streamed.
+        var pacer = StreamPacer()
+        var lastStream: ContinuousClock.Instant?
+        var streamOffset = 0
+        var streaming = false
     }
 
     let broker: MockBroker
@@ -179,35 +184,73 @@ final class KiwoomRealtimeSession: Sendable {
                 nextPing = clock.now + configuration.pingInterval
             }
             if elapsed < faults.stallSeconds { continue }
-            if let message = collect() {
+            for message in collect() {
                 for part in broker.faulted(.kiwoom, message) { try await outbound.write(.text(part)) }
             }
         }
     }
 
-    /// One `REAL` message with every trade and book that became due, or nil.
-    private func collect() -> String? {
+    /// One `REAL` message with every trade and book that became due (none when nothing did); in stream mode
+    /// trades come at the stream rate, `records_per_frame` entries a message.
+    private func collect() -> [String] {
         let now = broker.marketNow
         let seed = broker.configuration.seed
-        return state.withLock { state -> String? in
+        let control = broker.realtime
+        let instant = ContinuousClock.now
+        return state.withLock { state -> [String] in
             var entries: [String] = []
-            var symbols: [String] = []
+            var records: [(channel: MockStats.RecordChannel, symbol: String)] = []
+            var messages: [String] = []
+            let shares = streamShares(&state, control: control, instant: instant, now: now)
             for registration in state.registrations {
                 guard var cursor = state.cursors[registration], let symbol = broker.symbol(registration.item) else { continue }
-                if let (session, range) = broker.advance(&cursor, symbol: symbol, at: now) {
+                if registration.type == "0B", let shares {
+                    for (session, range) in broker.streamTrades(&cursor, symbol: symbol, count: shares[registration] ?? 0) {
+                        for chunk in stride(from: range.lowerBound, to: range.upperBound, by: control.recordsPerFrame) {
+                            let indices = chunk..<min(chunk + control.recordsPerFrame, range.upperBound)
+                            messages.append(KiwoomMessageEncoder.real(indices.map { KiwoomMessageEncoder.tradeEntry(session, index: $0) }))
+                            broker.stats.sent(.kiwoom, channel: .ticker, symbol: symbol.code, count: indices.count)
+                        }
+                    }
+                } else if let (session, range) = broker.advance(&cursor, symbol: symbol, at: now) {
                     if registration.type == "0B" {
                         for index in range { entries.append(KiwoomMessageEncoder.tradeEntry(session, index: index)) }
-                        symbols += Array(repeating: symbol.code, count: range.count)
+                        records += Array(repeating: (.ticker, symbol.code), count: range.count)
                     } else {
                         entries.append(KiwoomMessageEncoder.orderBookEntry(session, index: range.upperBound - 1, seed: seed))
-                        symbols.append(symbol.code)
+                        records.append((.orderbook, symbol.code))
                     }
                 }
                 state.cursors[registration] = cursor
             }
-            guard !entries.isEmpty else { return nil }
-            broker.stats.sent(.kiwoom, symbols: symbols)
-            return KiwoomMessageEncoder.real(entries)
+            if !entries.isEmpty {
+                broker.stats.sent(.kiwoom, records: records)
+                messages.append(KiwoomMessageEncoder.real(entries))
+            }
+            return messages
         }
+    }
+
+    /// Stream mode: the records each `0B` registration sends now, or nil when not streaming. Leaving stream
+    /// mode puts the trade cursors back at the market clock.
+    private func streamShares(_ state: inout State, control: RealtimeControl, instant: ContinuousClock.Instant, now: Date) -> [Registration: Int]? {
+        defer { state.streaming = control.streamRate != nil }
+        guard let rate = control.streamRate else {
+            if state.streaming {
+                for registration in state.cursors.keys where registration.type == "0B" {
+                    guard let symbol = broker.symbol(registration.item) else { continue }
+                    state.cursors[registration] = broker.cursor(for: symbol, at: now)
+                }
+            }
+            state.lastStream = nil
+            return nil
+        }
+        let elapsed = state.lastStream.map { instant - $0 } ?? .zero
+        state.lastStream = instant
+        let due = state.pacer.due(rate: rate, elapsed: elapsed)
+        let streamed = state.registrations.filter { $0.type == "0B" && state.cursors[$0] != nil }
+        let split = StreamPacer.shares(of: due, parts: streamed.count, offset: state.streamOffset)
+        state.streamOffset &+= 1
+        return Dictionary(uniqueKeysWithValues: zip(streamed, split))
     }
 }

@@ -34,6 +34,29 @@ extension MockBroker {
         return (session, range)
     }
 
+    /// Stream mode: the next `count` trades after the cursor in order, continuing into the following trading
+    /// days when a day runs out (halted days have none), advancing it. Empty past the simulated history.
+    func streamTrades(_ cursor: inout TradeCursor, symbol: MockSymbol, count: Int) -> [(IntradaySession, Range<Int>)] {
+        var segments: [(IntradaySession, Range<Int>)] = []
+        var remaining = count
+        var day = cursor.day ?? market.sessionDay(onOrBefore: KSTDate(marketNow))
+        var emptyDays = 0
+        while remaining > 0, let current = day, emptyDays < 30, let session = market.session(symbol, on: current) {
+            if cursor.day != current { cursor = TradeCursor(day: current, sent: 0) }
+            let take = min(session.tradeCount - cursor.sent, remaining)
+            if take > 0 {
+                segments.append((session, cursor.sent..<cursor.sent + take))
+                cursor.sent += take
+                remaining -= take
+                emptyDays = 0
+            } else {
+                day = market.calendar.nextTradingDay(after: current)
+                emptyDays += 1
+            }
+        }
+        return segments
+    }
+
     /// Applies the frame faults to one outgoing realtime message: malformed (a field dropped) and
     /// fragmented (split in two messages).
     func faulted(_ provider: Provider, _ message: String) -> [String] {
