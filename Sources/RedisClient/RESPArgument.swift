@@ -36,6 +36,15 @@ public struct RESPArgument: Sendable, Hashable, ExpressibleByStringLiteral, Expr
         }
     }
 
+    /// The first byte, without copying.
+    var firstByte: UInt8? {
+        switch storage {
+        case .string(let s): return s.utf8.first
+        case .bytes(let b): return b.first
+        case .int: return nil
+        }
+    }
+
     /// The argument as text (bytes decoded as UTF-8); used for command-name checks and logs.
     public var description: String {
         switch storage {

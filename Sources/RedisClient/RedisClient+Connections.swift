@@ -155,6 +155,11 @@ extension RedisClient {
     /// `nil` for ordinary commands; for blocking ones the block time (`.some(nil)` = forever).
     static func blockingTime(of arguments: [RESPArgument]) -> Duration?? {
         guard let first = arguments.first else { return nil }
+        // Fast path: every blocking command starts with B, X or W.
+        switch first.firstByte {
+        case UInt8(ascii: "B"), UInt8(ascii: "b"), UInt8(ascii: "X"), UInt8(ascii: "x"), UInt8(ascii: "W"), UInt8(ascii: "w"): break
+        default: return nil
+        }
         let name = first.description.uppercased()
         func seconds(_ argument: RESPArgument?) -> Duration?? {
             guard let text = argument?.description, let value = Double(text) else { return .some(nil) }

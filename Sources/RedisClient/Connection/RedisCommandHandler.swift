@@ -53,8 +53,9 @@ final class RedisCommandHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let value = unwrapInboundIn(data)
-        if let onPush, pending.isEmpty || Self.isPush(value) {
-            onPush(value)
+        if Self.isPush(value) || (onPush != nil && pending.isEmpty) {
+            // RESP3 out-of-band data (or RESP2 Pub/Sub messages) never answers a command.
+            onPush?(value)
             return
         }
         guard !pending.isEmpty else {
