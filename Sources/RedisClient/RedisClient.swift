@@ -106,7 +106,8 @@ public final class RedisClient: Service, Sendable {
     }
 
     /// Sends all commands in one write on one connection; replies come back in order, error replies as `.failure`.
-    /// Throws only for transport problems (unreachable, timeout, closed).
+    /// Throws only for transport problems (unreachable, timeout, closed). The whole batch shares one command
+    /// timeout and a pooled connection: do not put blocking commands (`… BLOCK`, `BLPOP`) in a pipeline.
     public func pipeline(_ commands: [[RESPArgument]]) async throws -> [Result<RESPValue, RedisError>] {
         guard !commands.isEmpty else { return [] }
         return try await recording(commands: commands.count) {
