@@ -25,12 +25,22 @@ extension JournalEventBus {
             }
             return seq
         }
+        // Runs of consecutive sequence numbers (the usual case: a whole read batch) go in one range delete.
+        var runs: [ClosedRange<Int64>] = []
+        for seq in Set(sequences).sorted() {
+            if let last = runs.last, last.upperBound &+ 1 == seq {
+                runs[runs.count - 1] = last.lowerBound...seq
+            } else {
+                runs.append(seq...seq)
+            }
+        }
+        let ranges = runs
         let removed = try await database.writeWithoutTransaction { db -> Int in
             var removed = 0
             try db.inTransaction(.immediate) {
-                let delete = try db.cachedStatement(sql: "DELETE FROM bus_pending WHERE group_name = ? AND seq = ?")
-                for seq in sequences {
-                    try delete.execute(arguments: [group, seq])
+                let delete = try db.cachedStatement(sql: "DELETE FROM bus_pending WHERE group_name = ? AND seq BETWEEN ? AND ?")
+                for run in ranges {
+                    try delete.execute(arguments: [group, run.lowerBound, run.upperBound])
                     removed += db.changesCount
                 }
                 return .commit
