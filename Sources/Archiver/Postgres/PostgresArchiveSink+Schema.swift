@@ -93,3 +93,13 @@ extension PostgresArchiveSink {
         }
     }
 }
+
+extension PostgresArchiveSink {
+    /// Drops the whole archive schema (benchmarks and tests on throwaway schemas only), then closes the sink.
+    public func dropSchemaAndClose() async throws {
+        try await withConnection { connection in
+            try await connection.query(self.sql("DROP SCHEMA IF EXISTS %S CASCADE"), logger: self.logger)
+        }
+        try await close()
+    }
+}
