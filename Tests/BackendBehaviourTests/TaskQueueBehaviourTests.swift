@@ -455,6 +455,7 @@ struct RedisTaskQueueTests {
         #expect(try await length() == 6)
         #expect(try await queue.drain() == (3..<8).map { "task-t\($0)" })
         #expect(try await queue.depth().values.reduce(0, +) == 0)
+        await fixture.remove()
     }
 
     @Test("Two hub processes with concurrent workers run every task exactly once")
@@ -489,6 +490,7 @@ struct RedisTaskQueueTests {
         #expect(Set(done) == Set(all))
         for id in all { #expect(try await queues[1].record(id: id)?.state == .succeeded) }
         #expect(try await queues[0].depth().values.reduce(0, +) == 0)
+        await fixture.remove()
     }
 
     @Test("A process that dies holding a lease: another recovers the task and completes it")
@@ -515,6 +517,7 @@ struct RedisTaskQueueTests {
         let record = try #require(try await survivor.record(id: held.id))
         #expect(record.state == .succeeded)
         #expect(record.leases == 2)
+        await fixture.remove()
     }
 
     @Test("An idempotency key names one task across processes, also when they race")
@@ -540,6 +543,7 @@ struct RedisTaskQueueTests {
         let winner = try #require(try await queues[0].record(idempotencyKey: "quote-000660"))
         #expect(try await queues[1].record(idempotencyKey: "quote-000660") == winner)
         #expect(try await queues[1].depth()[.interactive] == 2)
+        await fixture.remove()
     }
 
     @Test("Scheduling matches ShareScheduler decision for decision, with credits shared by processes")
@@ -560,6 +564,7 @@ struct RedisTaskQueueTests {
         let expected = try await embedded.drain()
         #expect(served.count == 120)
         #expect(served == expected)
+        await fixture.remove()
     }
 
     @Test("The stalled-entry sweep leaves live leases with their owner and settles orphaned entries")
@@ -589,6 +594,7 @@ struct RedisTaskQueueTests {
         #expect(owners.sorted() == ["alive", "~queued"], "the live lease kept its owner, the orphan was acknowledged")
         #expect(try await queue.lease(owner: "w2", for: .seconds(60))?.id == lost.id)
         #expect(try await queue.renew(live.id, owner: "alive", for: .seconds(60)))
+        await fixture.remove()
     }
 }
 

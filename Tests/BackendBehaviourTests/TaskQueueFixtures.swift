@@ -87,16 +87,20 @@ final class RedisQueueFixture: Sendable {
         return (reply.array ?? []).compactMap(\.string)
     }
 
-    /// Deletes the keyspace and shuts the clients down (in the background: deinit cannot wait).
-    func tearDown() {
+    /// Deletes the keyspace and shuts the clients down. Tests call it at their end; `tearDown` is the
+    /// fallback for a test that stopped early.
+    func remove() async {
         let clients = clients.withLock { $0 }
-        let fixture = self
-        Task {
-            if let keys = try? await fixture.keys(), !keys.isEmpty {
-                _ = try? await fixture.client.send([.string("DEL")] + keys.map { .string($0) })
-            }
-            for client in clients { await client.shutdown() }
+        if let keys = try? await keys(), !keys.isEmpty {
+            _ = try? await client.send([.string("DEL")] + keys.map { .string($0) })
         }
+        for client in clients { await client.shutdown() }
+    }
+
+    /// `remove()` in the background (deinit and `defer` cannot wait; the last test of a run may exit first).
+    func tearDown() {
+        let fixture = self
+        Task { await fixture.remove() }
     }
 }
 
