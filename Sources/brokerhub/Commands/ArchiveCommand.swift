@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Realtime
+import RedisClient
 import ServiceLifecycle
 
 /// `brokerhub archive`: the archiver process — bus → database, spooling to disk while the database is down.
@@ -146,7 +147,24 @@ enum ArchiverCLI {
 
 extension ArchiverCLI {
     /// `redis://…`: the Redis Streams bus.
+    /// `redis://host:port/db[?prefix=KEYS]`: Redis Streams (keys under `brokerhub:bus` unless `prefix` says
+    /// otherwise). The connection and the bus's compaction run as services.
     static func openRedisBus(_ specification: String, logger: Logger) async throws -> OpenedBus {
-        throw ValidationError("--bus redis://… is not available in this build yet (RedisEventBus); use journal:PATH")
+        var url = specification
+        var busConfiguration = RedisEventBusConfiguration()
+        if let query = url.firstIndex(of: "?") {
+            for item in url[url.index(after: query)...].split(separator: "&") {
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, parts[0] == "prefix", !parts[1].isEmpty else {
+                    throw ValidationError("--bus redis://…?prefix=NAME is the only option, got \(item)")
+                }
+                busConfiguration.keyPrefix = parts[1]
+            }
+            url = String(url[..<query])
+        }
+        busConfiguration.groups = ["archiver"]
+        let client = RedisClient(configuration: try RedisConfiguration(url: url), logger: logger)
+        let bus = RedisEventBus(client: client, configuration: busConfiguration, logger: logger)
+        return OpenedBus(bus: bus, services: [client, bus])
     }
 }

@@ -66,6 +66,12 @@ struct MockBrokerCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds between realtime pushes.")
     var pushInterval = 100
 
+    @Option(help: "Stream mode: realtime sessions send this many trade records per second (off by default; see /_mock/realtime).")
+    var streamRate: Int?
+
+    @Option(help: "Records per KIS frame in stream mode (1...100).")
+    var recordsPerFrame = 10
+
     @Option(help: "Fault profile: none, jitter, flaky, chaos.")
     var faults = "none"
 
@@ -96,6 +102,12 @@ struct MockBrokerCommand: AsyncParsableCommand {
         configuration.alwaysOpen = alwaysOpen
         configuration.pingInterval = .milliseconds(Int64(pingInterval * 1000))
         configuration.pushInterval = .milliseconds(Int64(pushInterval))
+        if let streamRate {
+            guard streamRate > 0 else { throw ValidationError("--stream-rate must be positive") }
+            guard (1...100).contains(recordsPerFrame) else { throw ValidationError("--records-per-frame must be 1...100") }
+            configuration.realtime.streamRate = streamRate
+            configuration.realtime.recordsPerFrame = recordsPerFrame
+        }
         if let marketStart {
             guard let start = KST.parseCompactDateTime(marketStart) else {
                 throw ValidationError("--market-start expects YYYYMMDDHHMMSS (KST), got \(marketStart)")
