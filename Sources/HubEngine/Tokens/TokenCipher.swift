@@ -1,6 +1,15 @@
 import BrokerCore
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+
+private func posixOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Glibc.open(path, flags, mode) }
+#elseif canImport(Darwin)
+import Darwin
+
+private func posixOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Darwin.open(path, flags, mode) }
+#endif
 
 /// Encrypts tokens at rest with AES-256-GCM. The key comes from `BROKERHUB_TOKEN_KEY` (base64 of 32
 /// bytes) or, for the embedded default, from a key file generated once with mode 0600.
@@ -33,10 +42,32 @@ public struct TokenCipher: Sendable {
         let text = key.withUnsafeBytes { Data($0).base64EncodedString() }
         let directory = URL(fileURLWithPath: keyFile).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: keyFile, contents: Data((text + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+        // Created exclusively with mode 0600 from the first byte: never readable by others, and when two
+        // processes start together exactly one key wins; the loser reads the winner's.
+        let descriptor = posixOpen(keyFile, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        if descriptor < 0 {
+            guard errno == EEXIST else { throw BrokerHubError(.invalidConfiguration, "cannot create the token key file \(keyFile) (errno \(errno))") }
+            return try readWinner(keyFile)
+        }
+        let bytes = Array((text + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written == bytes.count, synced else {
             throw BrokerHubError(.invalidConfiguration, "cannot write the token key file \(keyFile)")
         }
         return try TokenCipher(base64: text)
+    }
+
+    /// Reads a key file another process is creating (it may still be empty for a moment).
+    private static func readWinner(_ keyFile: String) throws -> TokenCipher {
+        for _ in 0..<50 {
+            if let data = FileManager.default.contents(atPath: keyFile), data.count >= 44 {
+                return try TokenCipher(base64: String(decoding: data, as: UTF8.self))
+            }
+            usleep(10_000)
+        }
+        throw BrokerHubError(.invalidConfiguration, "the token key file \(keyFile) stays empty or short")
     }
 
     public func seal(_ value: String) throws -> Data {
