@@ -1,3 +1,4 @@
+import Archiver
 import BrokerClients
 import BrokerCore
 import Foundation
@@ -15,6 +16,8 @@ struct DemoRunner: Sendable {
     /// Distributed mode on this Redis (keys under a fresh `demo-…` prefix); nil for the embedded store.
     let redisURL: String?
     let jitter = #"{"latency_ms":5,"jitter_ms":20}"#
+    /// Trades per second each mock realtime session streams (one KIS and one Kiwoom session: ~2,000/s in all).
+    static let streamRatePerSession = 1_000
 
     func run() async throws -> Bool {
         var logger = Logger(label: "brokerhub.demo")
@@ -28,6 +31,7 @@ struct DemoRunner: Sendable {
         mockConfiguration.marketSpeed = 10
         mockConfiguration.faults.latencyMilliseconds = 5
         mockConfiguration.faults.jitterMilliseconds = 20
+        mockConfiguration.realtime.streamRate = Self.streamRatePerSession
         let broker = MockBroker(configuration: mockConfiguration, logger: logger)
         let (mockPorts, mockReady) = AsyncStream.makeStream(of: Int.self)
         let mockGroup = ServiceGroup(configuration: .init(
@@ -69,7 +73,17 @@ struct DemoRunner: Sendable {
             let store = redisURL.map { "Redis \($0) (keys \(configuration.redisPrefix):*)" } ?? dataDirectory
             print("  mock broker \(mockURL) · hub \(hubURL) (dashboard \(hubURL)/dashboard) · store \(store)")
 
-            let passed = try await drive(application: application, broker: broker, hubURL: hubURL, mockURL: mockURL)
+            let symbols = broker.market.universe.symbols.map(\.code)
+            let realtime = try DemoRealtime(
+                dataDirectory: dataDirectory + "/realtime", mockURL: mockURL, accounts: configuration.accounts,
+                tickers: Array(symbols.prefix(10)), kiwoomTickers: Array(symbols.prefix(3)), tokens: application.tokens, logger: logger
+            )
+            group.addTask { try await realtime.runPipeline() }
+            group.addTask { try await realtime.runCollector() }
+            print("  realtime: collector (KIS ticks + books × 10 symbols, Kiwoom 0B × 3) → journal bus → archiver → SQLite, mock streaming \(Self.streamRatePerSession) trades/s per session")
+
+            let passed = try await drive(application: application, broker: broker, realtime: realtime, hubURL: hubURL, mockURL: mockURL)
+            await realtime.shutdown()
             await hubGroup.triggerGracefulShutdown()
             await mockGroup.triggerGracefulShutdown()
             try await group.waitForAll()
@@ -79,7 +93,7 @@ struct DemoRunner: Sendable {
 
     /// Runs the load with live progress and prints the summary; true when the broker saw no violation and
     /// one token per key.
-    func drive(application: HubApplication, broker: MockBroker, hubURL: String, mockURL: String) async throws -> Bool {
+    func drive(application: HubApplication, broker: MockBroker, realtime: DemoRealtime, hubURL: String, mockURL: String) async throws -> Bool {
         let tally = DemoTally()
         let start = Date()
         let load = DemoLoad(
@@ -105,16 +119,40 @@ struct DemoRunner: Sendable {
                     let rate = gateway.sendRate(.kis, over: 2)
                     if gateway.breaker(.kis).state == .closed, Date().timeIntervalSince(start) > 4 { samples.add(rate) }
                     print(String(
-                        format: "  t=%3.0fs  calls ok %5d / %5d  jobs %3d/%3d  queue i%-3d s%-3d b%-4d  kis %5.1f/s (%3.0f%%)  breaker %@",
+                        format: "  t=%3.0fs  calls ok %5d / %5d  jobs %3d/%3d  queue i%-3d s%-3d b%-4d  kis %5.1f/s (%3.0f%%)  breaker %@  rt pub %d / stored %d",
                         Date().timeIntervalSince(start), tally.succeeded, tally.total, tally.jobs.finished, tally.jobs.submitted,
                         depth[.interactive] ?? 0, depth[.snapshot] ?? 0, depth[.backfill] ?? 0, rate,
-                        (gateway.budgetUtilisation(.kis, over: 2) ?? 0) * 100, gateway.breaker(.kis).state.rawValue as NSString
+                        (gateway.budgetUtilisation(.kis, over: 2) ?? 0) * 100, gateway.breaker(.kis).state.rawValue as NSString,
+                        realtime.published, realtime.stored
                     ))
                 }
             }
             await group.waitForAll()
         }
-        return await summarize(application: application, broker: broker, tally: tally, elapsed: Date().timeIntervalSince(start), saturatedRate: samples.median)
+        let elapsed = Date().timeIntervalSince(start)
+        await realtime.stopCollector()
+        let collected = Date().timeIntervalSince(start)
+        let report = await realtime.drain(timeout: 10)
+        let restPassed = await summarize(application: application, broker: broker, tally: tally, elapsed: elapsed, saturatedRate: samples.median)
+        let realtimePassed = summarizeRealtime(report: report, broker: broker, seconds: collected)
+        return restPassed && realtimePassed
+    }
+
+    /// The realtime section: the ledger (bus published vs SQLite stored) and what the mock sent; true when every
+    /// published event was stored.
+    func summarizeRealtime(report: LedgerReport?, broker: MockBroker, seconds: Double) -> Bool {
+        let sent = broker.stats.snapshot().values.reduce(0) { $0 + $1.recordsSent }
+        print("  realtime")
+        guard let report else {
+            print("    ✘ the ledger could not be read")
+            return false
+        }
+        print("    published         \(report.totalPublished) events on the bus (\(String(format: "%.0f", Double(report.totalPublished) / max(seconds, 0.001))) events/s over \(String(format: "%.1f", seconds)) s)")
+        print("    stored            \(report.totalStored) rows in SQLite, missing \(report.totalMissing)")
+        print("    mock records_sent \(sent) (KIS + Kiwoom, for comparison)")
+        let passed = report.totalPublished > 0 && report.totalStored == report.totalPublished
+        print(passed ? "    ✔ every published event stored (published == stored)" : "    ✘ expected stored == published (and some events)")
+        return passed
     }
 
     func summarize(application: HubApplication, broker: MockBroker, tally: DemoTally, elapsed: Double, saturatedRate: Double) async -> Bool {
