@@ -203,6 +203,11 @@ let package = Package(
             name: "DistributedTests",
             dependencies: ["BrokerWire", "ProcessTestSupport"]
         ),
+        // The realtime pipeline as real processes (mock broker, collector, archiver) on real Redis + PostgreSQL.
+        .testTarget(
+            name: "PipelineReliabilityTests",
+            dependencies: ["BrokerWire", "ProcessTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "BrokerHubCLITests", dependencies: ["brokerhub"]),
         .testTarget(name: "RedisWireTests", dependencies: ["RedisWire", .product(name: "NIOCore", package: "swift-nio")]),
         // Needs the real redis-server that scripts/test.sh starts (BROKERHUB_TEST_REDIS_URL).

@@ -1,0 +1,160 @@
+import BrokerWire
+import Foundation
+import Logging
+import PostgresNIO
+import ProcessTestSupport
+import Testing
+
+/// The realtime pipeline as real processes: a streaming mock broker, a collector and archivers on the shared
+/// Redis and PostgreSQL, with a unique bus prefix and schema per test.
+final class PipelineRig: @unchecked Sendable {
+    static let redisURL = ProcessInfo.processInfo.environment["BROKERHUB_TEST_REDIS_URL"]
+    static let postgresURL = ProcessInfo.processInfo.environment["BROKERHUB_TEST_POSTGRES_URL"]
+    static let servicesDirectory = ProcessInfo.processInfo.environment["BROKERHUB_TEST_SERVICES_DIR"]
+    static var isAvailable: Bool { redisURL != nil && postgresURL != nil }
+
+    let directory: URL
+    let mock: ServerProcess
+    let credentials: URL
+    let bus: String
+    let sink: String
+    let schema: String
+    private var collectors = 0
+    private var archivers = 0
+
+    init(name: String) async throws {
+        let tag = "\(name)_\(UUID().uuidString.prefix(8).lowercased())"
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("brokerhub-reliability-\(tag)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        credentials = directory.appendingPathComponent("credentials.json")
+        schema = "bh_rel_\(tag)"
+        bus = try #require(Self.redisURL) + "?prefix=bh-rel-\(tag)"
+        sink = try #require(Self.postgresURL) + "?schema=\(schema)"
+        mock = try await ServerProcess.start(
+            ["mock-broker", "--port", "0", "--always-open", "--write-credentials", credentials.path,
+             "--stream-rate", "20000", "--records-per-frame", "20"],
+            directory: directory
+        )
+    }
+
+    func startCollector() throws -> ServerProcess {
+        collectors += 1
+        return try ServerProcess.launch(
+            ["collect", "--mock", mock.url, "--mock-credentials", credentials.path, "--provider", "kis",
+             "--symbols", "005930,000660,035420", "--channels", "ticker", "--bus", bus, "--always-open"],
+            directory: directory
+        )
+    }
+
+    /// An archiver with a fixed consumer name, so a restarted one reads its own pending entries back first.
+    func startArchiver() async throws -> ServerProcess {
+        archivers += 1
+        let ready = directory.appendingPathComponent("archiver-ready-\(archivers)")
+        let archiver = try ServerProcess.launch(
+            ["archive", "--bus", bus, "--sink", sink, "--spool", directory.appendingPathComponent("spool").path,
+             "--consumer", "archiver-1", "--attempts", "2", "--backoff-cap-seconds", "2", "--ready-file", ready.path],
+            directory: directory
+        )
+        try await waitUntil("archiver ready", timeout: 30) { FileManager.default.fileExists(atPath: ready.path) || !archiver.isRunning }
+        #expect(archiver.isRunning, "archiver exited: \(archiver.output.suffix(2000))")
+        return archiver
+    }
+
+    /// Total records the mock has sent (KIS).
+    func mockRecordsSent() async throws -> Int64 {
+        let stats = try await Web.get(mock.url + "/_mock/stats").json
+        return Int64(stats?["kis"]?["records_sent"]?.text ?? "") ?? 0
+    }
+
+    struct Ledger {
+        var status: Int32
+        var output: String
+        var published: Int64
+        var stored: Int64
+    }
+
+    /// `brokerhub ledger status --json` (or `ledger check --mock` when `againstMock`).
+    func ledger(againstMock: Bool = false) async throws -> Ledger {
+        let arguments = againstMock
+            ? ["ledger", "check", "--mock", mock.url, "--sink", sink, "--json"]
+            : ["ledger", "status", "--bus", bus, "--sink", sink, "--json"]
+        let (status, output) = try await ServerProcess.run(arguments, directory: directory)
+        let line = output.split(separator: "\n").first { $0.hasPrefix("{") }.map(String.init) ?? ""
+        let json = try? JSONParser.parse(Array(line.utf8))
+        let published = Int64(json?[againstMock ? "sent" : "published"]?.text ?? "") ?? -1
+        let stored = Int64(json?["stored"]?.text ?? "") ?? -1
+        return Ledger(status: status, output: output, published: published, stored: stored)
+    }
+
+    /// Polls `ledger status` until stored == published (exit 0).
+    func waitForDrain(timeout: Double = 120) async throws -> Ledger {
+        var last = try await ledger()
+        let deadline = Date().addingTimeInterval(timeout)
+        while last.status != 0, Date() < deadline {
+            try await Task.sleep(for: .seconds(1))
+            last = try await ledger()
+        }
+        return last
+    }
+
+    /// `count(*)` and `count(DISTINCT id)` of the schema's ticks table.
+    func tickCounts() async throws -> (rows: Int64, distinct: Int64) {
+        try await withConnection { connection, logger in
+            let rows = try await connection.query(
+                PostgresQuery(unsafeSQL: "SELECT count(*), count(DISTINCT id) FROM \"\(self.schema)\".ticks"), logger: logger
+            )
+            for try await (all, distinct) in rows.decode((Int64, Int64).self) { return (all, distinct) }
+            return (-1, -1)
+        }
+    }
+
+    /// Stops every process and drops the schema.
+    func cleanUp(_ processes: [ServerProcess?]) async {
+        for process in processes { process?.stop() }
+        mock.stop()
+        _ = try? await withConnection { connection, logger in
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \"\(self.schema)\" CASCADE"), logger: logger)
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func withConnection<T>(_ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        let address = try #require(Self.postgresURL)
+        let url = try #require(URLComponents(string: address))
+        let logger = Logger(label: "test.reliability")
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(host: url.host ?? "127.0.0.1", port: url.port ?? 5432, username: url.user ?? "postgres",
+                                 password: url.password, database: String(url.path.dropFirst()), tls: .disable),
+            id: 1, logger: logger
+        )
+        do {
+            let result = try await body(connection, logger)
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// Runs `scripts/services.sh postgres-stop|postgres-start` on the shared services directory.
+    static func services(_ command: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        let script = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("scripts/services.sh").path
+        process.arguments = [script, command, try #require(servicesDirectory)]
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// Polls `condition` every 200 ms until it holds; records an issue after `timeout` seconds.
+func waitUntil(_ what: String, timeout: Double, _ condition: () async throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+    Issue.record("timed out waiting for \(what)")
+}
