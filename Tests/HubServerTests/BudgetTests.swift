@@ -11,33 +11,10 @@ struct BudgetTests {
     @Test func sixteenCallersForThirtySecondsKeepTheBudgetFullAndNeverExceedIt() async throws {
         let stack = try await HubStack.start(mockArguments: ["--faults", "jitter"])
         defer { stack.stop() }
-        let before = try await stack.mockStats()
-        let beforeRequests = before["requests"]?["FHKST01010100"]?.intValue ?? 0
-        let started = Date()
-        let duration = 30.0
-        let failures = Collected()
-        await withTaskGroup(of: Void.self) { group in
-            for caller in 0..<16 {
-                group.addTask {
-                    var index = caller
-                    while Date().timeIntervalSince(started) < duration {
-                        index += 16
-                        let symbol = ["005930", "000660", "035420", "005380", "035720", "051910"][index % 6]
-                        do {
-                            let answer = try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote(symbol))
-                            if answer.status != 200 { failures.add("\(answer.status) \(answer.text.prefix(200))") }
-                        } catch {
-                            failures.add("\(error)")
-                        }
-                    }
-                }
-            }
-        }
-        let elapsed = Date().timeIntervalSince(started)
+        let (failures, sent, elapsed) = try await stack.saturate(seconds: 30)
         let after = try await stack.mockStats()
-        let sent = (after["requests"]?["FHKST01010100"]?.intValue ?? 0) - beforeRequests
         let utilisation = Double(sent) / (20 * elapsed)
-        #expect(failures.all.isEmpty, "\(failures.all.prefix(3))")
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
         #expect(after["rate_limit_violations"]?.intValue == 0, "violations by key: \(after["rate_limit_violations_by_key"].map(JSONWriter.serialize) ?? "")")
         #expect(after["tokens_issued"]?.intValue == 1)
         #expect(utilisation >= 0.95, "utilisation \(utilisation) (\(sent) sends in \(elapsed) s)")

@@ -69,3 +69,34 @@ public struct HubStack: Sendable {
         #"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"\#(symbol)"}}"#
     }
 }
+
+extension HubStack {
+    /// 16 callers (spread over every hub) send KIS quotes back to back for `seconds`; returns the failures
+    /// and the KIS quote sends the mock counted meanwhile, with the elapsed time.
+    public func saturate(seconds: Double, callers: Int = 16) async throws -> (failures: [String], sends: Int, elapsed: Double) {
+        let before = try await mockStats()["requests"]?["FHKST01010100"]?.intValue ?? 0
+        let started = Date()
+        let failures = Collected()
+        await withTaskGroup(of: Void.self) { group in
+            for caller in 0..<callers {
+                group.addTask {
+                    let hub = hubs[caller % hubs.count]
+                    var index = caller
+                    while Date().timeIntervalSince(started) < seconds {
+                        index += callers
+                        let symbol = ["005930", "000660", "035420", "005380", "035720", "051910"][index % 6]
+                        do {
+                            let answer = try await Web.post(hub.url + "/v1/execute", HubStack.quote(symbol))
+                            if answer.status != 200 { failures.add("\(answer.status) \(answer.text.prefix(200))") }
+                        } catch {
+                            failures.add("\(error)")
+                        }
+                    }
+                }
+            }
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        let sends = (try await mockStats()["requests"]?["FHKST01010100"]?.intValue ?? 0) - before
+        return (failures.all, sends, elapsed)
+    }
+}

@@ -44,6 +44,9 @@ public final class HubApplication: Sendable {
         dispatch.resultRetention = configuration.resultRetention
         dispatch.leaseDuration = configuration.leaseDuration
         dispatch.maintenanceInterval = min(.seconds(5), configuration.leaseDuration / 2)
+        // Each idle poll of the Redis queue is a Lua script on the shared server: a hub's own submissions wake
+        // its workers at once, so polling only needs to catch work other hubs could not take.
+        if configuration.isDistributed { dispatch.idlePoll = .milliseconds(250) }
         let dispatcher = Dispatcher(queue: queue, gateway: gateway, configuration: dispatch, clock: clock, logger: logger.child("dispatch"))
         hub = Hub(queue: queue, gateway: gateway, dispatcher: dispatcher, clock: clock, logger: logger.child("hub"))
         localTokens = LocalTokens(clock: clock)

@@ -76,8 +76,9 @@ struct HubRoutes: Sendable {
         )
     }
 
+    /// Refuses new work with 429 when the queue is full, 503 when the queue cannot be read (store down).
     func checkCapacity() async throws {
-        let depth = try await hub.queue.depth().values.reduce(0, +)
+        let depth = try await api { try await hub.queue.depth() }.values.reduce(0, +)
         if depth >= application.configuration.queueLimit {
             throw APIError(.queueFull, "queue full (\(depth) tasks waiting); retry later")
         }
