@@ -213,7 +213,7 @@ let package = Package(
         // Needs the real redis-server that scripts/test.sh starts (BROKERHUB_TEST_REDIS_URL).
         .testTarget(
             name: "RedisIntegrationTests",
-            dependencies: ["RedisClient", "RedisWire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]
+            dependencies: ["RedisClient", "RedisWire", "ProcessTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]
         ),
         // One behavioural suite per hub protocol, run against every implementation: embedded always,
         // Redis against the real redis-server that scripts/test.sh starts.

@@ -11,18 +11,13 @@ public final class RedisServerProcess: @unchecked Sendable {
     public var url: String { "redis://127.0.0.1:\(port)/0" }
 
     /// Whether `redis-server` is on the PATH (tests skip clearly when it is not).
-    public static var isAvailable: Bool { executable != nil }
-
-    private static var executable: String? {
-        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
-        return paths.map { $0 + "/redis-server" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    public static var isAvailable: Bool { Loopback.executable("redis-server") != nil }
 
     /// Starts a server with `appendonly yes` and `appendfsync always` (every acknowledged write on disk).
     public static func start() async throws -> RedisServerProcess {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("brokerhub-redis-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let server = RedisServerProcess(port: try freePort(), directory: directory)
+        let server = RedisServerProcess(port: try Loopback.freePort(), directory: directory)
         try await server.launch()
         return server
     }
@@ -34,7 +29,7 @@ public final class RedisServerProcess: @unchecked Sendable {
 
     /// Starts (again) on the same port and data directory: the AOF is replayed.
     public func launch() async throws {
-        let executable = try #require(Self.executable, "redis-server is not installed (scripts/install-deps.sh installs it)")
+        let executable = try #require(Loopback.executable("redis-server"), "redis-server is not installed (scripts/install-deps.sh installs it)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = [
@@ -44,7 +39,7 @@ public final class RedisServerProcess: @unchecked Sendable {
         try process.run()
         self.process = process
         for _ in 0..<100 {
-            if Self.accepts(port) { return }
+            if Loopback.accepts(port) { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         Issue.record("redis-server did not start on port \(port)")
@@ -62,18 +57,10 @@ public final class RedisServerProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// Writes `command` to the server on `port` and closes the connection.
+    /// Writes `command` to the server on `port` and waits until it answers or closes the connection.
     static func send(_ command: String, to port: Int) {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard let socket = Loopback.connect(port) else { return }
         defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard connected else { return }
         let bytes = Array(command.utf8)
         _ = bytes.withUnsafeBytes { write(socket, $0.baseAddress, $0.count) }
         var reply = [UInt8](repeating: 0, count: 64)
@@ -83,33 +70,5 @@ public final class RedisServerProcess: @unchecked Sendable {
     deinit {
         stop()
         try? FileManager.default.removeItem(at: directory)
-    }
-
-    /// Whether something listens on `port` (connects and closes).
-    static func accepts(_ port: Int) -> Bool {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    static func freePort() throws -> Int {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        try #require(bound, "no free port")
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

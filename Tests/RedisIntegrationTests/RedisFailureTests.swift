@@ -1,3 +1,4 @@
+import ProcessTestSupport
 import RedisClient
 import RedisWire
 import Testing
@@ -63,7 +64,7 @@ struct RedisFailureTests {
 
     @Test("an unreachable Redis fails fast with .unreachable, again and again")
     func unreachable() async throws {
-        let port = try TestRedisServer.freePort()
+        let port = try Loopback.freePort()
         let client = try RedisTestEnvironment.client(url: "redis://127.0.0.1:\(port)/0") {
             $0.connectTimeout = .seconds(10)
             $0.reconnectBackoff = .init(initial: .seconds(30), maximum: .seconds(30))
