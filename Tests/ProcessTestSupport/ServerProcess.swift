@@ -104,6 +104,32 @@ public final class ServerProcess: @unchecked Sendable {
 
     public var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
+    /// CPU time (user + system, seconds) the process has used so far, from `/proc/{pid}/stat`.
+    public var cpuSeconds: Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return -1 }
+        // After "pid (comm) ": state is field 3; utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return -1 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// CPU seconds the process uses while the caller sleeps `seconds`: about zero for an idle process,
+    /// `seconds × cores` for one that spins.
+    public func cpuSeconds(duringSleepOf seconds: Double) async throws -> Double {
+        let before = cpuSeconds
+        try await Task.sleep(for: .seconds(seconds))
+        return cpuSeconds - before
+    }
+
+    /// Resident memory (MiB) from `/proc/{pid}/status`.
+    public var residentMiB: Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return -1 }
+        return kib / 1024
+    }
+
     deinit {
         if process.isRunning {
             process.terminate()

@@ -30,8 +30,7 @@ public final class Dispatcher: Service, Sendable {
     let completions = CompletionCenter()
     /// Identifies this process's leases.
     public let ownerPrefix: String
-    private let wakeups: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
+    private let wakeups = WakeSignal()
     private let busy = Mutex(0)
 
     public init(queue: any TaskQueue, gateway: BrokerGateway, configuration: Configuration = Configuration(), clock: any HubClock = SystemClock(), logger: Logger = Logger(label: "brokerhub.dispatch")) {
@@ -41,14 +40,13 @@ public final class Dispatcher: Service, Sendable {
         self.clock = clock
         self.logger = logger
         ownerPrefix = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
-        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Workers busy with a task right now.
     public var busyWorkers: Int { busy.withLock { $0 } }
 
     /// Tells idle workers there is work.
-    public func notify() { wake.yield() }
+    public func notify() { wakeups.notify() }
 
     public func run() async throws {
         logger.info("dispatcher started", metadata: ["dispatch.workers": "\(configuration.workers)"])
@@ -80,17 +78,10 @@ public final class Dispatcher: Service, Sendable {
 
     /// Sleeps until notified or the idle poll passes (or shutdown begins).
     private func idle() async {
-        let poll = configuration.idlePoll
-        let clock = self.clock
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                var iterator = self.wakeups.makeAsyncIterator()
-                _ = await iterator.next()
-            }
-            group.addTask { try? await clock.sleep(for: poll) }
-            group.addTask { try? await gracefulShutdown() }
-            await group.next()
-            group.cancelAll()
+        await withGracefulShutdownHandler {
+            await wakeups.wait(timeout: configuration.idlePoll, clock: clock)
+        } onGracefulShutdown: {
+            for _ in 0..<self.configuration.workers { self.wakeups.notify() }
         }
     }
 

@@ -12,9 +12,15 @@ import Synchronization
 /// one atomic Lua script over all its budgets, timed by the server's clock.
 ///
 /// An acquisition reserves the earliest instant one more send fits every budget (the script answers how long
-/// until then), sleeps that long, then commits: the reservation moves to the server's now — the instant the
-/// send really goes out — or, if it no longer fits there, is dropped and the caller reserves again. A caller
-/// cancelled while sleeping gives its reservation back. When Redis cannot be reached, `acquire` throws
+/// until then), sleeps that long less its lead, then commits. The lead is tuned from every commit (the
+/// script answers how early or late it arrived) so that commits reach the server just before the reserved
+/// instant rather than a round trip and a scheduling delay after it; it never exceeds 5 ms. The send
+/// is recorded at the reserved instant or, when the caller is late, at the server's now (the instant it
+/// really goes out); if it no longer fits there, the reservation is dropped and the caller reserves again.
+/// Without the lead every send would be recorded a round trip late and push every later slot back by as
+/// much; with it a send may leave up to the lead before its recorded instant, which the jitter allowance
+/// absorbs. A caller cancelled while sleeping gives its
+/// reservation back. When Redis cannot be reached, `acquire` throws
 /// `.unavailable` at once: sending without the shared budget could exceed it.
 public final class RedisRateLimiter: RateLimiter {
     private let client: RedisClient
@@ -24,6 +30,8 @@ public final class RedisRateLimiter: RateLimiter {
     private let logger: Logger
     private let sequence = Atomic<UInt64>(0)
     private let instance = UUID().uuidString.lowercased().prefix(12)
+    /// How long before a reserved instant a commit is sent, in microseconds (tuned by `tune(lateness:)`).
+    private let lead = Mutex<Double>(1_000)
 
     /// - Parameters:
     ///   - client: the limiter's own connection (the gatekeeper may live on a different server or database).
@@ -61,10 +69,13 @@ public final class RedisRateLimiter: RateLimiter {
             }
             var wait = delay
             while true {
-                if wait > 0 { try await sleep(microseconds: wait, releasing: id, keys: keys) }
-                let (outcome, more) = try await run(RedisRateLimiterScripts.commit, keys: keys, arguments: [.string(id)] + parameters)
+                let lead = Int64(self.lead.withLock { $0 }.rounded())
+                if wait > lead { try await sleep(microseconds: wait - lead, releasing: id, keys: keys) }
+                let (outcome, more) = try await run(RedisRateLimiterScripts.commit, keys: keys, arguments: [.string(id), .string(String(lead))] + parameters)
                 switch outcome {
-                case 1: return
+                case 1:
+                    tune(lateness: more)
+                    return
                 case 2: wait = more
                 default: wait = -1
                 }
@@ -72,6 +83,13 @@ public final class RedisRateLimiter: RateLimiter {
             }
             Counter(label: "brokerhub_limiter_requeued_total").increment()
         }
+    }
+
+    /// Moves the lead so that commits arrive about half a millisecond before their reserved instant: later
+    /// arrivals lengthen it, earlier ones shorten it (within 0…5 ms, as the script caps it).
+    private func tune(lateness microseconds: Int64) {
+        let error = Double(microseconds) + 500
+        lead.withLock { $0 = max(0, min(5_000, $0 + 0.25 * error)) }
     }
 
     private func parameters(for budget: RateBudget) -> [RESPArgument] {

@@ -56,31 +56,41 @@ enum RedisRateLimiterScripts {
             """
     )
 
-    /// KEYS: budgets; ARGV[1] acquisition id, then the budgets. Called when the caller wakes for its
-    /// reservation: before the reserved instant (by the server's clock) returns `{2, µs still to wait}`;
-    /// otherwise moves the reservation to now — the instant the send really goes out — if every window that
-    /// ends there, judged against the sends at or before it, keeps within its limit (`{1, 0}`); else drops the
-    /// reservation (`{0, 0}`: reserve again). Later reservations do not bind a late sender (they were placed
-    /// against its original slot and are judged when they commit).
+    /// KEYS: budgets; ARGV[1] acquisition id, ARGV[2] the caller's lead (µs, at most 5 ms: how long its
+    /// commit takes to reach the server), then the budgets. Called when the caller wakes for its reservation:
+    /// more than the lead before the reserved instant (by the server's clock) returns `{2, µs still to wait}`.
+    /// Otherwise the send goes out now: it is recorded at the later of now and the reserved instant — a
+    /// caller that wakes a little early keeps its place, so one caller's lateness never delays the next —
+    /// if every window that ends there, judged against the sends at or before it, keeps within its limit
+    /// (`{1, µs late}`, negative when early: the caller tunes its lead with it); else the reservation is dropped (`{0, 0}`: reserve again). Later reservations do not bind
+    /// a late sender (they were placed against its original slot and are judged when they commit).
     static let commit = RedisScript(
-        prelude.replacingOccurrences(of: "ARGV_BASE", with: "2") + """
+        prelude.replacingOccurrences(of: "ARGV_BASE", with: "3") + """
+            local lead = math.max(0, math.min(5000, tonumber(ARGV[2])))
+            local at = now
+            local reserved = now
             for i = 1, #KEYS do
               local slot = redis.call('ZSCORE', KEYS[i], ARGV[1])
-              if slot and tonumber(slot) > now then return {2, tonumber(slot) - now} end
+              if slot then
+                slot = tonumber(slot)
+                if slot - lead > now then return {2, slot - now} end
+                at = math.max(at, slot)
+                reserved = slot
+              end
             end
             for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
             for i = 1, #KEYS do
               local limit, span, gap = budget(i)
-              -- The window that opens just after now - span holds the most sends; 1 µs of tolerance keeps a
+              -- The window that opens just after at - span holds the most sends; 1 µs of tolerance keeps a
               -- send placed exactly a span after another from being judged against rounding.
-              if redis.call('ZCOUNT', KEYS[i], string.format('(%.0f', now - span + 1), now) + 1 > limit then return {0, 0} end
+              if redis.call('ZCOUNT', KEYS[i], string.format('(%.0f', at - span + 1), string.format('%.0f', at)) + 1 > limit then return {0, 0} end
             end
             for i = 1, #KEYS do
               local limit, span, gap = budget(i)
-              redis.call('ZADD', KEYS[i], now, ARGV[1])
+              redis.call('ZADD', KEYS[i], at, ARGV[1])
               touch(KEYS[i], span)
             end
-            return {1, 0}
+            return {1, now - reserved}
             """
     )
 

@@ -1,0 +1,64 @@
+import Foundation
+import HubEngine
+import Testing
+
+@Suite("WakeSignal: idle workers woken one at a time")
+struct WakeSignalTests {
+    @Test func aNotificationWithNobodyWaitingWakesTheNextWaiterAtOnce() async {
+        let signal = WakeSignal()
+        signal.notify()
+        await signal.wait() // returns: the notification was kept
+        #expect(signal.waiting == 0)
+    }
+
+    /// The regression behind idle hubs burning two cores: after one waiter timed out (its wait cancelled),
+    /// later waits must still wait rather than return at once.
+    @Test func aTimedOutWaiterLeavesLaterWaitsWaiting() async throws {
+        let signal = WakeSignal()
+        let clock = ManualClock()
+        let first = Task { await signal.wait(timeout: .seconds(1), clock: clock) }
+        try await eventually { signal.waiting == 1 && clock.sleeperCount == 1 }
+        clock.advance(by: .seconds(1))
+        await first.value
+        #expect(signal.waiting == 0)
+
+        let second = Task { await signal.wait(timeout: .seconds(60), clock: clock) }
+        try await eventually { signal.waiting == 1 }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(signal.waiting == 1, "the second waiter still waits")
+        signal.notify()
+        await second.value
+        #expect(signal.waiting == 0)
+    }
+
+    @Test func eachNotificationWakesOneWaiter() async throws {
+        let signal = WakeSignal()
+        let woken = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<3 { group.addTask { await signal.wait() } }
+                await group.waitForAll()
+            }
+        }
+        try await eventually { signal.waiting == 3 }
+        signal.notify()
+        try await eventually { signal.waiting == 2 }
+        signal.notify()
+        signal.notify()
+        await woken.value
+        #expect(signal.waiting == 0)
+    }
+
+    @Test func cancellingAWaiterResumesIt() async throws {
+        let signal = WakeSignal()
+        let waiter = Task { await signal.wait() }
+        try await eventually { signal.waiting == 1 }
+        waiter.cancel()
+        await waiter.value
+        #expect(signal.waiting == 0)
+    }
+
+    private func eventually(_ condition: () -> Bool) async throws {
+        for _ in 0..<500 where !condition() { try await Task.sleep(for: .milliseconds(2)) }
+        #expect(condition())
+    }
+}
