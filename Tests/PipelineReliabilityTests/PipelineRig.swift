@@ -10,7 +10,8 @@ import Testing
 final class PipelineRig: @unchecked Sendable {
     static let redisURL = ProcessInfo.processInfo.environment["BROKERHUB_TEST_REDIS_URL"]
     static let postgresURL = ProcessInfo.processInfo.environment["BROKERHUB_TEST_POSTGRES_URL"]
-    static let servicesDirectory = ProcessInfo.processInfo.environment["BROKERHUB_TEST_SERVICES_DIR"]
+    /// The collector's symbols (one session, ticks only).
+    static let symbols = ["005930", "000660", "035420"]
     static var isAvailable: Bool { redisURL != nil && postgresURL != nil }
 
     let directory: URL
@@ -19,17 +20,20 @@ final class PipelineRig: @unchecked Sendable {
     let bus: String
     let sink: String
     let schema: String
+    let postgresURL: String
     private var collectors = 0
     private var archivers = 0
 
-    init(name: String) async throws {
+    /// A rig on the shared services, or on `services` when given.
+    init(name: String, services: PrivateServices? = nil) async throws {
         let tag = "\(name)_\(UUID().uuidString.prefix(8).lowercased())"
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("brokerhub-reliability-\(tag)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         credentials = directory.appendingPathComponent("credentials.json")
         schema = "bh_rel_\(tag)"
-        bus = try #require(Self.redisURL) + "?prefix=bh-rel-\(tag)"
-        sink = try #require(Self.postgresURL) + "?schema=\(schema)"
+        postgresURL = try #require(services?.postgresURL ?? Self.postgresURL)
+        bus = try #require(services?.redisURL ?? Self.redisURL) + "?prefix=bh-rel-\(tag)"
+        sink = postgresURL + "?schema=\(schema)"
         mock = try await ServerProcess.start(
             ["mock-broker", "--port", "0", "--always-open", "--write-credentials", credentials.path,
              "--stream-rate", "20000", "--records-per-frame", "20"],
@@ -41,7 +45,7 @@ final class PipelineRig: @unchecked Sendable {
         collectors += 1
         return try ServerProcess.launch(
             ["collect", "--mock", mock.url, "--mock-credentials", credentials.path, "--provider", "kis",
-             "--symbols", "005930,000660,035420", "--channels", "ticker", "--bus", bus, "--always-open"],
+             "--symbols", Self.symbols.joined(separator: ","), "--channels", "ticker", "--bus", bus, "--always-open"],
             directory: directory
         )
     }
@@ -62,8 +66,7 @@ final class PipelineRig: @unchecked Sendable {
 
     /// Total records the mock has sent (KIS).
     func mockRecordsSent() async throws -> Int64 {
-        let stats = try await Web.get(mock.url + "/_mock/stats").json
-        return Int64(stats?["kis"]?["records_sent"]?.text ?? "") ?? 0
+        Int64(try await mockStats()["records_sent"]?.text ?? "") ?? 0
     }
 
     struct Ledger {
@@ -71,6 +74,7 @@ final class PipelineRig: @unchecked Sendable {
         var output: String
         var published: Int64
         var stored: Int64
+        var missing: Int64
     }
 
     /// `brokerhub ledger status --json` (or `ledger check --mock` when `againstMock`).
@@ -83,7 +87,17 @@ final class PipelineRig: @unchecked Sendable {
         let json = try? JSONParser.parse(Array(line.utf8))
         let published = Int64(json?[againstMock ? "sent" : "published"]?.text ?? "") ?? -1
         let stored = Int64(json?["stored"]?.text ?? "") ?? -1
-        return Ledger(status: status, output: output, published: published, stored: stored)
+        let missing = Int64(json?["missing"]?.text ?? "") ?? -1
+        return Ledger(status: status, output: output, published: published, stored: stored, missing: missing)
+    }
+
+    /// Events published on the bus so far (`ledger status` reads the bus's counts; -1 when unreadable).
+    func ledgerPublished() async throws -> Int64 { try await ledger().published }
+
+    /// Segment files (`spool-N.seg`) in the archiver's spool directory.
+    func spooledFiles() -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("spool").path)) ?? []
+        return names.filter { $0.hasPrefix("spool-") && $0.hasSuffix(".seg") }.count
     }
 
     /// Polls `ledger status` until stored == published (exit 0).
@@ -108,6 +122,22 @@ final class PipelineRig: @unchecked Sendable {
         }
     }
 
+    /// Rows of the schema's `system_alerts` of `kind`.
+    func alerts(kind: String) async throws -> Int64 {
+        try await withConnection { connection, logger in
+            let rows = try await connection.query(
+                PostgresQuery(unsafeSQL: "SELECT count(*) FROM \"\(self.schema)\".system_alerts WHERE kind = '\(kind)'"), logger: logger
+            )
+            for try await count in rows.decode(Int64.self) { return count }
+            return -1
+        }
+    }
+
+    /// The mock's KIS statistics.
+    func mockStats() async throws -> JSONValue {
+        try #require(try await Web.get(mock.url + "/_mock/stats").json?["kis"])
+    }
+
     /// Stops every process and drops the schema.
     func cleanUp(_ processes: [ServerProcess?]) async {
         for process in processes { process?.stop() }
@@ -119,8 +149,7 @@ final class PipelineRig: @unchecked Sendable {
     }
 
     private func withConnection<T>(_ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
-        let address = try #require(Self.postgresURL)
-        let url = try #require(URLComponents(string: address))
+        let url = try #require(URLComponents(string: postgresURL))
         let logger = Logger(label: "test.reliability")
         let connection = try await PostgresConnection.connect(
             configuration: .init(host: url.host ?? "127.0.0.1", port: url.port ?? 5432, username: url.user ?? "postgres",
@@ -135,17 +164,6 @@ final class PipelineRig: @unchecked Sendable {
             try? await connection.close()
             throw error
         }
-    }
-
-    /// Runs `scripts/services.sh postgres-stop|postgres-start` on the shared services directory.
-    static func services(_ command: String) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        let script = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("scripts/services.sh").path
-        process.arguments = [script, command, try #require(servicesDirectory)]
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
     }
 }
 

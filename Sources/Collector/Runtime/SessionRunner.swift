@@ -66,9 +66,11 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
 
     /// Connects and reconnects until stopped or cancelled.
     func run() async {
+        // The first connect is counted here; every later one was counted by `nextDelay` (counting it twice
+        // halved the frequency caps: the fourth connect in a minute waited a whole minute).
+        let first = Date()
+        state.withLock { $0.policy.recordConnect(at: first) }
         while !shouldEnd, !Task.isCancelled {
-            let now = Date()
-            state.withLock { $0.policy.recordConnect(at: now) }
             do {
                 let credential = try await self.credential()
                 try await WebSocketClient.connect(
