@@ -44,7 +44,14 @@ let package = Package(
     ],
     targets: [
         .target(name: "BrokerCore"),
-        .target(name: "BrokerWire", dependencies: ["BrokerCore"]),
+        .target(
+            name: "BrokerWire",
+            dependencies: [
+                "BrokerCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "MockMarket", dependencies: ["BrokerCore"]),
         .target(
             name: "BrokerClients",
@@ -69,8 +76,6 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

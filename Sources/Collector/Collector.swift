@@ -56,8 +56,10 @@ public final class Collector: Service, Sendable {
                 let fetch: @Sendable () async throws -> String = { try await credential(account) }
                 switch provider {
                 case .kis:
+                    // Execution notices ride on the first KIS session only.
+                    let notices = index == 0 ? configuration.kisNoticeHTSID.map { (trID: account.kind == .paper ? "H0STCNI9" : "H0STCNI0", htsID: $0) } : nil
                     sessions.append(SessionRunner(
-                        name: name, machine: KISSessionMachine(subscriptions: manager), settings: settings, credential: fetch, sink: sink, logger: logger
+                        name: name, machine: KISSessionMachine(subscriptions: manager, notices: notices), settings: settings, credential: fetch, sink: sink, logger: logger
                     ))
                 case .kiwoom:
                     sessions.append(SessionRunner(

@@ -17,6 +17,9 @@ public struct CollectorConfiguration: Sendable {
     public var capacity: [Provider: Int] = [.kis: 41, .kiwoom: 41]
     /// Ticks and order books on separate sessions.
     public var splitChannels = false
+    /// KIS execution notices for this HTS ID: the first KIS session subscribes (`H0STCNI0`, or `H0STCNI9`
+    /// when its account is a paper one), decrypts them and keeps them as raw frames.
+    public var kisNoticeHTSID: String?
     public var ackTimeout: Duration = .seconds(10)
     /// Events published to the bus in one call at most.
     public var publishBatchSize = 500

@@ -6,8 +6,10 @@ import Realtime
 /// KIS realtime session logic: subscribe/unsubscribe requests (`approval_key`, `custtype`, `tr_type` 1/2,
 /// `tr_id`/`tr_key`), acks (`OPSP0000`/`OPSP0002` confirmed, `OPSP0001`/`OPSP0003` removed, `OPSP0008` cap
 /// reached — alert and stop adding, anything else refused with an alert), `PINGPONG` echoed verbatim, data
-/// frames parsed with `KISRealtimeParser`, encrypted notices decrypted with the ack's key and iv when a
-/// decryptor is configured.
+/// frames parsed with `KISRealtimeParser`. With `notices` set, the session also subscribes to execution
+/// notices for that HTS ID (`H0STCNI0`; `H0STCNI9` on paper accounts) after every connect; they arrive
+/// encrypted and are decrypted with the key and iv of their ack (`KISNoticeCipher` by default) and kept as
+/// raw frames. A notice that cannot be decrypted, or decrypts to the wrong layout, is kept raw and alerted.
 public struct KISSessionMachine: SessionMachine {
     /// Decrypts an encrypted notice payload (base64 AES-256-CBC) with the key and iv from its ack.
     public typealias NoticeDecryptor = @Sendable (_ payload: String, _ key: String, _ iv: String) -> String?
@@ -21,19 +23,32 @@ public struct KISSessionMachine: SessionMachine {
     public var tickTransaction = "H0STCNT0"
     public var bookTransaction = "H0STASP0"
     public var decryptor: NoticeDecryptor?
+    /// Execution notices to subscribe to: the notice TR and the HTS ID it is keyed by.
+    public var notices: (trID: String, htsID: String)?
     private var approvalKey: String?
     private var assembler = FrameAssembler()
     /// AES key and iv per notice TR, from its subscription ack.
     public private(set) var noticeKeys: [String: (key: String, iv: String)] = [:]
 
-    public init(subscriptions: SubscriptionManager = SubscriptionManager(), decryptor: NoticeDecryptor? = nil) {
+    public init(
+        subscriptions: SubscriptionManager = SubscriptionManager(), notices: (trID: String, htsID: String)? = nil,
+        decryptor: NoticeDecryptor? = KISNoticeCipher.decrypt
+    ) {
         self.subscriptions = subscriptions
+        self.notices = notices
         self.decryptor = decryptor
     }
 
     public mutating func connected(credential: String, now: Date) -> [SessionOutput] {
         approvalKey = credential
-        return requests(now: now)
+        noticeKeys = [:]
+        return noticeRequest(subscribe: true) + requests(now: now)
+    }
+
+    /// The execution-notice subscribe or unsubscribe message, when notices are configured.
+    private func noticeRequest(subscribe: Bool) -> [SessionOutput] {
+        guard let notices, let approvalKey else { return [] }
+        return [.send(#"{"header":{"approval_key":"\#(approvalKey)","custtype":"\#(custType)","tr_type":"\#(subscribe ? "1" : "2")","content-type":"utf-8"},"body":{"input":{"tr_id":"\#(notices.trID)","tr_key":"\#(notices.htsID)"}}}"#)]
     }
 
     public mutating func tick(now: Date) -> [SessionOutput] {
@@ -54,7 +69,7 @@ public struct KISSessionMachine: SessionMachine {
 
     public mutating func unsubscribeAll(now: Date) -> [SessionOutput] {
         subscriptions.drop(subscriptions.desired)
-        return requests(now: now)
+        return noticeRequest(subscribe: false) + requests(now: now)
     }
 
     /// The subscribe (`tr_type` 1) or unsubscribe (2) message.
@@ -78,8 +93,17 @@ public struct KISSessionMachine: SessionMachine {
         case .pingPong(let raw): return outputs + [.send(raw)]
         case .ack(let ack): return outputs + acknowledged(ack, now: now)
         case .encrypted(let trID, _, let payload):
-            guard let decryptor, let keys = noticeKeys[trID], let plain = decryptor(payload, keys.key, keys.iv) else {
+            guard let decryptor, let keys = noticeKeys[trID] else {
                 return outputs + [.raw(text, note: "encrypted notice \(trID) (not decrypted)")]
+            }
+            guard let plain = decryptor(payload, keys.key, keys.iv) else {
+                return outputs + [.raw(text, note: "encrypted notice \(trID) (does not decrypt)"),
+                                  .alert(kind: "notice.undecryptable", message: "KIS \(trID) notice does not decrypt with its ack's key and iv", symbol: nil)]
+            }
+            let fields = plain.split(separator: "^", omittingEmptySubsequences: false).count
+            guard fields == KISRealtimeLayout.executionNotice.count else {
+                return outputs + [.raw(plain, note: "notice \(trID) (\(fields) fields)"),
+                                  .alert(kind: "notice.malformed", message: "KIS \(trID) notice has \(fields) fields, expected \(KISRealtimeLayout.executionNotice.count)", symbol: nil)]
             }
             return outputs + [.raw(plain, note: "notice \(trID)")]
         }

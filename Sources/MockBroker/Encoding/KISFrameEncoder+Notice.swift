@@ -1,7 +1,6 @@
 import BrokerCore
-import Crypto
+import BrokerWire
 import Foundation
-import _CryptoExtras
 
 extension KISFrameEncoder {
     /// The 26 fields of an `H0STCNI0` execution notice reporting a fill (`CNTG_YN` 2).
@@ -20,17 +19,13 @@ extension KISFrameEncoder {
 
     /// `1|<trID>|001|<base64>`: the `^`-joined fields, AES-256-CBC (PKCS7) with the ack's key and iv as UTF-8.
     static func encryptedFrame(trID: String, fields: [String], key: String, iv: String) throws -> String {
-        let plaintext = Data(fields.joined(separator: "^").utf8)
-        let sealed = try AES._CBC.encrypt(plaintext, using: SymmetricKey(data: Data(key.utf8)), iv: AES._CBC.IV(ivBytes: Array(iv.utf8)))
-        return "1|\(trID)|001|" + sealed.base64EncodedString()
+        "1|\(trID)|001|" + (try KISNoticeCipher.encrypt(fields.joined(separator: "^"), key: key, iv: iv))
     }
 
     /// The fields of an encrypted notice payload (base64), or nil when it does not decrypt: the inverse of
     /// `encryptedFrame`, for checking what the mock sends.
     static func decryptNotice(_ payload: String, key: String, iv: String) -> [String]? {
-        guard let data = Data(base64Encoded: payload),
-              let plain = try? AES._CBC.decrypt(data, using: SymmetricKey(data: Data(key.utf8)), iv: AES._CBC.IV(ivBytes: Array(iv.utf8))),
-              let text = String(data: plain, encoding: .utf8) else { return nil }
+        guard let text = KISNoticeCipher.decrypt(payload, key: key, iv: iv) else { return nil }
         return text.split(separator: "^", omittingEmptySubsequences: false).map(String.init)
     }
 }

@@ -53,6 +53,9 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(help: "Ticks and order books on separate sessions.")
     var splitChannels = false
 
+    @Option(help: "KIS execution notices (H0STCNI0) for this HTS ID: subscribed, decrypted and kept in the raw-frame log.")
+    var kisNotices: String?
+
     @Option(help: "Registrations per session (KIS allows 41).")
     var capacity: Int = 41
 
@@ -92,6 +95,7 @@ struct CollectCommand: AsyncParsableCommand {
         if let kiwoomWsURL { configuration.webSocketURLs[.kiwoom] = kiwoomWsURL }
         configuration.capacity = [.kis: capacity, .kiwoom: capacity]
         configuration.splitChannels = splitChannels
+        configuration.kisNoticeHTSID = kisNotices
         if alwaysOpen { configuration.marketOpen = { _ in true } }
         let wantedChannels = try parseChannels()
         let wantedSymbols = symbolList()
