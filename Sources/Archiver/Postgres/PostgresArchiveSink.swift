@@ -87,6 +87,22 @@ public actor PostgresArchiveSink: ArchiveSink {
         }
     }
 
+    /// SQLSTATE class 22 (data exception, e.g. a NUL byte in text) or 23 (integrity constraint violation).
+    public nonisolated func rejects(_ error: any Error) -> Bool {
+        var current: (any Error)? = error
+        while let error = current {
+            if let server = error as? PSQLError, let state = server.serverInfo?[.sqlState] {
+                return state.hasPrefix("22") || state.hasPrefix("23")
+            }
+            if let transaction = error as? PostgresTransactionError {
+                current = transaction.closureError ?? transaction.commitError
+            } else {
+                current = (error as? ArchiverError)?.underlying
+            }
+        }
+        return false
+    }
+
     public func rowCount(_ table: ArchiveTable) async throws -> Int {
         try await withConnection { connection in
             let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(self.schema).\(table.rawValue)"), logger: self.logger)

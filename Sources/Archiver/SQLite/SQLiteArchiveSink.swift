@@ -45,6 +45,12 @@ public final class SQLiteArchiveSink: ArchiveSink {
         }
     }
 
+    /// A constraint, type-mismatch or too-big error from SQLite.
+    public func rejects(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return [.SQLITE_CONSTRAINT, .SQLITE_MISMATCH, .SQLITE_TOOBIG].contains(error.resultCode)
+    }
+
     public func rowCount(_ table: ArchiveTable) async throws -> Int {
         try await writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table.rawValue)") ?? 0 }
     }

@@ -11,12 +11,18 @@ import Synchronization
 /// (probing it at backoff intervals); when it returns the spool is replayed oldest first and each segment deleted
 /// after its rows committed. On graceful shutdown the batch in hand is flushed (to the database, or the spool)
 /// and the sink closed.
+///
+/// A batch the database refuses for its content (a data or constraint error, not an outage) is halved until
+/// the refused events are isolated: the rest are written, and each refused event goes to the dead-letter
+/// spool (`<spool>/dead-letter`, fsynced, counted, logged with its id) so one bad event never stalls the
+/// pipeline and nothing is dropped. The ledger shows dead letters as missing.
 public final class Archiver: Service {
     public typealias Sleep = @Sendable (Duration) async throws -> Void
 
     private let bus: any EventBus
     private let sink: any ArchiveSink
     private let spool: ArchiveSpool
+    private let deadLetterSpool = Mutex<ArchiveSpool?>(nil)
     private let configuration: ArchiverConfiguration
     private let logger: Logger
     private let sleep: Sleep
@@ -116,7 +122,7 @@ public final class Archiver: Service {
             attempts = Task.isShuttingDownGracefully ? 1 : max(1, configuration.attemptsBeforeSpooling)
         }
         for attempt in 0..<attempts {
-            if try await writeToDatabase(events) {
+            if try await store(events) {
                 markUp(&health)
                 await acknowledge(deliveries)
                 return false
@@ -139,7 +145,7 @@ public final class Archiver: Service {
                 }
                 try await sleep(configuration.backoff(after: spoolAttempt))
                 spoolAttempt += 1
-                if try await writeToDatabase(events) {
+                if try await store(events) {
                     markUp(&health)
                     await acknowledge(deliveries)
                     return false
@@ -153,8 +159,16 @@ public final class Archiver: Service {
         return true
     }
 
-    /// One database attempt; false (counted and logged) on failure. Cancellation propagates.
-    private func writeToDatabase(_ events: [RealtimeEvent]) async throws -> Bool {
+    private enum WriteOutcome {
+        case written
+        /// The database is unreachable or failed (retry later).
+        case unavailable
+        /// The database refused these rows for their content: retrying the same batch cannot help.
+        case rejected(String)
+    }
+
+    /// One database attempt (failures counted and logged). Cancellation propagates.
+    private func writeToDatabase(_ events: [RealtimeEvent]) async throws -> WriteOutcome {
         let start = ContinuousClock.now
         do {
             let summary = try await sink.write(events)
@@ -167,12 +181,49 @@ public final class Archiver: Service {
                 $0.rowsInserted += summary.total
             }
             logger.debug("batch committed", metadata: ["archiver.events": "\(events.count)", "archiver.inserted": "\(summary.total)"])
-            return true
+            return .written
         } catch {
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
             recordDatabaseError(error, context: "write")
-            return false
+            return sink.rejects(error) ? .rejected("\(error)") : .unavailable
         }
+    }
+
+    /// Writes `events`, isolating any the database refuses for their content by halving the batch: those go to
+    /// the dead-letter spool, the rest to the database. False when the database is unavailable (nothing of
+    /// what is left was written; a retry skips rows already stored).
+    private func store(_ events: [RealtimeEvent]) async throws -> Bool {
+        switch try await writeToDatabase(events) {
+        case .written:
+            return true
+        case .unavailable:
+            return false
+        case .rejected(let reason):
+            guard events.count > 1 else {
+                try await deadLetter(events[0], reason: reason)
+                return true
+            }
+            let middle = events.count / 2
+            guard try await store(Array(events[..<middle])) else { return false }
+            return try await store(Array(events[middle...]))
+        }
+    }
+
+    /// Keeps one refused event durably in the dead-letter spool.
+    private func deadLetter(_ event: RealtimeEvent, reason: String) async throws {
+        let spool = try deadLetterSpool.withLock { current -> ArchiveSpool in
+            if let current { return current }
+            let opened = try ArchiveSpool(directory: self.spool.directory.appendingPathComponent("dead-letter"))
+            current = opened
+            return opened
+        }
+        try await spool.append([event])
+        metrics.deadLetters.increment()
+        state.withLock { $0.deadLettered += 1 }
+        logger.error("event refused by the database; kept in the dead-letter spool", metadata: [
+            "event.id": "\(event.id)", "event.channel": "\(event.channel.rawValue)", "error": "\(reason)",
+            "archiver.dead_letter": "\(spool.directory.path)",
+        ])
     }
 
     /// Replays spool segments oldest first; returns whether anything is left in the spool.
@@ -183,7 +234,7 @@ public final class Archiver: Service {
             var offset = 0
             while offset < events.count {
                 let chunk = Array(events[offset..<min(events.count, offset + configuration.batchSize)])
-                guard try await writeToDatabase(chunk) else {
+                guard try await store(chunk) else {
                     markDown(&health)
                     return true
                 }

@@ -9,6 +9,7 @@ struct ArchiverMetrics: Sendable {
     let databaseErrors = Counter(label: "brokerhub_archiver_db_errors_total")
     let spooled = Counter(label: "brokerhub_archiver_spooled_total")
     let replayed = Counter(label: "brokerhub_archiver_replayed_total")
+    let deadLetters = Counter(label: "brokerhub_archiver_dead_letters_total")
     let acknowledgeErrors = Counter(label: "brokerhub_archiver_ack_errors_total")
     /// Time to write one batch (commit included), successful batches only.
     let batchLatency = Timer(label: "brokerhub_archiver_batch_seconds")
@@ -32,6 +33,8 @@ public struct ArchiverStatistics: Sendable, Hashable {
     public var spooledEvents = 0
     /// Events replayed from the spool into the database.
     public var replayedEvents = 0
+    /// Events the database refused for their content, kept in the dead-letter spool.
+    public var deadLettered = 0
     /// Failed database attempts.
     public var databaseErrors = 0
     /// Events acknowledged on the bus.

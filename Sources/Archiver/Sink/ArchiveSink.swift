@@ -12,6 +12,10 @@ public protocol ArchiveSink: Sendable {
     @discardableResult
     func write(_ events: [RealtimeEvent]) async throws -> ArchiveWriteSummary
 
+    /// Whether `error` (thrown by `write`) means the database refused the rows for their content — a data or
+    /// constraint error — rather than being unavailable: writing the same rows again cannot succeed.
+    func rejects(_ error: any Error) -> Bool
+
     /// Rows stored so far per provider, channel and symbol (the "stored" side of the ledger), kept in a counts
     /// table updated in the same transaction as the rows.
     func storedCounts() async throws -> [LedgerKey: Int64]

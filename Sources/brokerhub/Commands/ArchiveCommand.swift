@@ -87,7 +87,8 @@ struct ArchiveCommand: AsyncParsableCommand {
         let statistics = archiver.statistics
         FileHandle.standardOutput.write(Data("""
             archiver stopped: \(statistics.batches) batches, \(statistics.rowsInserted) rows, \
-            \(statistics.spooledEvents) spooled, \(statistics.replayedEvents) replayed, \(statistics.databaseErrors) database errors
+            \(statistics.spooledEvents) spooled, \(statistics.replayedEvents) replayed, \(statistics.deadLettered) dead-lettered, \
+            \(statistics.databaseErrors) database errors
 
             """.utf8))
     }
