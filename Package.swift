@@ -213,7 +213,7 @@ let package = Package(
             name: "PipelineReliabilityTests",
             dependencies: ["BrokerWire", "ProcessTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "BrokerHubCLITests", dependencies: ["brokerhub"]),
+        .testTarget(name: "BrokerHubCLITests", dependencies: ["brokerhub", "ProcessTestSupport"]),
         .testTarget(name: "RedisWireTests", dependencies: ["RedisWire", .product(name: "NIOCore", package: "swift-nio")]),
         // Needs the real redis-server that scripts/test.sh starts (BROKERHUB_TEST_REDIS_URL).
         .testTarget(

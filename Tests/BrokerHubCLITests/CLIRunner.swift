@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 import Testing
 
 /// Runs the built `brokerhub` executable as a user would.
@@ -19,18 +20,8 @@ struct CLIRunner {
         }
     }
 
-    static func binary() throws -> URL {
-        if let path = ProcessInfo.processInfo.environment["BROKERHUB_BINARY"] { return URL(fileURLWithPath: path) }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("brokerhub")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory.deleteLastPathComponent()
-        }
-        let fallback = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug/brokerhub")
-        try #require(FileManager.default.isExecutableFile(atPath: fallback.path), "brokerhub binary not found; run swift build first")
-        return fallback
-    }
+    /// The `brokerhub` binary the process tests use (`BROKERHUB_BINARY`, or the one next to the tests).
+    static func binary() throws -> URL { try ServerProcess.binary() }
 
     static func run(_ arguments: [String], stdin: String = "") throws -> Result {
         let process = Process()

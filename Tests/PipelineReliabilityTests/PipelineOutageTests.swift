@@ -12,23 +12,18 @@ struct PipelineOutageTests {
     @Test("PostgreSQL stopped for 20 s mid-stream: the archiver spools, replays, and nothing is lost")
     func postgresStoppedForTwentySeconds() async throws {
         let services = try await PrivateServices.start()
-        let rig = try await PipelineRig(name: "pgdown", services: services)
-        var archiver: ServerProcess? = nil
-        var collector: ServerProcess? = nil
-        do {
-            archiver = try await rig.startArchiver()
-            collector = try rig.startCollector()
+        try await PipelineRig.run("pgdown", services: services) { rig, processes in
             try await waitUntil("rows stored before the outage", timeout: 60) { try await rig.ledger().stored > 2_000 }
             #expect(try await services.postgres("stop") == 0)
             let before = try await rig.mockRecordsSent()
             try await Task.sleep(for: .seconds(20))
             let during = try await rig.mockRecordsSent()
-            #expect(archiver?.isRunning == true, "the archiver outlived the outage: \(archiver?.output.suffix(1500) ?? "")")
+            #expect(processes.archiver?.isRunning == true, "the archiver outlived the outage: \(processes.archiver?.output.suffix(1500) ?? "")")
             #expect(during > before, "the mock streamed on while PostgreSQL was down (\(before) → \(during))")
             #expect(rig.spooledFiles() > 0, "the archiver spooled to disk while PostgreSQL was down")
             #expect(try await services.postgres("start") == 0)
             try await Task.sleep(for: .seconds(3))
-            collector?.stop()
+            processes.collector?.stop()
             let ledger = try await rig.waitForDrain(timeout: 180)
             let counts = try await rig.tickCounts()
             print("postgres outage: published \(ledger.published) (the mock sent \(during - before) during the 20 s), stored \(ledger.stored), rows \(counts.rows) distinct \(counts.distinct)")
@@ -37,28 +32,20 @@ struct PipelineOutageTests {
             #expect(counts.rows == counts.distinct)
             #expect(counts.rows == ledger.stored)
             #expect(rig.spooledFiles() == 0, "the spool was replayed and emptied")
-        } catch {
-            Issue.record("\(error)")
         }
-        await rig.cleanUp([collector, archiver])
         await services.stop()
     }
 
     @Test("collector killed -9 and restarted: the ledger check shows the gap; what was published is stored once")
     func collectorKilledAndRestarted() async throws {
-        let rig = try await PipelineRig(name: "collkill")
-        var archiver: ServerProcess? = nil
-        var collector: ServerProcess? = nil
-        do {
-            archiver = try await rig.startArchiver()
-            collector = try rig.startCollector()
+        try await PipelineRig.run("collkill") { rig, processes in
             try await waitUntil("events published", timeout: 60) { try await rig.ledgerPublished() > 5_000 }
-            collector?.kill()
+            processes.collector?.kill()
             try await Task.sleep(for: .seconds(2))
-            collector = try rig.startCollector()
+            processes.collector = try rig.startCollector()
             let afterRestart = try await rig.ledgerPublished()
             try await waitUntil("the restarted collector publishes", timeout: 60) { try await rig.ledgerPublished() > afterRestart + 5_000 }
-            collector?.stop()
+            processes.collector?.stop()
             let ledger = try await rig.waitForDrain()
             let check = try await rig.ledger(againstMock: true)
             let counts = try await rig.tickCounts()
@@ -69,20 +56,12 @@ struct PipelineOutageTests {
             #expect(check.missing > 0, "the records lost with the killed collector show as missing")
             #expect(check.published == check.stored + check.missing)
             #expect(check.output.contains("missing"), "the gap is named: \(check.output.suffix(500))")
-        } catch {
-            Issue.record("\(error)")
         }
-        await rig.cleanUp([collector, archiver])
     }
 
     @Test("WebSocket sessions cut three times: subscriptions restored, each gap counted and stored as an alert")
     func webSocketDisconnects() async throws {
-        let rig = try await PipelineRig(name: "wsdrop")
-        var archiver: ServerProcess? = nil
-        var collector: ServerProcess? = nil
-        do {
-            archiver = try await rig.startArchiver()
-            collector = try rig.startCollector()
+        try await PipelineRig.run("wsdrop") { rig, processes in
             try await waitUntil("subscribed", timeout: 30) { try await rig.mockStats()["ws_subscriptions"]?.intValue == 3 }
             try await waitUntil("ticks flowing", timeout: 60) { try await rig.ledgerPublished() > 2_000 }
             let sessions = try await rig.mockStats()["ws_sessions_total"]?.intValue ?? 0
@@ -94,23 +73,20 @@ struct PipelineOutageTests {
                     return stats["ws_sessions_total"]?.intValue == sessions + round && stats["ws_subscriptions"]?.intValue == 3
                 }
                 // Three connects within seconds stay inside the collector's cap (5 a minute): no long pause.
-            }
-            // Every symbol streams again after the last reconnect.
-            let before = try await rig.mockStats()["records_sent_by_symbol"]
-            try await Task.sleep(for: .seconds(2))
-            let after = try await rig.mockStats()["records_sent_by_symbol"]
-            for symbol in PipelineRig.symbols {
-                #expect((after?[symbol]?.intValue ?? 0) > (before?[symbol]?.intValue ?? 0), "\(symbol) streams after the reconnects")
-            }
-            collector?.stop()
-            let ledger = try await rig.waitForDrain()
-            let gaps = try await rig.alerts(kind: "session.gap")
-            print("ws disconnects: published \(ledger.published), stored \(ledger.stored), gap alerts \(gaps)")
-            #expect(gaps == 3, "one session.gap alert per reconnect")
-            #expect(ledger.status == 0, "\(ledger.output)")
-        } catch {
-            Issue.record("\(error)")
         }
-        await rig.cleanUp([collector, archiver])
+        // Every symbol streams again after the last reconnect.
+        let before = try await rig.mockStats()["records_sent_by_symbol"]
+        try await Task.sleep(for: .seconds(2))
+        let after = try await rig.mockStats()["records_sent_by_symbol"]
+        for symbol in PipelineRig.symbols {
+            #expect((after?[symbol]?.intValue ?? 0) > (before?[symbol]?.intValue ?? 0), "\(symbol) streams after the reconnects")
+        }
+        processes.collector?.stop()
+        let ledger = try await rig.waitForDrain()
+        let gaps = try await rig.alerts(kind: "session.gap")
+        print("ws disconnects: published \(ledger.published), stored \(ledger.stored), gap alerts \(gaps)")
+        #expect(gaps == 3, "one session.gap alert per reconnect")
+        #expect(ledger.status == 0, "\(ledger.output)")
+        }
     }
 }

@@ -12,39 +12,31 @@ import Testing
 struct PipelineReliabilityTests {
     @Test("archiver killed -9 five times while ≥ 100,000 ticks stream: all published stored once")
     func archiverKilledRepeatedly() async throws {
-        let rig = try await PipelineRig(name: "kill")
-        var archiver: ServerProcess? = nil
-        var collector: ServerProcess? = nil
-        do {
-        archiver = try await rig.startArchiver()
-        collector = try rig.startCollector()
-        let started = Date()
-        for _ in 0..<5 {
-            try await Task.sleep(for: .milliseconds(Int.random(in: 500...2_000)))
-            archiver?.kill()
-            archiver = try await rig.startArchiver()
+        try await PipelineRig.run("kill") { rig, processes in
+            let started = Date()
+            for _ in 0..<5 {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 500...2_000)))
+                processes.archiver?.kill()
+                processes.archiver = try await rig.startArchiver()
+            }
+            // The debug collector publishes slower than the mock sends: wait on what reached the bus.
+            try await waitUntil("100,000 events published", timeout: 180) {
+                try await Task.sleep(for: .seconds(2))
+                return try await rig.ledger().published >= 100_000
+            }
+            let sent = try await rig.mockRecordsSent()
+            processes.collector?.stop()
+            let streamed = Date().timeIntervalSince(started)
+            let ledger = try await rig.waitForDrain()
+            let drained = Date().timeIntervalSince(started)
+            processes.archiver?.stop()
+            let counts = try await rig.tickCounts()
+            print("kill test: mock sent \(sent), published \(ledger.published) stored \(ledger.stored) rows \(counts.rows) distinct \(counts.distinct); streamed \(String(format: "%.1f", streamed)) s, drained at \(String(format: "%.1f", drained)) s (\(Int(Double(ledger.stored) / drained)) ticks/s end to end)")
+            #expect(ledger.status == 0, "ledger status: \(ledger.output)")
+            #expect(ledger.published >= 100_000)
+            #expect(ledger.stored == ledger.published)
+            #expect(counts.rows == counts.distinct)
+            #expect(counts.rows == ledger.stored)
         }
-        // The debug collector publishes slower than the mock sends: wait on what reached the bus.
-        try await waitUntil("100,000 events published", timeout: 180) {
-            try await Task.sleep(for: .seconds(2))
-            return try await rig.ledger().published >= 100_000
-        }
-        let sent = try await rig.mockRecordsSent()
-        collector?.stop()
-        let streamed = Date().timeIntervalSince(started)
-        let ledger = try await rig.waitForDrain()
-        let drained = Date().timeIntervalSince(started)
-        archiver?.stop()
-        let counts = try await rig.tickCounts()
-        print("kill test: mock sent \(sent), published \(ledger.published) stored \(ledger.stored) rows \(counts.rows) distinct \(counts.distinct); streamed \(String(format: "%.1f", streamed)) s, drained at \(String(format: "%.1f", drained)) s (\(Int(Double(ledger.stored) / drained)) ticks/s end to end)")
-        #expect(ledger.status == 0, "ledger status: \(ledger.output)")
-        #expect(ledger.published >= 100_000)
-        #expect(ledger.stored == ledger.published)
-        #expect(counts.rows == counts.distinct)
-        #expect(counts.rows == ledger.stored)
-        } catch {
-            Issue.record("\(error)")
-        }
-        await rig.cleanUp([collector, archiver])
     }
 }

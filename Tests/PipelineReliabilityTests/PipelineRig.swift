@@ -167,6 +167,31 @@ final class PipelineRig: @unchecked Sendable {
     }
 }
 
+/// The worker processes of a rig; tests replace them when they kill and restart one.
+final class PipelineProcesses: @unchecked Sendable {
+    var archiver: ServerProcess?
+    var collector: ServerProcess?
+}
+
+extension PipelineRig {
+    /// Starts a rig with an archiver and a collector, runs `body`, records any error it throws, and always
+    /// stops every process and drops the rig's schema.
+    static func run(
+        _ name: String, services: PrivateServices? = nil, _ body: (PipelineRig, PipelineProcesses) async throws -> Void
+    ) async throws {
+        let rig = try await PipelineRig(name: name, services: services)
+        let processes = PipelineProcesses()
+        do {
+            processes.archiver = try await rig.startArchiver()
+            processes.collector = try rig.startCollector()
+            try await body(rig, processes)
+        } catch {
+            Issue.record("\(error)")
+        }
+        await rig.cleanUp([processes.collector, processes.archiver])
+    }
+}
+
 /// Polls `condition` every 200 ms until it holds; records an issue after `timeout` seconds.
 func waitUntil(_ what: String, timeout: Double, _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(timeout)
