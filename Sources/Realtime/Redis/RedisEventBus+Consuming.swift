@@ -53,11 +53,20 @@ extension RedisEventBus {
 
     public func acknowledge(_ deliveries: [BusDelivery], group: String) async throws {
         var byStream: [String: [String]] = [:]
+        // Grouped by the channel part first: one stream key per channel, not one per delivery.
+        var byChannel: [Substring: [String]] = [:]
         for delivery in deliveries {
-            guard let (stream, id) = parse(delivery.position) else {
-                throw BrokerHubError(.invalidArgument, "redis bus: position '\(delivery.position)' is not a stream position")
+            let position = delivery.position
+            guard let slash = position.firstIndex(of: "/") else {
+                throw BrokerHubError(.invalidArgument, "redis bus: position '\(position)' is not a stream position")
             }
-            byStream[stream, default: []].append(id)
+            byChannel[position[..<slash], default: []].append(String(position[position.index(after: slash)...]))
+        }
+        for (channel, ids) in byChannel {
+            guard let channel = RealtimeChannel(rawValue: String(channel)) else {
+                throw BrokerHubError(.invalidArgument, "redis bus: position channel '\(channel)' is not a channel")
+            }
+            byStream[streamKey(channel)] = ids
         }
         for (stream, ids) in byStream {
             let acknowledged = try await client.xack(stream, group: group, ids: ids)
@@ -67,13 +76,9 @@ extension RedisEventBus {
 
     /// Positions are `{channel}/{entry id}`.
     func position(stream: String, id: String) -> String {
-        let channel = stream.split(separator: ":").last.map(String.init) ?? stream
-        return "\(channel)/\(id)"
-    }
-
-    func parse(_ position: String) -> (stream: String, id: String)? {
-        guard let slash = position.firstIndex(of: "/"), let channel = RealtimeChannel(rawValue: String(position[..<slash])) else { return nil }
-        return (streamKey(channel), String(position[position.index(after: slash)...]))
+        // Per delivery: the channel is what follows the key's last colon (no split, no array).
+        guard let colon = stream.lastIndex(of: ":") else { return stream + "/" + id }
+        return stream[stream.index(after: colon)...] + "/" + id
     }
 
     private func takeCarry(_ slot: String, maximum: Int) -> [RedisStreamEntry] {
@@ -99,8 +104,9 @@ extension RedisEventBus {
     /// Decodes up to `maximum` entries; the rest wait in the consumer's carry-over (they are in its pending
     /// list already). An entry deleted while pending (no fields) is acknowledged and skipped.
     private func deliveries(_ entries: [RedisStreamEntry], group: String, slot: String, maximum: Int) async throws -> [BusDelivery] {
-        var seen = Set<String>()
-        let unique = entries.filter { seen.insert("\($0.stream)/\($0.id)").inserted }
+        // Ids are unique within a stream: deduplicate per stream without building a key string per entry.
+        var seen: [String: Set<String>] = [:]
+        let unique = entries.filter { seen[$0.stream, default: []].insert($0.id).inserted }
         let handed = unique.prefix(maximum)
         if unique.count > maximum {
             state.withLock { $0.carry[slot, default: []] += unique.dropFirst(maximum) }
