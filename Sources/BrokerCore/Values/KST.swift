@@ -26,11 +26,8 @@ public enum KST {
         let date = KSTDate(daysSinceEpoch: Int(days))
         let second = millisOfDay / 1000
         let millis = millisOfDay % 1000
-        let base = String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d", date.year, date.month, date.day,
-            second / 3600, (second / 60) % 60, second % 60
-        )
-        return millis == 0 ? base + "+09:00" : base + String(format: ".%03d+09:00", millis)
+        let base = date.description + "T" + clock(second, separator: ":")
+        return millis == 0 ? base + "+09:00" : base + "." + zeroPadded(millis, 3) + "+09:00"
     }
 
     /// Parses `YYYYMMDDHHmmss` (KST) as brokers send it; nil when malformed.
@@ -55,13 +52,18 @@ public enum KST {
     public static func dashedDateTime(_ instant: Date) -> String {
         let date = KSTDate(instant)
         let second = secondOfDay(instant)
-        return date.description + String(format: " %02d:%02d:%02d", second / 3600, (second / 60) % 60, second % 60)
+        return date.description + " " + clock(second, separator: ":")
     }
 
     /// Formats an instant as `YYYYMMDDHHmmss` in KST.
     public static func compactDateTime(_ instant: Date) -> String {
         let date = KSTDate(instant)
         let second = secondOfDay(instant)
-        return date.compact + String(format: "%02d%02d%02d", second / 3600, (second / 60) % 60, second % 60)
+        return date.compact + clock(second, separator: "")
+    }
+
+    /// `HH{separator}mm{separator}ss` of a second of the day.
+    static func clock(_ second: Int, separator: String) -> String {
+        zeroPadded(second / 3600, 2) + separator + zeroPadded((second / 60) % 60, 2) + separator + zeroPadded(second % 60, 2)
     }
 }

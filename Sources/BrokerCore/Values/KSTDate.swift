@@ -63,10 +63,10 @@ public struct KSTDate: Sendable, Hashable, Comparable, CustomStringConvertible, 
     public var start: Date { KST.instant(self, hour: 0, minute: 0, second: 0) }
 
     /// `YYYYMMDD`, the brokers' form.
-    public var compact: String { String(format: "%04d%02d%02d", year, month, day) }
+    public var compact: String { zeroPadded(year, 4) + zeroPadded(month, 2) + zeroPadded(day, 2) }
 
     /// `YYYY-MM-DD`.
-    public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
+    public var description: String { zeroPadded(year, 4) + "-" + zeroPadded(month, 2) + "-" + zeroPadded(day, 2) }
 
     public static func < (lhs: KSTDate, rhs: KSTDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
@@ -107,4 +107,11 @@ public struct KSTDate: Sendable, Hashable, Comparable, CustomStringConvertible, 
 func floorDiv(_ value: Int64, _ divisor: Int64) -> Int64 {
     let quotient = value / divisor
     return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient
+}
+
+/// `value` (not negative) in decimal, left-padded with zeros to `width` digits. Dates and times are formatted
+/// per record in hot paths, where `String(format:)` cost a quarter of the mock's CPU.
+func zeroPadded(_ value: Int, _ width: Int) -> String {
+    let digits = String(value)
+    return digits.utf8.count >= width ? digits : String(repeating: "0", count: width - digits.utf8.count) + digits
 }
