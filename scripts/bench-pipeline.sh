@@ -12,6 +12,7 @@
 #   BENCH_RATE=100000        records/s the mock offers (stream mode)
 #   BENCH_SYMBOLS=3          symbols collected (one KIS session holds up to 41)
 #   BENCH_RECORDS_PER_FRAME=20
+#   BENCH_ARCHIVE_ARGS       extra `brokerhub archive` options, e.g. "--batch-size 50000 --linger-ms 500"
 #   BROKERHUB_TEST_REDIS_URL, BROKERHUB_TEST_POSTGRES_URL   use these servers instead of private ones
 #   BROKERHUB_BINARY         the binary (default: a release build, built if missing)
 set -euo pipefail
@@ -61,10 +62,11 @@ case "$MODE" in
 esac
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-# "published stored" from `ledger status` (exit 1 while anything is still missing).
+# "published stored" totals from `ledger status` (exit 1 while anything is still missing). Anchored at the
+# start: the per-symbol rows further on carry the same keys.
 counts() {
   { "$BIN" ledger status --bus "$BUS" --sink "$SINK" --json 2>/dev/null || true; } |
-    sed -n 's/.*"published":\([0-9]*\),"stored":\([0-9]*\).*/\1 \2/p' | head -1
+    sed -n 's/^{"complete":[a-z]*,"published":\([0-9]*\),"stored":\([0-9]*\),.*/\1 \2/p' | head -1
 }
 cpu_seconds() { awk '{ printf "%.1f", ($14 + $15) / 100 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 wait_for_file() { for _ in $(seq 1 300); do [[ -s "$1" ]] && return 0; sleep 0.1; done; echo "timed out waiting for $1" >&2; exit 1; }
@@ -76,7 +78,8 @@ PIDS+=($MOCK_PID)
 wait_for_file "$WORK/mock.ready"
 MOCK="$(head -1 "$WORK/mock.ready")"
 
-"$BIN" archive --bus "$BUS" --sink "$SINK" --spool "$WORK/spool" --consumer bench --ready-file "$WORK/archive.ready" \
+# shellcheck disable=SC2086
+"$BIN" archive --bus "$BUS" --sink "$SINK" --spool "$WORK/spool" --consumer bench ${BENCH_ARCHIVE_ARGS:-} --ready-file "$WORK/archive.ready" \
   >"$WORK/archive.log" 2>&1 &
 ARCHIVER_PID=$!
 PIDS+=($ARCHIVER_PID)
