@@ -21,7 +21,6 @@ final class PipelineRig: @unchecked Sendable {
     let sink: String
     let schema: String
     let postgresURL: String
-    private var collectors = 0
     private var archivers = 0
 
     /// A rig on the shared services, or on `services` when given.
@@ -42,7 +41,6 @@ final class PipelineRig: @unchecked Sendable {
     }
 
     func startCollector() throws -> ServerProcess {
-        collectors += 1
         return try ServerProcess.launch(
             ["collect", "--mock", mock.url, "--mock-credentials", credentials.path, "--provider", "kis",
              "--symbols", Self.symbols.joined(separator: ","), "--channels", "ticker", "--bus", bus, "--always-open"],

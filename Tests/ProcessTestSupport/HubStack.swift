@@ -71,13 +71,25 @@ public struct HubStack: Sendable {
 }
 
 extension HubStack {
+    /// CPU seconds the first hub uses at rest over `seconds`, after one quote has issued the token and warmed
+    /// it up: about zero unless something spins.
+    public func hubCPUSecondsAtRest(over seconds: Double) async throws -> Double {
+        try await warmUp()
+        return try await hub.cpuSeconds(duringSleepOf: seconds)
+    }
+
+    /// One quote through the first hub: the day's token is issued.
+    private func warmUp() async throws {
+        let answer = try await Web.post(hub.url + "/v1/execute", HubStack.quote())
+        #expect(answer.status == 200, "warm-up: \(answer.status) \(answer.text.prefix(200))")
+    }
+
     /// 16 callers (spread over every hub) send KIS quotes back to back for `seconds`; returns the failures
     /// and the KIS quote sends the mock counted meanwhile, with the elapsed time.
     /// One quote goes first, so that the day's token is issued before the clock starts (a once-a-day cost,
     /// not a loss of budget).
     public func saturate(seconds: Double, callers: Int = 16) async throws -> (failures: [String], sends: Int, elapsed: Double) {
-        let warmUp = try await Web.post(hub.url + "/v1/execute", HubStack.quote())
-        #expect(warmUp.status == 200, "warm-up: \(warmUp.status) \(warmUp.text.prefix(200))")
+        try await warmUp()
         let before = try await mockStats()["requests"]?["FHKST01010100"]?.intValue ?? 0
         let started = Date()
         let failures = Collected()

@@ -63,7 +63,7 @@ public enum KST {
     }
 
     /// `HH{separator}mm{separator}ss` of a second of the day.
-    static func clock(_ second: Int, separator: String) -> String {
+    public static func clock(_ second: Int, separator: String) -> String {
         zeroPadded(second / 3600, 2) + separator + zeroPadded((second / 60) % 60, 2) + separator + zeroPadded(second % 60, 2)
     }
 }

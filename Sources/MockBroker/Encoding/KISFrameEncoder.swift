@@ -114,10 +114,7 @@ enum KISFrameEncoder {
         String(text.unicodeScalars.filter { $0.value >= 0x20 && $0 != "\"" && $0 != "\\" }.map(Character.init))
     }
 
-    static func hhmmss(_ second: Int) -> String {
-        let hour = second / 3600, minute = (second / 60) % 60, rest = second % 60
-        return (hour < 10 ? "0" : "") + String(hour) + (minute < 10 ? "0" : "") + String(minute) + (rest < 10 ? "0" : "") + String(rest)
-    }
+    static func hhmmss(_ second: Int) -> String { KST.clock(second, separator: "") }
 
     static func hundredths(_ value: Int64) -> String { FixedDecimal(mantissa: value, scale: 2).description }
 

@@ -147,7 +147,6 @@ enum ArchiverCLI {
 }
 
 extension ArchiverCLI {
-    /// `redis://…`: the Redis Streams bus.
     /// `redis://host:port/db[?prefix=KEYS]`: Redis Streams (keys under `brokerhub:bus` unless `prefix` says
     /// otherwise). The connection and the bus's compaction run as services.
     static func openRedisBus(_ specification: String, logger: Logger) async throws -> OpenedBus {
