@@ -2,8 +2,8 @@ import Synchronization
 
 /// Wakes idle workers one at a time: `notify()` resumes the longest-waiting `wait`, or — when nobody waits —
 /// is remembered so that the next `wait` returns at once (a worker that found the queue empty just before an
-/// enqueue never sleeps through it). A waiter also returns after its timeout or when cancelled, and
-/// cancelling one waiter never affects the others.
+/// enqueue never sleeps through it). A waiter also returns when cancelled, and cancelling one waiter never
+/// affects the others.
 ///
 /// (An `AsyncStream` shared by the workers cannot do this: cancelling one consumer's `next()` finishes the
 /// whole stream, after which every `next()` returns at once and idle workers spin.)
@@ -32,16 +32,6 @@ public final class WakeSignal: Sendable {
 
     /// Waiters currently parked (for tests and metrics).
     public var waiting: Int { state.withLock { $0.waiters.count } }
-
-    /// Returns when notified, after `timeout` (on `clock`), or when the calling task is cancelled.
-    public func wait(timeout: Duration, clock: any HubClock) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await clock.sleep(for: timeout) }
-            group.addTask { await self.wait() }
-            await group.next()
-            group.cancelAll()
-        }
-    }
 
     /// Returns when notified or cancelled.
     public func wait() async {
