@@ -13,11 +13,33 @@
 #   BROKERHUB_KEEP_TMP=1      keep the services' temp dir (data and logs) after the run
 #   BROKERHUB_TEST_TMPDIR     where to make the temp dir (default /tmp; the PostgreSQL user must
 #                             be able to traverse it and unix socket paths must stay short)
+#   BROKERHUB_TEST_DEADLINE_MINUTES  the whole run's deadline (default 80, inside CI's 90): a build or a test
+#                             run still going then is stopped (TERM, KILL a minute later), the tests that
+#                             were running are named, and the script fails with 124
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '==> %s\n' "$*"; }
+
+DEADLINE=$(( $(date +%s) + ${BROKERHUB_TEST_DEADLINE_MINUTES:-80} * 60 ))
+# Seconds left before the deadline, keeping two minutes for the teardown.
+remaining() {
+  local left=$(( DEADLINE - $(date +%s) - 120 ))
+  (( left > 60 )) && echo "$left" || echo 60
+}
+
+# Swift Testing and XCTest print a line when a test starts and one when it ends: the tests started and
+# never ended are the ones running when the deadline fired.
+running_tests() {
+  awk '
+    /^[^ ]+ Test .* started\.$/ { name = $0; sub(/^[^ ]+ Test /, "", name); sub(/ started\.$/, "", name); open[name] = 1 }
+    /^[^ ]+ Test .* (passed|failed|skipped)/ { name = $0; sub(/^[^ ]+ Test /, "", name); sub(/ (passed|failed|skipped).*$/, "", name); delete open[name] }
+    /^Test Case .* started\.$/ { name = $0; sub(/^Test Case /, "", name); sub(/ started\.$/, "", name); open[name] = 1 }
+    /^Test Case .* (passed|failed|skipped)/ { name = $0; sub(/^Test Case /, "", name); sub(/ (passed|failed|skipped).*$/, "", name); delete open[name] }
+    END { for (name in open) print "    " name }
+  ' "$1"
+}
 
 step "Installing system dependencies"
 scripts/install-deps.sh
@@ -73,7 +95,13 @@ fi
 # One build with testability enabled serves the compatibility run and the tests (a plain `swift build`
 # followed by `swift test` would compile everything twice).
 step "swift build --build-tests"
-swift build --build-tests
+status=0
+timeout --kill-after=60 "$(remaining)" swift build --build-tests || status=$?
+if (( status == 124 || status == 137 )); then
+  echo "error: swift build did not finish before the ${BROKERHUB_TEST_DEADLINE_MINUTES:-80}-minute deadline" >&2
+  exit 124
+fi
+(( status == 0 )) || exit "$status"
 
 if [[ "${BROKERHUB_SKIP_COMPAT:-0}" != "1" ]]; then
   step "compatibility: unmodified python-kis and kiwoom-client against the mock broker"
@@ -84,5 +112,11 @@ step "swift test $*"
 status=0
 # Serially: the end-to-end suites measure rate-limit timing across real processes on a small machine, and
 # unrelated suites running beside them would only add scheduling noise.
-swift test --skip-build --no-parallel "$@" || status=$?
+log="$WORK/swift-test.log"
+timeout --kill-after=60 "$(remaining)" swift test --skip-build --no-parallel "$@" 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
+if (( status == 124 || status == 137 )); then
+  echo "error: the tests did not finish before the ${BROKERHUB_TEST_DEADLINE_MINUTES:-80}-minute deadline; still running:" >&2
+  running_tests "$log" >&2
+  exit 124
+fi
 exit "$status"

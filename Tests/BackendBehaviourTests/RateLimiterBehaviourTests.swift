@@ -60,7 +60,7 @@ final class LimiterHarness: Sendable {
 /// The behaviour every `RateLimiter` must show, in real time with short windows. Grant instants are taken on
 /// return from `acquire`; the jitter allowance (40 ms) covers the scheduling noise between the limiter's
 /// instant and that one, so every window of the bare budget must hold.
-@Suite("RateLimiter behaviour", .serialized)
+@Suite("RateLimiter behaviour", .timeLimit(.minutes(5)), .serialized)
 struct RateLimiterBehaviourTests {
     static let budget = RateBudget(name: "kis:PSbehaviour-app-key:s", limit: 10, window: .milliseconds(200))
 
@@ -176,7 +176,7 @@ struct RateLimiterBehaviourTests {
 }
 
 /// Redis-only limiter behaviour.
-@Suite("RateLimiter (Redis)", .serialized)
+@Suite("RateLimiter (Redis)", .timeLimit(.minutes(5)), .serialized)
 struct RedisRateLimiterTests {
     // Skipped without BROKERHUB_TEST_REDIS_URL (CI always sets it).
     @Test(

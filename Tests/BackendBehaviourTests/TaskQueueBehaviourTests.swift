@@ -8,7 +8,7 @@ import RedisClient
 import Testing
 
 /// The behaviour every `TaskQueue` must show, run against each implementation.
-@Suite("TaskQueue behaviour")
+@Suite("TaskQueue behaviour", .timeLimit(.minutes(5)))
 struct TaskQueueBehaviourTests {
     typealias Sample = TaskQueueSamples
 
@@ -355,7 +355,7 @@ struct TaskQueueBehaviourTests {
 }
 
 /// What only the durable queue promises: it survives its process.
-@Suite("TaskQueue durability (SQLite)")
+@Suite("TaskQueue durability (SQLite)", .timeLimit(.minutes(5)))
 struct TaskQueueDurabilityTests {
     typealias Sample = TaskQueueSamples
 
@@ -420,7 +420,7 @@ struct TaskQueueDurabilityTests {
 /// What only the Redis queue promises: several hub processes (one `RedisTaskQueue` and client each) share
 /// it, and its streams are trimmed without losing work. Needs the real redis-server
 /// (`BROKERHUB_TEST_REDIS_URL`); skipped without it, and then the suite above runs no `.redis` kind either.
-@Suite("TaskQueue (Redis)", .serialized, .enabled(if: RedisTestEnvironment.url != nil, "BROKERHUB_TEST_REDIS_URL is not set"))
+@Suite("TaskQueue (Redis)", .timeLimit(.minutes(5)), .serialized, .enabled(if: RedisTestEnvironment.url != nil, "BROKERHUB_TEST_REDIS_URL is not set"))
 struct RedisTaskQueueTests {
     typealias Sample = TaskQueueSamples
 
@@ -599,7 +599,7 @@ struct RedisTaskQueueTests {
 }
 
 /// A queue whose Redis cannot be reached fails promptly with `.unavailable` (no server needed).
-@Suite("TaskQueue (Redis unreachable)")
+@Suite("TaskQueue (Redis unreachable)", .timeLimit(.minutes(5)))
 struct RedisTaskQueueUnreachableTests {
     @Test("Every operation throws BrokerHubError(.unavailable)")
     func unreachable() async throws {

@@ -75,7 +75,7 @@ enum TokenSamples {
 }
 
 /// The behaviour every `TokenStore` must show.
-@Suite("TokenStore behaviour", .serialized)
+@Suite("TokenStore behaviour", .timeLimit(.minutes(5)), .serialized)
 struct TokenStoreBehaviourTests {
     typealias Sample = TokenSamples
 
@@ -118,7 +118,7 @@ struct TokenStoreBehaviourTests {
 }
 
 /// Redis-only token store behaviour: expiry, and the cross-process issuance lock.
-@Suite("TokenStore (Redis)", .serialized, .enabled(if: RedisTestEnvironment.url != nil, "needs BROKERHUB_TEST_REDIS_URL"))
+@Suite("TokenStore (Redis)", .timeLimit(.minutes(5)), .serialized, .enabled(if: RedisTestEnvironment.url != nil, "needs BROKERHUB_TEST_REDIS_URL"))
 struct RedisTokenStoreTests {
     typealias Sample = TokenSamples
 
@@ -200,7 +200,7 @@ struct RedisTokenStoreTests {
 }
 
 /// Token managers in two "processes" (separate Redis clients and stores) against an in-process mock broker.
-@Suite("TokenManager across processes (Redis)", .serialized, .enabled(if: RedisTestEnvironment.url != nil, "needs BROKERHUB_TEST_REDIS_URL"))
+@Suite("TokenManager across processes (Redis)", .timeLimit(.minutes(5)), .serialized, .enabled(if: RedisTestEnvironment.url != nil, "needs BROKERHUB_TEST_REDIS_URL"))
 struct DistributedTokenManagerTests {
     static func cipher() -> TokenCipher { try! TokenCipher(base64: Data(repeating: 7, count: 32).base64EncodedString()) }
 

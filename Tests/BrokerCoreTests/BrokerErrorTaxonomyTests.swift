@@ -1,7 +1,7 @@
 import BrokerCore
 import Testing
 
-@Suite("Broker error taxonomy")
+@Suite("Broker error taxonomy", .timeLimit(.minutes(5)))
 struct BrokerErrorTaxonomyTests {
     @Test(arguments: [
         (500, "EGW00201", BrokerErrorCategory.rateLimited),

@@ -1,7 +1,7 @@
 import BrokerCore
 import Testing
 
-@Suite("CandleInterval")
+@Suite("CandleInterval", .timeLimit(.minutes(5)))
 struct CandleIntervalTests {
     @Test(arguments: ["1m", "5m", "1d", "1w", "1M", "1Y", "3t", "30m"])
     func roundTrips(text: String) throws {

@@ -1,7 +1,7 @@
 import BrokerCore
 import Testing
 
-@Suite("FixedDecimal")
+@Suite("FixedDecimal", .timeLimit(.minutes(5)))
 struct FixedDecimalTests {
     @Test(arguments: [
         ("-0.14", Int64(-14), UInt8(2)), ("0.00", 0, 2), ("+2.81", 281, 2), ("71990.50", 7_199_050, 2), ("12", 12, 0), ("-870", -870, 0),

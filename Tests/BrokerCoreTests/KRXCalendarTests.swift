@@ -22,7 +22,7 @@ struct PhaseCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { String(format: "%02d:%02d:%02d → %@", hour, minute, second, phase.rawValue) }
 }
 
-@Suite("KRXCalendar")
+@Suite("KRXCalendar", .timeLimit(.minutes(5)))
 struct KRXCalendarTests {
     let calendar = KRXCalendar()
 

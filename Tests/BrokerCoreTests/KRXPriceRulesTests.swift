@@ -1,7 +1,7 @@
 import BrokerCore
 import Testing
 
-@Suite("KRX price rules")
+@Suite("KRX price rules", .timeLimit(.minutes(5)))
 struct KRXPriceRulesTests {
     @Test(arguments: [
         (Int64(1_999), Int64(1)), (2_000, 5), (4_995, 5), (5_000, 10), (19_990, 10), (20_000, 50), (49_950, 50),

@@ -2,7 +2,7 @@ import BrokerCore
 import Foundation
 import Testing
 
-@Suite("KST time")
+@Suite("KST time", .timeLimit(.minutes(5)))
 struct KSTTests {
     @Test func convertsWallClockToInstant() {
         let date = KSTDate(year: 2023, month: 6, day: 12)!

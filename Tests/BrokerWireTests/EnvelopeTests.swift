@@ -2,7 +2,7 @@ import BrokerCore
 import BrokerWire
 import Testing
 
-@Suite("Broker envelopes")
+@Suite("Broker envelopes", .timeLimit(.minutes(5)))
 struct EnvelopeTests {
     @Test func kisSuccessIsNoFailure() throws {
         let body = try JSONParser.parse(#"{"rt_cd":"0","msg_cd":"MCA00000","msg1":"정상처리 되었습니다.","output":{}}"#)

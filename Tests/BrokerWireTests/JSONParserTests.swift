@@ -1,7 +1,7 @@
 import BrokerWire
 import Testing
 
-@Suite("JSON parser")
+@Suite("JSON parser", .timeLimit(.minutes(5)))
 struct JSONParserTests {
     @Test func parsesBrokerEnvelope() throws {
         let value = try JSONParser.parse(#"{"rt_cd":"0","msg_cd":"MCA00000","msg1":"정상처리 되었습니다.","output":{"stck_prpr":"71900"},"list":[1,-2.5,true,null]}"#)

@@ -3,7 +3,7 @@ import BrokerWire
 import Foundation
 import Testing
 
-@Suite("KIS realtime frames")
+@Suite("KIS realtime frames", .timeLimit(.minutes(5)))
 struct KISRealtimeParserTests {
     /// The reference sheet's example frame.
     static let sheetRecord = "005930^093354^71900^5^-100^-0.14^71990.50^72000^72300^71700^71900^71800^10^3052507^219853241700^5105^6937^1832^84.90^1366638^1160240^1^0.38^20.92^090020^5^-100^090820^5^-400^092619^2^200^20230612^20^N^65945^216924^1118750^2199206^0.05^20416076^14.95^0^^72000"

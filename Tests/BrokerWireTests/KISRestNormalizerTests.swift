@@ -3,7 +3,7 @@ import BrokerWire
 import Foundation
 import Testing
 
-@Suite("KIS REST normalisation")
+@Suite("KIS REST normalisation", .timeLimit(.minutes(5)))
 struct KISRestNormalizerTests {
     static let receivedAt = KST.instant(KSTDate(year: 2025, month: 10, day: 24)!, hour: 10, minute: 31, second: 0)
 

@@ -3,7 +3,7 @@ import BrokerWire
 import Foundation
 import Testing
 
-@Suite("Kiwoom REST normalisation")
+@Suite("Kiwoom REST normalisation", .timeLimit(.minutes(5)))
 struct KiwoomRestNormalizerTests {
     static let receivedAt = KST.instant(KSTDate(year: 2025, month: 10, day: 24)!, hour: 18, minute: 5, second: 0)
 

@@ -51,43 +51,45 @@ struct DistributedHubTests {
         let stack = try await HubStack.start(
             mockArguments: ["--faults", "jitter"], hubEnvironment: distributedEnvironment(redisURL: sharedRedisURL!), hubCount: 3
         )
-        defer { stack.stop() }
-        let (failures, sent, elapsed) = try await stack.saturate(seconds: 30)
-        let after = try await stack.mockStats()
-        let utilisation = Double(sent) / (20 * elapsed)
-        var requeued = 0
-        for hub in stack.hubs {
-            let metrics = try await Web.get(hub.url + "/metrics").text
-            for line in metrics.split(separator: "\n") where line.hasPrefix("brokerhub_limiter_requeued_total") {
-                requeued += Int(Double(line.split(separator: " ").last ?? "") ?? 0)
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            let (failures, sent, elapsed) = try await stack.saturate(seconds: 30)
+            let after = try await stack.mockStats()
+            let utilisation = Double(sent) / (20 * elapsed)
+            var requeued = 0
+            for hub in stack.hubs {
+                let metrics = try await Web.get(hub.url + "/metrics").text
+                for line in metrics.split(separator: "\n") where line.hasPrefix("brokerhub_limiter_requeued_total") {
+                    requeued += Int(Double(line.split(separator: " ").last ?? "") ?? 0)
+                }
             }
+            print("3 hubs: requeued \(requeued); \(sent) sends in \(String(format: "%.1f", elapsed)) s = \(String(format: "%.1f", utilisation * 100)) % of the budget; violations \(after["rate_limit_violations"]?.intValue ?? -1); tokens \(after["tokens_issued"]?.intValue ?? -1)")
+            #expect(failures.isEmpty, "\(failures.count) failures, e.g. \(failures.prefix(3))")
+            #expect(after["rate_limit_violations"]?.intValue == 0)
+            #expect(after["tokens_issued"]?.intValue == 1, "one token for three processes")
+            #expect(utilisation >= 0.95, "utilisation \(utilisation) (\(sent) sends in \(elapsed) s)")
+            #expect(utilisation <= 1.0)
         }
-        print("3 hubs: requeued \(requeued); \(sent) sends in \(String(format: "%.1f", elapsed)) s = \(String(format: "%.1f", utilisation * 100)) % of the budget; violations \(after["rate_limit_violations"]?.intValue ?? -1); tokens \(after["tokens_issued"]?.intValue ?? -1)")
-        #expect(failures.isEmpty, "\(failures.count) failures, e.g. \(failures.prefix(3))")
-        #expect(after["rate_limit_violations"]?.intValue == 0)
-        #expect(after["tokens_issued"]?.intValue == 1, "one token for three processes")
-        #expect(utilisation >= 0.95, "utilisation \(utilisation) (\(sent) sends in \(elapsed) s)")
-        #expect(utilisation <= 1.0)
     }
 
     /// A hub killed with SIGKILL while its workers hold leases: the other hubs recover and finish its tasks.
     @Test func tasksLeasedByAKilledHubCompleteOnTheOthers() async throws {
         let environment = distributedEnvironment(redisURL: sharedRedisURL!, extra: ["BROKERHUB_WORKERS": "2", "BROKERHUB_LEASE_SECONDS": "2"])
         let stack = try await HubStack.start(hubEnvironment: environment, hubCount: 3)
-        defer { stack.stop() }
-        #expect(try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote()).status == 200) // token stored
-        try await stack.setFaults(#"{"hang_rate":1.0,"hang_seconds":4}"#)
-        var ids: [String] = []
-        for index in 0..<12 { ids.append(try await submitJob(stack.hubs[index % 3], key: "kill-\(index)")) }
-        try await Task.sleep(for: .milliseconds(800)) // every worker now holds a hanging task
-        stack.hubs[0].kill()
-        try await stack.setFaults("{}")
-        let states = try await waitForJobs(ids, on: stack.hubs[1], seconds: 60)
-        #expect(states == Array(repeating: "succeeded", count: ids.count), "\(states)")
-        var leasedTwice = 0
-        for id in ids where (try await Web.get(stack.hubs[2].url + "/v1/jobs/\(id)").json?["leases"]?.intValue ?? 0) >= 2 { leasedTwice += 1 }
-        #expect(leasedTwice >= 1, "the killed hub's tasks were leased again by the others")
-        #expect(try await stack.mockStats()["tokens_issued"]?.intValue == 1)
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            #expect(try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote()).status == 200) // token stored
+            try await stack.setFaults(#"{"hang_rate":1.0,"hang_seconds":4}"#)
+            var ids: [String] = []
+            for index in 0..<12 { ids.append(try await submitJob(stack.hubs[index % 3], key: "kill-\(index)")) }
+            try await Task.sleep(for: .milliseconds(800)) // every worker now holds a hanging task
+            await stack.hubs[0].kill()
+            try await stack.setFaults("{}")
+            let states = try await waitForJobs(ids, on: stack.hubs[1], seconds: 60)
+            #expect(states == Array(repeating: "succeeded", count: ids.count), "\(states)")
+            var leasedTwice = 0
+            for id in ids where (try await Web.get(stack.hubs[2].url + "/v1/jobs/\(id)").json?["leases"]?.intValue ?? 0) >= 2 { leasedTwice += 1 }
+            #expect(leasedTwice >= 1, "the killed hub's tasks were leased again by the others")
+            #expect(try await stack.mockStats()["tokens_issued"]?.intValue == 1)
+        }
     }
 
     /// Redis restarted mid-run (AOF on): while it is down callers get a fast, clear 503 and `/ready` fails;
@@ -95,33 +97,35 @@ struct DistributedHubTests {
     @Test(.enabled(if: RedisServerProcess.isAvailable, "redis-server is not installed"))
     func noAcceptedJobIsLostAcrossARedisRestart() async throws {
         let redis = try await RedisServerProcess.start()
-        defer { redis.stop() }
-        // A worker whose completion failed while Redis was down holds its lease until it expires.
-        let stack = try await HubStack.start(
-            hubEnvironment: distributedEnvironment(redisURL: redis.url, extra: ["BROKERHUB_LEASE_SECONDS": "3"]), hubCount: 2
-        )
-        defer { stack.stop() }
-        try await stack.setFaults(#"{"latency_ms":200}"#) // keep jobs queued across the restart
-        var ids: [String] = []
-        for index in 0..<40 { ids.append(try await submitJob(stack.hubs[index % 2], key: "restart-\(index)")) }
-        redis.stop()
-        let started = Date()
-        let refused = try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote())
-        let refusalSeconds = Date().timeIntervalSince(started)
-        #expect(refused.status == 503, "\(refused.status) \(refused.text)")
-        #expect(refused.json?["error"]?["code"]?.stringValue == "hub.unavailable")
-        #expect(refusalSeconds < 3, "refused after \(refusalSeconds) s")
-        #expect(try await Web.get(stack.hub.url + "/ready").status == 503)
-        try await redis.launch()
-        var ready = 0
-        for _ in 0..<100 where ready != 200 {
-            ready = (try? await Web.get(stack.hub.url + "/ready").status) ?? 0
-            if ready != 200 { try await Task.sleep(for: .milliseconds(200)) }
+        try await withCleanup({ await redis.stop() }) { () async throws in
+            // A worker whose completion failed while Redis was down holds its lease until it expires.
+            let stack = try await HubStack.start(
+                hubEnvironment: distributedEnvironment(redisURL: redis.url, extra: ["BROKERHUB_LEASE_SECONDS": "3"]), hubCount: 2
+            )
+            try await withCleanup({ await stack.stop() }) { () async throws in
+                try await stack.setFaults(#"{"latency_ms":200}"#) // keep jobs queued across the restart
+                var ids: [String] = []
+                for index in 0..<40 { ids.append(try await submitJob(stack.hubs[index % 2], key: "restart-\(index)")) }
+                await redis.stop()
+                let started = Date()
+                let refused = try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote())
+                let refusalSeconds = Date().timeIntervalSince(started)
+                #expect(refused.status == 503, "\(refused.status) \(refused.text)")
+                #expect(refused.json?["error"]?["code"]?.stringValue == "hub.unavailable")
+                #expect(refusalSeconds < 3, "refused after \(refusalSeconds) s")
+                #expect(try await Web.get(stack.hub.url + "/ready").status == 503)
+                try await redis.launch()
+                var ready = 0
+                for _ in 0..<100 where ready != 200 {
+                    ready = (try? await Web.get(stack.hub.url + "/ready").status) ?? 0
+                    if ready != 200 { try await Task.sleep(for: .milliseconds(200)) }
+                }
+                #expect(ready == 200, "the hub recovered by itself")
+                try await stack.setFaults("{}")
+                let states = try await waitForJobs(ids, on: stack.hubs[1], seconds: 60)
+                #expect(states == Array(repeating: "succeeded", count: ids.count), "\(states)")
+            }
         }
-        #expect(ready == 200, "the hub recovered by itself")
-        try await stack.setFaults("{}")
-        let states = try await waitForJobs(ids, on: stack.hubs[1], seconds: 60)
-        #expect(states == Array(repeating: "succeeded", count: ids.count), "\(states)")
     }
 }
 
@@ -129,8 +133,9 @@ extension DistributedHubTests {
     /// Idle workers of a Redis-mode hub poll every 250 ms, not in a loop (see `IdleTests` in HubServerTests).
     @Test func anIdleDistributedHubUsesAlmostNoCPU() async throws {
         let stack = try await HubStack.start(hubEnvironment: distributedEnvironment(redisURL: sharedRedisURL!))
-        defer { stack.stop() }
-        let used = try await stack.hubCPUSecondsAtRest(over: 3)
-        #expect(used >= 0 && used < 0.6, "an idle hub used \(used) s of CPU in 3 s")
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            let used = try await stack.hubCPUSecondsAtRest(over: 3)
+            #expect(used >= 0 && used < 0.6, "an idle hub used \(used) s of CPU in 3 s")
+        }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import HubEngine
 import Testing
 
-@Suite("CircuitBreaker")
+@Suite("CircuitBreaker", .timeLimit(.minutes(5)))
 struct CircuitBreakerTests {
     static func fail(_ breaker: CircuitBreaker, times: Int) throws {
         for _ in 0..<times {

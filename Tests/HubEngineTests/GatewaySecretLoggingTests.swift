@@ -7,7 +7,7 @@ import MockBroker
 import Testing
 
 /// Tokens, secrets and full app keys never reach a log line, whatever happens.
-@Suite("Secrets never logged", .serialized)
+@Suite("Secrets never logged", .timeLimit(.minutes(5)), .serialized)
 struct GatewaySecretLoggingTests {
     @Test("issuance, requests, expired-token recovery, retries and failures log no secret, token or full app key")
     func nothingSecretIsLogged() async throws {

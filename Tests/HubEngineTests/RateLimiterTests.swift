@@ -5,7 +5,7 @@ import HubEngine
 import Testing
 
 /// `LocalRateLimiter` driven by a manual clock: every instant is simulated, nothing depends on wall time.
-@Suite("LocalRateLimiter")
+@Suite("LocalRateLimiter", .timeLimit(.minutes(5)))
 struct RateLimiterTests {
     static let tolerance: TimeInterval = 1e-6
 

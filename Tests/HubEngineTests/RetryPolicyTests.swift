@@ -3,7 +3,7 @@ import Foundation
 import HubEngine
 import Testing
 
-@Suite("RetryPolicy")
+@Suite("RetryPolicy", .timeLimit(.minutes(5)))
 struct RetryPolicyTests {
     @Test("never retries permanent, not-found or too-frequent token answers", arguments: [
         BrokerErrorCategory.permanent, .notFound, .tokenIssueTooFrequent,

@@ -2,7 +2,7 @@ import Foundation
 import HubEngine
 import Testing
 
-@Suite("ShareScheduler")
+@Suite("ShareScheduler", .timeLimit(.minutes(5)))
 struct ShareSchedulerTests {
     @Test("without minimum shares: strict priority")
     func strictPriority() {

@@ -4,7 +4,7 @@ import HubEngine
 import Testing
 
 /// `TokenCipher`: AES-GCM at rest for the token manager's store.
-@Suite("TokenCipher")
+@Suite("TokenCipher", .timeLimit(.minutes(5)))
 struct TokenManagerCipherTests {
     static let token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9.secret-token-value-0123456789"
 

@@ -8,7 +8,7 @@ import Synchronization
 import Testing
 
 /// `TokenManager` against the mock broker over real loopback HTTP, with tokens in SQLite.
-@Suite("TokenManager against the mock broker", .serialized)
+@Suite("TokenManager against the mock broker", .timeLimit(.minutes(5)), .serialized)
 struct TokenManagerTests {
     @Test("50 concurrent callers share one issuance; a restarted process reuses the stored token")
     func singleFlightAndRestart() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import HubEngine
 import Testing
 
-@Suite("WakeSignal: idle workers woken one at a time")
+@Suite("WakeSignal: idle workers woken one at a time", .timeLimit(.minutes(5)))
 struct WakeSignalTests {
     @Test func aNotificationWithNobodyWaitingWakesTheNextWaiterAtOnce() async {
         let signal = WakeSignal()

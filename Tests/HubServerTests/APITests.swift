@@ -3,119 +3,124 @@ import Foundation
 import ProcessTestSupport
 import Testing
 
-@Suite("Hub end to end: API", .serialized)
+@Suite("Hub end to end: API", .timeLimit(.minutes(5)), .serialized)
 struct APITests {
     @Test func executeJobsAndIdempotency() async throws {
         let stack = try await HubStack.start()
-        defer { stack.stop() }
-        let execute = try await Web.post(stack.hub.url + "/v1/execute?raw=1", HubStack.quote("000660"))
-        #expect(execute.status == 200)
-        #expect(execute.json?["records"]?.arrayValue?.first?["symbol"]?.stringValue == "000660")
-        #expect(execute.json?["meta"]?["attempts"]?.intValue == 1)
-        #expect(execute.json?["raw"]?.arrayValue?.first?["rt_cd"]?.stringValue == "0")
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            let execute = try await Web.post(stack.hub.url + "/v1/execute?raw=1", HubStack.quote("000660"))
+            #expect(execute.status == 200)
+            #expect(execute.json?["records"]?.arrayValue?.first?["symbol"]?.stringValue == "000660")
+            #expect(execute.json?["meta"]?["attempts"]?.intValue == 1)
+            #expect(execute.json?["raw"]?.arrayValue?.first?["rt_cd"]?.stringValue == "0")
 
-        let job = #"{"provider":"kis","tr_id":"FHKST03010100","params":{"FID_INPUT_ISCD":"005930","FID_INPUT_DATE_1":"20240101","FID_INPUT_DATE_2":"20241231"},"priority":"backfill","max_pages":5,"idempotency_key":"test-job-1"}"#
-        let first = try await Web.post(stack.hub.url + "/v1/jobs", job)
-        #expect(first.status == 202)
-        let id = try #require(first.json?["id"]?.stringValue)
-        let again = try await Web.post(stack.hub.url + "/v1/jobs", job)
-        #expect(again.status == 200)
-        #expect(again.json?["id"]?.stringValue == id)
-        var state = ""
-        for _ in 0..<100 {
-            let poll = try await Web.get(stack.hub.url + "/v1/jobs/\(id)")
-            state = poll.json?["state"]?.stringValue ?? ""
-            if state == "succeeded" {
-                let candles = poll.json?["result"]?["records"]?.arrayValue ?? []
-                #expect(candles.count > 200, "a year of daily candles over several pages")
-                break
+            let job = #"{"provider":"kis","tr_id":"FHKST03010100","params":{"FID_INPUT_ISCD":"005930","FID_INPUT_DATE_1":"20240101","FID_INPUT_DATE_2":"20241231"},"priority":"backfill","max_pages":5,"idempotency_key":"test-job-1"}"#
+            let first = try await Web.post(stack.hub.url + "/v1/jobs", job)
+            #expect(first.status == 202)
+            let id = try #require(first.json?["id"]?.stringValue)
+            let again = try await Web.post(stack.hub.url + "/v1/jobs", job)
+            #expect(again.status == 200)
+            #expect(again.json?["id"]?.stringValue == id)
+            var state = ""
+            for _ in 0..<100 {
+                let poll = try await Web.get(stack.hub.url + "/v1/jobs/\(id)")
+                state = poll.json?["state"]?.stringValue ?? ""
+                if state == "succeeded" {
+                    let candles = poll.json?["result"]?["records"]?.arrayValue ?? []
+                    #expect(candles.count > 200, "a year of daily candles over several pages")
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(100))
             }
-            try await Task.sleep(for: .milliseconds(100))
+            #expect(state == "succeeded")
+            let unknown = try await Web.get(stack.hub.url + "/v1/jobs/nope")
+            #expect(unknown.status == 404)
         }
-        #expect(state == "succeeded")
-        let unknown = try await Web.get(stack.hub.url + "/v1/jobs/nope")
-        #expect(unknown.status == 404)
     }
 
     @Test func badInputGetsClearErrors() async throws {
         let stack = try await HubStack.start()
-        defer { stack.stop() }
-        let cases: [(String, Int, String)] = [
-            (#"{"provider":"kis","tr_id":"FHKST99999999"}"#, 400, "request.unsupported_tr"),
-            (#"{"provider":"kis","tr_id":"FHKST01010100","params":{}}"#, 400, "request.invalid_argument"),
-            (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"12"}}"#, 400, "request.invalid_argument"),
-            (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930","BOGUS":"1"}}"#, 400, "request.invalid_argument"),
-            (#"{"provider":"nyse","tr_id":"X"}"#, 400, "request.invalid_argument"),
-            (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930"},"priority":"urgent"}"#, 400, "request.invalid_argument"),
-            (#"{"provider":"kis","tr_id":"FHKST01010100""#, 400, "request.invalid_argument"),
-            (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"999999"}}"#, 404, "broker.not_found"),
-        ]
-        for (body, status, code) in cases {
-            let answer = try await Web.post(stack.hub.url + "/v1/execute", body)
-            #expect(answer.status == status, "\(body): \(answer.text)")
-            #expect(answer.json?["error"]?["code"]?.stringValue == code, "\(body): \(answer.text)")
-            #expect((answer.json?["error"]?["message"]?.stringValue ?? "").isEmpty == false)
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            let cases: [(String, Int, String)] = [
+                (#"{"provider":"kis","tr_id":"FHKST99999999"}"#, 400, "request.unsupported_tr"),
+                (#"{"provider":"kis","tr_id":"FHKST01010100","params":{}}"#, 400, "request.invalid_argument"),
+                (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"12"}}"#, 400, "request.invalid_argument"),
+                (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930","BOGUS":"1"}}"#, 400, "request.invalid_argument"),
+                (#"{"provider":"nyse","tr_id":"X"}"#, 400, "request.invalid_argument"),
+                (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930"},"priority":"urgent"}"#, 400, "request.invalid_argument"),
+                (#"{"provider":"kis","tr_id":"FHKST01010100""#, 400, "request.invalid_argument"),
+                (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"999999"}}"#, 404, "broker.not_found"),
+            ]
+            for (body, status, code) in cases {
+                let answer = try await Web.post(stack.hub.url + "/v1/execute", body)
+                #expect(answer.status == status, "\(body): \(answer.text)")
+                #expect(answer.json?["error"]?["code"]?.stringValue == code, "\(body): \(answer.text)")
+                #expect((answer.json?["error"]?["message"]?.stringValue ?? "").isEmpty == false)
+            }
+            let stats = try await stack.mockStats()
+            #expect(stats["requests"]?["FHKST01010100"]?.intValue == 1, "only the unknown symbol reached the broker")
         }
-        let stats = try await stack.mockStats()
-        #expect(stats["requests"]?["FHKST01010100"]?.intValue == 1, "only the unknown symbol reached the broker")
     }
 
     @Test func apiKeysAreRequiredWhenConfigured() async throws {
         let stack = try await HubStack.start(hubEnvironment: ["BROKERHUB_API_KEYS": "k1,k2"])
-        defer { stack.stop() }
-        #expect(try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote()).status == 401)
-        #expect(try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote(), headers: [("Authorization", "Bearer nope")]).status == 401)
-        #expect(try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote(), headers: [("Authorization", "Bearer k2")]).status == 200)
-        #expect(try await Web.get(stack.hub.url + "/v1/status", headers: [("X-API-Key", "k1")]).status == 200)
-        #expect(try await Web.get(stack.hub.url + "/health").status == 200)
-        // The proxy takes the key in X-API-Key (its clients send the broker's authorization header).
-        #expect(try await Web.post(stack.hub.url + "/oauth2/tokenP", "{}").status == 401)
-        #expect(try await Web.post(stack.hub.url + "/oauth2/tokenP", "{}", headers: [("X-API-Key", "k1")]).status == 200)
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            #expect(try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote()).status == 401)
+            #expect(try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote(), headers: [("Authorization", "Bearer nope")]).status == 401)
+            #expect(try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote(), headers: [("Authorization", "Bearer k2")]).status == 200)
+            #expect(try await Web.get(stack.hub.url + "/v1/status", headers: [("X-API-Key", "k1")]).status == 200)
+            #expect(try await Web.get(stack.hub.url + "/health").status == 200)
+            // The proxy takes the key in X-API-Key (its clients send the broker's authorization header).
+            #expect(try await Web.post(stack.hub.url + "/oauth2/tokenP", "{}").status == 401)
+            #expect(try await Web.post(stack.hub.url + "/oauth2/tokenP", "{}", headers: [("X-API-Key", "k1")]).status == 200)
+        }
     }
 
     @Test func brokerNativeProxySharesTheHubToken() async throws {
         let stack = try await HubStack.start()
-        defer { stack.stop() }
-        let token = try await Web.post(stack.hub.url + "/oauth2/tokenP", #"{"grant_type":"client_credentials","appkey":"any","appsecret":"any"}"#)
-        let local = try #require(token.json?["access_token"]?.stringValue)
-        #expect(local.hasPrefix("bh_"))
-        let path = "/uapi/domestic-stock/v1/quotations/inquire-price?FID_COND_MRKT_DIV_CODE=J&FID_INPUT_ISCD=005930"
-        for prefix in ["", "/kis"] {
-            let answer = try await Web.get(stack.hub.url + prefix + path, headers: [("authorization", "Bearer \(local)"), ("tr_id", "FHKST01010100"), ("appkey", "x"), ("appsecret", "y")])
-            #expect(answer.status == 200, "\(answer.text)")
-            #expect(answer.json?["output"]?["stck_shrn_iscd"]?.stringValue == "005930")
-            #expect(answer.headers.first(name: "tr_cont") == "D")
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            let token = try await Web.post(stack.hub.url + "/oauth2/tokenP", #"{"grant_type":"client_credentials","appkey":"any","appsecret":"any"}"#)
+            let local = try #require(token.json?["access_token"]?.stringValue)
+            #expect(local.hasPrefix("bh_"))
+            let path = "/uapi/domestic-stock/v1/quotations/inquire-price?FID_COND_MRKT_DIV_CODE=J&FID_INPUT_ISCD=005930"
+            for prefix in ["", "/kis"] {
+                let answer = try await Web.get(stack.hub.url + prefix + path, headers: [("authorization", "Bearer \(local)"), ("tr_id", "FHKST01010100"), ("appkey", "x"), ("appsecret", "y")])
+                #expect(answer.status == 200, "\(answer.text)")
+                #expect(answer.json?["output"]?["stck_shrn_iscd"]?.stringValue == "005930")
+                #expect(answer.headers.first(name: "tr_cont") == "D")
+            }
+            let refused = try await Web.get(stack.hub.url + path, headers: [("authorization", "Bearer not-ours"), ("tr_id", "FHKST01010100")])
+            #expect(refused.status == 500 && refused.json?["msg_cd"]?.stringValue == "EGW00121")
+            let kiwoomToken = try #require(try await Web.post(stack.hub.url + "/kiwoom/oauth2/token", #"{"grant_type":"client_credentials","appkey":"a","secretkey":"b"}"#).json?["token"]?.stringValue)
+            let chart = try await Web.post(stack.hub.url + "/api/dostk/chart", #"{"stk_cd":"005930","base_dt":"20250905","upd_stkpc_tp":"1"}"#, headers: [("api-id", "ka10081"), ("authorization", "Bearer \(kiwoomToken)")])
+            #expect(chart.status == 200)
+            #expect(chart.headers.first(name: "cont-yn") == "Y")
+            #expect((chart.json?["stk_dt_pole_chart_qry"]?.arrayValue?.count ?? 0) == 600)
+            let stats = try await stack.mockStats()
+            #expect(stats["tokens_issued"]?.intValue == 1)
+            #expect(try await stack.mockStats("kiwoom")["tokens_issued"]?.intValue == 1)
+            // The broker's token never left the hub.
+            #expect(!token.text.contains("eyJ0eXAi"))
         }
-        let refused = try await Web.get(stack.hub.url + path, headers: [("authorization", "Bearer not-ours"), ("tr_id", "FHKST01010100")])
-        #expect(refused.status == 500 && refused.json?["msg_cd"]?.stringValue == "EGW00121")
-        let kiwoomToken = try #require(try await Web.post(stack.hub.url + "/kiwoom/oauth2/token", #"{"grant_type":"client_credentials","appkey":"a","secretkey":"b"}"#).json?["token"]?.stringValue)
-        let chart = try await Web.post(stack.hub.url + "/api/dostk/chart", #"{"stk_cd":"005930","base_dt":"20250905","upd_stkpc_tp":"1"}"#, headers: [("api-id", "ka10081"), ("authorization", "Bearer \(kiwoomToken)")])
-        #expect(chart.status == 200)
-        #expect(chart.headers.first(name: "cont-yn") == "Y")
-        #expect((chart.json?["stk_dt_pole_chart_qry"]?.arrayValue?.count ?? 0) == 600)
-        let stats = try await stack.mockStats()
-        #expect(stats["tokens_issued"]?.intValue == 1)
-        #expect(try await stack.mockStats("kiwoom")["tokens_issued"]?.intValue == 1)
-        // The broker's token never left the hub.
-        #expect(!token.text.contains("eyJ0eXAi"))
     }
 
     @Test func operationsEndpoints() async throws {
         let stack = try await HubStack.start()
-        defer { stack.stop() }
-        _ = try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote())
-        let metrics = try await Web.get(stack.hub.url + "/metrics")
-        #expect(metrics.status == 200)
-        for name in ["brokerhub_queue_depth", "brokerhub_breaker_state", "brokerhub_budget_utilisation", "brokerhub_tokens_issued_total", "brokerhub_broker_requests_total", "brokerhub_token_expiry_seconds"] {
-            #expect(metrics.text.contains(name), "missing \(name)")
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            _ = try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote())
+            let metrics = try await Web.get(stack.hub.url + "/metrics")
+            #expect(metrics.status == 200)
+            for name in ["brokerhub_queue_depth", "brokerhub_breaker_state", "brokerhub_budget_utilisation", "brokerhub_tokens_issued_total", "brokerhub_broker_requests_total", "brokerhub_token_expiry_seconds"] {
+                #expect(metrics.text.contains(name), "missing \(name)")
+            }
+            #expect(try await Web.get(stack.hub.url + "/ready").status == 200)
+            let status = try #require(try await Web.get(stack.hub.url + "/v1/status").json)
+            #expect(status["providers"]?.arrayValue?.count == 2)
+            #expect(try await Web.get(stack.hub.url + "/dashboard").text.contains("<title>BrokerHub</title>"))
+            let openAPI = try #require(try await Web.get(stack.hub.url + "/openapi.json").json)
+            #expect(openAPI["paths"]?["/v1/execute"] != nil)
+            #expect(try await Web.get(stack.hub.url + "/v1/catalog").json?.arrayValue?.count ?? 0 >= 11)
         }
-        #expect(try await Web.get(stack.hub.url + "/ready").status == 200)
-        let status = try #require(try await Web.get(stack.hub.url + "/v1/status").json)
-        #expect(status["providers"]?.arrayValue?.count == 2)
-        #expect(try await Web.get(stack.hub.url + "/dashboard").text.contains("<title>BrokerHub</title>"))
-        let openAPI = try #require(try await Web.get(stack.hub.url + "/openapi.json").json)
-        #expect(openAPI["paths"]?["/v1/execute"] != nil)
-        #expect(try await Web.get(stack.hub.url + "/v1/catalog").json?.arrayValue?.count ?? 0 >= 11)
     }
 
     @Test func secretsAndTokensNeverReachTheLogs() async throws {
@@ -125,7 +130,7 @@ struct APITests {
         _ = try await Web.post(stack.mock.url + "/_mock/expire-tokens", "")
         _ = try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote("000660"))
         _ = try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote("999999"))
-        stack.stop()
+        await stack.stop()
         let log = stack.hub.output
         #expect(log.contains("token issued"))
         #expect(!log.contains(stack.kisSecret))

@@ -5,7 +5,7 @@ import Testing
 @testable import MockBroker
 
 /// `H0STCNI0` execution notices: AES-256-CBC with the ack's key and iv, 26 fields.
-@Suite("Mock broker: KIS execution notices", .serialized)
+@Suite("Mock broker: KIS execution notices", .timeLimit(.minutes(5)), .serialized)
 struct ExecutionNoticeTests {
     /// The plaintext, key and iv below encrypted with `openssl enc -aes-256-cbc -K <hex(key)> -iv <hex(iv)>
     /// -base64 -A` (key/iv from the KIS sheet's example ack): the mock must produce exactly this.

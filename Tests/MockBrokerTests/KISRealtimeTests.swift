@@ -5,7 +5,7 @@ import HummingbirdWSClient
 import MockBroker
 import Testing
 
-@Suite("Mock broker: KIS WebSocket", .serialized)
+@Suite("Mock broker: KIS WebSocket", .timeLimit(.minutes(5)), .serialized)
 struct KISRealtimeTests {
     @Test func subscribeAcksAndTicksThatMatchTheMarket() async throws {
         try await MockHarness.run { broker, base in

@@ -4,7 +4,7 @@ import Foundation
 import MockBroker
 import Testing
 
-@Suite("Mock broker: KIS REST", .serialized)
+@Suite("Mock broker: KIS REST", .timeLimit(.minutes(5)), .serialized)
 struct KISRestTests {
     @Test func tokenIssuanceRules() async throws {
         try await MockHarness.run { broker, base in

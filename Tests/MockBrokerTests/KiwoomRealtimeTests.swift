@@ -5,7 +5,7 @@ import HummingbirdWSClient
 import MockBroker
 import Testing
 
-@Suite("Mock broker: Kiwoom WebSocket", .serialized)
+@Suite("Mock broker: Kiwoom WebSocket", .timeLimit(.minutes(5)), .serialized)
 struct KiwoomRealtimeTests {
     @Test func loginRegisterRealAndSessionReplacement() async throws {
         let configuration = MockHarness.configuration { $0.pingInterval = .milliseconds(300) }

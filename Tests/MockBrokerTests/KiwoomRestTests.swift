@@ -4,7 +4,7 @@ import Foundation
 import MockBroker
 import Testing
 
-@Suite("Mock broker: Kiwoom REST", .serialized)
+@Suite("Mock broker: Kiwoom REST", .timeLimit(.minutes(5)), .serialized)
 struct KiwoomRestTests {
     @Test func tokenAndDailyChartPagination() async throws {
         try await MockHarness.run { broker, base in

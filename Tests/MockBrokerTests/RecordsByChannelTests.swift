@@ -4,7 +4,7 @@ import Foundation
 import MockBroker
 import Testing
 
-@Suite("Mock broker: records sent per channel and symbol", .serialized)
+@Suite("Mock broker: records sent per channel and symbol", .timeLimit(.minutes(5)), .serialized)
 struct RecordsByChannelTests {
     @Test func kisTradesAndBooksAreCountedPerChannelAndSymbol() async throws {
         try await MockHarness.run(MockHarness.configuration { $0.marketSpeed = 60 }) { broker, base in

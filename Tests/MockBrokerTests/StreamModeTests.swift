@@ -5,7 +5,7 @@ import MockBroker
 import Testing
 
 /// Stream mode (`RealtimeControl.streamRate`, `/_mock/realtime`): many valid trades quickly, counted.
-@Suite("Mock broker: stream mode", .serialized)
+@Suite("Mock broker: stream mode", .timeLimit(.minutes(5)), .serialized)
 struct StreamModeTests {
     static let symbols = ["005930", "000660", "035420"]
 

@@ -3,7 +3,7 @@ import Foundation
 import MockMarket
 import Testing
 
-@Suite("Simulated market")
+@Suite("Simulated market", .timeLimit(.minutes(5)))
 struct MarketSimulatorTests {
     static let simulator = MarketSimulator(.init(seed: 7, universeSize: 300))
     static let day = KSTDate(year: 2025, month: 9, day: 8)!

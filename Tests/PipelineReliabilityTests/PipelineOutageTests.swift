@@ -5,7 +5,7 @@ import Testing
 /// Issue #6, the outages: PostgreSQL stopped mid-stream, the collector killed, WebSocket sessions cut — each
 /// as real processes (streaming mock → collector → Redis bus → archiver → PostgreSQL).
 @Suite(
-    "Pipeline outages (real processes)", .serialized,
+    "Pipeline outages (real processes)", .timeLimit(.minutes(10)), .serialized,
     .enabled(if: PipelineRig.isAvailable, "needs BROKERHUB_TEST_REDIS_URL and BROKERHUB_TEST_POSTGRES_URL (scripts/test.sh starts both)")
 )
 struct PipelineOutageTests {
@@ -23,7 +23,7 @@ struct PipelineOutageTests {
             #expect(rig.spooledFiles() > 0, "the archiver spooled to disk while PostgreSQL was down")
             #expect(try await services.postgres("start") == 0)
             try await Task.sleep(for: .seconds(3))
-            processes.collector?.stop()
+            await processes.collector?.stop()
             let ledger = try await rig.waitForDrain(timeout: 180)
             let counts = try await rig.tickCounts()
             print("postgres outage: published \(ledger.published) (the mock sent \(during - before) during the 20 s), stored \(ledger.stored), rows \(counts.rows) distinct \(counts.distinct)")
@@ -40,12 +40,12 @@ struct PipelineOutageTests {
     func collectorKilledAndRestarted() async throws {
         try await PipelineRig.run("collkill") { rig, processes in
             try await waitUntil("events published", timeout: 60) { try await rig.ledgerPublished() > 5_000 }
-            processes.collector?.kill()
+            await processes.collector?.kill()
             try await Task.sleep(for: .seconds(2))
             processes.collector = try rig.startCollector()
             let afterRestart = try await rig.ledgerPublished()
             try await waitUntil("the restarted collector publishes", timeout: 60) { try await rig.ledgerPublished() > afterRestart + 5_000 }
-            processes.collector?.stop()
+            await processes.collector?.stop()
             let ledger = try await rig.waitForDrain()
             let check = try await rig.ledger(againstMock: true)
             let counts = try await rig.tickCounts()
@@ -81,7 +81,7 @@ struct PipelineOutageTests {
         for symbol in PipelineRig.symbols {
             #expect((after?[symbol]?.intValue ?? 0) > (before?[symbol]?.intValue ?? 0), "\(symbol) streams after the reconnects")
         }
-        processes.collector?.stop()
+        await processes.collector?.stop()
         let ledger = try await rig.waitForDrain()
         let gaps = try await rig.alerts(kind: "session.gap")
         print("ws disconnects: published \(ledger.published), stored \(ledger.stored), gap alerts \(gaps)")

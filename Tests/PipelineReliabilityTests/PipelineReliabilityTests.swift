@@ -6,7 +6,7 @@ import Testing
 /// archiver → PostgreSQL) survives crashes and outages without losing or doubling what was published.
 /// Needs the shared Redis and PostgreSQL of `scripts/test.sh` (BROKERHUB_TEST_REDIS_URL, BROKERHUB_TEST_POSTGRES_URL).
 @Suite(
-    "Pipeline reliability (real processes)", .serialized,
+    "Pipeline reliability (real processes)", .timeLimit(.minutes(10)), .serialized,
     .enabled(if: PipelineRig.isAvailable, "needs BROKERHUB_TEST_REDIS_URL and BROKERHUB_TEST_POSTGRES_URL (scripts/test.sh starts both)")
 )
 struct PipelineReliabilityTests {
@@ -16,7 +16,7 @@ struct PipelineReliabilityTests {
             let started = Date()
             for _ in 0..<5 {
                 try await Task.sleep(for: .milliseconds(Int.random(in: 500...2_000)))
-                processes.archiver?.kill()
+                await processes.archiver?.kill()
                 processes.archiver = try await rig.startArchiver()
             }
             // The debug collector publishes slower than the mock sends: wait on what reached the bus.
@@ -25,11 +25,11 @@ struct PipelineReliabilityTests {
                 return try await rig.ledger().published >= 100_000
             }
             let sent = try await rig.mockRecordsSent()
-            processes.collector?.stop()
+            await processes.collector?.stop()
             let streamed = Date().timeIntervalSince(started)
             let ledger = try await rig.waitForDrain()
             let drained = Date().timeIntervalSince(started)
-            processes.archiver?.stop()
+            await processes.archiver?.stop()
             let counts = try await rig.tickCounts()
             print("kill test: mock sent \(sent), published \(ledger.published) stored \(ledger.stored) rows \(counts.rows) distinct \(counts.distinct); streamed \(String(format: "%.1f", streamed)) s, drained at \(String(format: "%.1f", drained)) s (\(Int(Double(ledger.stored) / drained)) ticks/s end to end)")
             #expect(ledger.status == 0, "ledger status: \(ledger.output)")

@@ -138,8 +138,8 @@ final class PipelineRig: @unchecked Sendable {
 
     /// Stops every process and drops the schema.
     func cleanUp(_ processes: [ServerProcess?]) async {
-        for process in processes { process?.stop() }
-        mock.stop()
+        for process in processes { await process?.stop() }
+        await mock.stop()
         _ = try? await withConnection { connection, logger in
             try await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \"\(self.schema)\" CASCADE"), logger: logger)
         }

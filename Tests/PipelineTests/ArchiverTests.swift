@@ -4,7 +4,7 @@ import Realtime
 import Testing
 
 /// The archiver against the real journal bus and real databases: nothing lost, nothing doubled.
-@Suite("Archiver", .serialized)
+@Suite("Archiver", .timeLimit(.minutes(10)), .serialized)
 struct ArchiverTests {
     @Test func archives20000EventsIntoSQLite() async throws {
         let directory = try PipelineTestEnvironment.temporaryDirectory("archiver")

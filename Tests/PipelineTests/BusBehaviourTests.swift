@@ -5,7 +5,7 @@ import Testing
 
 /// The behaviour every `EventBus` must show, run against the embedded journal and Redis Streams (real
 /// SQLite files, a real redis-server; each test has its own journal file or key prefix).
-@Suite("EventBus behaviour", .serialized)
+@Suite("EventBus behaviour", .timeLimit(.minutes(10)), .serialized)
 struct BusBehaviourTests {
     @Test("publish, read, acknowledge: every event once, intact, then nothing", arguments: BusKind.available)
     func publishReadAcknowledge(kind: BusKind) async throws {

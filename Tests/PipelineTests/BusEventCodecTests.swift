@@ -3,7 +3,7 @@ import Foundation
 import Realtime
 import Testing
 
-@Suite("Realtime event codec")
+@Suite("Realtime event codec", .timeLimit(.minutes(10)))
 struct BusEventCodecTests {
     /// Every payload kind with every optional nil and set, one at a time, plus payload provider/symbol that
     /// differ from the event's.

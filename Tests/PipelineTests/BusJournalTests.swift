@@ -5,7 +5,7 @@ import Testing
 
 /// What only the embedded journal promises: several processes (here: instances) on one file, and groups
 /// that join late.
-@Suite("JournalEventBus")
+@Suite("JournalEventBus", .timeLimit(.minutes(10)))
 struct BusJournalTests {
     @Test("two publishers and a reader on the same file, at once: every event exactly once")
     func sharedFile() async throws {

@@ -5,7 +5,7 @@ import RedisClient
 import Testing
 
 /// What only the Redis bus promises: streams and counters agree, Pub/Sub reaches other processes.
-@Suite("RedisEventBus", .enabled(if: PipelineTestEnvironment.redisURL != nil, "needs BROKERHUB_TEST_REDIS_URL (scripts/test.sh and CI start redis-server)"))
+@Suite("RedisEventBus", .timeLimit(.minutes(10)), .enabled(if: PipelineTestEnvironment.redisURL != nil, "needs BROKERHUB_TEST_REDIS_URL (scripts/test.sh and CI start redis-server)"))
 struct BusRedisTests {
     @Test("stream lengths equal the published counts, one stream per channel")
     func streamsAgreeWithCounts() async throws {

@@ -5,7 +5,7 @@ import Testing
 
 /// An event the database refuses for its content must not stall the archiver: it is isolated, kept in the
 /// dead-letter spool, and everything else is stored.
-@Suite("Archiver dead letters", .serialized, .enabled(if: PipelineTestEnvironment.postgresURL != nil, "BROKERHUB_TEST_POSTGRES_URL not set"))
+@Suite("Archiver dead letters", .timeLimit(.minutes(10)), .serialized, .enabled(if: PipelineTestEnvironment.postgresURL != nil, "BROKERHUB_TEST_POSTGRES_URL not set"))
 struct DeadLetterTests {
     @Test func anEventPostgreSQLRefusesIsDeadLetteredAndTheRestIsStored() async throws {
         let directory = try PipelineTestEnvironment.temporaryDirectory("deadletter")

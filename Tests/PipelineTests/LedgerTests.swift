@@ -3,7 +3,7 @@ import Foundation
 import Realtime
 import Testing
 
-@Suite("Ledger")
+@Suite("Ledger", .timeLimit(.minutes(10)))
 struct LedgerTests {
     let a = LedgerKey(provider: "kis", channel: .ticker, symbol: "005930")
     let b = LedgerKey(provider: "kiwoom", channel: .orderbook, symbol: "000660")

@@ -86,7 +86,7 @@ enum SinkBehaviour {
     }
 }
 
-@Suite("SQLite archive sink")
+@Suite("SQLite archive sink", .timeLimit(.minutes(10)))
 struct SQLiteSinkTests {
     @Test func writesRowsAndCounts() async throws { try await run(SinkBehaviour.writesRowsAndCounts) }
     @Test func ignoresDuplicatesWithoutCounting() async throws { try await run(SinkBehaviour.ignoresDuplicatesWithoutCounting) }
@@ -115,7 +115,7 @@ struct SQLiteSinkTests {
 }
 
 // Needs the PostgreSQL that scripts/test.sh starts (BROKERHUB_TEST_POSTGRES_URL); skipped without it.
-@Suite("PostgreSQL archive sink", .enabled(if: PipelineTestEnvironment.postgresURL != nil, "BROKERHUB_TEST_POSTGRES_URL not set"))
+@Suite("PostgreSQL archive sink", .timeLimit(.minutes(10)), .enabled(if: PipelineTestEnvironment.postgresURL != nil, "BROKERHUB_TEST_POSTGRES_URL not set"))
 struct PostgresSinkTests {
     @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
     func writesRowsAndCounts(kind: SinkTestFixture.Kind) async throws { try await run(kind, SinkBehaviour.writesRowsAndCounts) }

@@ -3,7 +3,7 @@ import Foundation
 import Realtime
 import Testing
 
-@Suite("Archive spool")
+@Suite("Archive spool", .timeLimit(.minutes(10)))
 struct SpoolTests {
     @Test func appendsReadsAndRemovesSegmentsOldestFirst() async throws {
         let directory = try PipelineTestEnvironment.temporaryDirectory("spool")

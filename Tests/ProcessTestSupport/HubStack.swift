@@ -60,9 +60,18 @@ public struct HubStack: Sendable {
         #expect(answer.status == 200, "\(answer.text)")
     }
 
-    public func stop() {
-        for hub in hubs { hub.stop() }
-        mock.stop()
+    /// Stops every hub, then the mock (SIGTERM, SIGKILL past the deadline; see `ServerProcess.stop`).
+    public func stop() async {
+        for hub in hubs { await hub.stop() }
+        await mock.stop()
+    }
+
+    /// Starts a stack, runs `body` with it and always stops it.
+    public static func with<T>(
+        mockArguments: [String] = [], hubEnvironment: [String: String] = [:], hubCount: Int = 1, _ body: (HubStack) async throws -> T
+    ) async throws -> T {
+        let stack = try await start(mockArguments: mockArguments, hubEnvironment: hubEnvironment, hubCount: hubCount)
+        return try await withCleanup({ await stack.stop() }) { try await body(stack) }
     }
 
     public static func quote(_ symbol: String = "005930") -> String {

@@ -49,26 +49,29 @@ public final class RedisServerProcess: @unchecked Sendable {
     /// A clean shutdown: the `SHUTDOWN` command (Redis fsyncs the AOF and exits), SIGKILL if it is still
     /// running 10 s later. Not SIGTERM: a child spawned from a test thread inherits that thread's blocked
     /// signal mask, and Redis never sees the signal.
-    public func stop() {
+    public func stop() async {
         guard let process, process.isRunning else { return }
         Self.send("*1\r\n$8\r\nSHUTDOWN\r\n", to: port)
-        for _ in 0..<200 where process.isRunning { usleep(50_000) }
+        for _ in 0..<200 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        for _ in 0..<200 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
     }
 
     /// Writes `command` to the server on `port` and waits until it answers or closes the connection.
     static func send(_ command: String, to port: Int) {
         guard let socket = Loopback.connect(port) else { return }
         defer { close(socket) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)  // bounded: a wedged server must not wedge the test
+        _ = setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let bytes = Array(command.utf8)
         _ = bytes.withUnsafeBytes { write(socket, $0.baseAddress, $0.count) }
         var reply = [UInt8](repeating: 0, count: 64)
         _ = read(socket, &reply, reply.count) // returns when Redis closes the connection on exit
     }
 
+    /// Not stopped: killed without waiting (a deinit cannot await).
     deinit {
-        stop()
+        if let process, process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: directory)
     }
 }

@@ -42,7 +42,8 @@ public final class ServerProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        process.terminate()
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        Issue.record("\(arguments.first ?? "") did not listen within 60 s: \((try? String(contentsOf: log, encoding: .utf8))?.suffix(2000) ?? "")")
         throw CancellationError()
     }
 
@@ -88,18 +89,54 @@ public final class ServerProcess: @unchecked Sendable {
         self.log = log
     }
 
-    /// SIGTERM and wait (graceful shutdown).
-    public func stop() {
+    /// SIGTERM, then SIGKILL once `deadline` has passed; waits without blocking a thread. A child that needed
+    /// SIGKILL did not honour its drain deadline: that is recorded as a test issue, with its last output and a
+    /// backtrace of every thread (`gdb`, when installed).
+    public func stop(deadline: Duration = .seconds(30)) async {
         guard process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
+        if await waitForExit(within: deadline) { return }
+        let report = Self.backtrace(of: process.processIdentifier)
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        _ = await waitForExit(within: .seconds(10))
+        Issue.record("""
+            `brokerhub \(process.arguments?.first ?? "")` (pid \(process.processIdentifier)) ignored SIGTERM for \(deadline) and was killed.
+            Last output:
+            \(output.suffix(3000))
+            Threads:
+            \(report.suffix(12000))
+            """)
     }
 
-    /// SIGKILL: a crash.
-    public func kill() {
+    /// SIGKILL: a crash. Waits (without blocking a thread) until the process is gone.
+    public func kill() async {
         guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = await waitForExit(within: .seconds(10))
+    }
+
+    /// Polls until the process has exited; false when it still runs after `deadline`.
+    public func waitForExit(within deadline: Duration) async -> Bool {
+        let end = ContinuousClock.now + deadline
+        while process.isRunning {
+            if ContinuousClock.now >= end { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+
+    /// `thread apply all bt` of a running process by `gdb` in batch mode (bounded by `timeout`), or why not.
+    static func backtrace(of pid: Int32) -> String {
+        guard let gdb = Loopback.executable("gdb"), let timeout = Loopback.executable("timeout") else { return "(gdb is not installed)" }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: timeout)
+        process.arguments = ["-s", "KILL", "30", gdb, "-p", "\(pid)", "-batch", "-nx", "-ex", "thread apply all bt 30"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        do { try process.run() } catch { return "(gdb did not start: \(error))" }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        return String(decoding: data, as: UTF8.self)
     }
 
     public var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
@@ -130,10 +167,8 @@ public final class ServerProcess: @unchecked Sendable {
         return kib / 1024
     }
 
+    /// A process nobody stopped must not outlive the test run: SIGKILL, without waiting.
     deinit {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
     }
 }

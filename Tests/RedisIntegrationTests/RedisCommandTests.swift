@@ -3,7 +3,7 @@ import RedisWire
 import Testing
 
 @Suite(
-    "RedisClient commands (shared Redis)",
+    "RedisClient commands (shared Redis)", .timeLimit(.minutes(5)),
     // Needs the redis-server that scripts/test.sh starts; skipped when the variable is absent.
     .enabled(if: RedisTestEnvironment.url != nil, "BROKERHUB_TEST_REDIS_URL is not set: run scripts/test.sh, which starts Redis")
 )

@@ -1,7 +1,7 @@
 import RedisClient
 import Testing
 
-@Suite("RedisConfiguration URLs")
+@Suite("RedisConfiguration URLs", .timeLimit(.minutes(5)))
 struct RedisConfigurationTests {
     @Test("defaults and every URL part")
     func parse() throws {

@@ -5,7 +5,7 @@ import Testing
 
 /// Tests that start their own `redis-server` (password, pause, kill, restart): never the shared one.
 @Suite(
-    "RedisClient failures (private redis-server)", .serialized,
+    "RedisClient failures (private redis-server)", .timeLimit(.minutes(5)), .serialized,
     .enabled(if: TestRedisServer.isAvailable, "redis-server is not on PATH")
 )
 struct RedisFailureTests {
@@ -34,7 +34,7 @@ struct RedisFailureTests {
             #expect(error.code == .server && error.message.hasPrefix("NOAUTH"))
         }
         await none.shutdown()
-        server.kill()
+        await server.kill()
     }
 
     @Test("a command without a reply in time fails with .timeout; the client then recovers")
@@ -59,7 +59,7 @@ struct RedisFailureTests {
         }
         #expect(recovered)
         await client.shutdown()
-        server.kill()
+        await server.kill()
     }
 
     @Test("an unreachable Redis fails fast with .unreachable, again and again")
@@ -93,7 +93,7 @@ struct RedisFailureTests {
         }
         let subscription = try await client.subscribe(channels: ["recovery"])
         _ = try await client.send("SET", "k", "before")
-        server.kill()
+        await server.kill()
 
         var sawUnreachable = false
         for _ in 0..<50 where !sawUnreachable {
@@ -132,7 +132,7 @@ struct RedisFailureTests {
         #expect(subscription.resubscribeCount >= 1)
 
         await client.shutdown()
-        server.kill()
+        await server.kill()
     }
 
     @Test("SCRIPT FLUSH: EVALSHA reloads the script once and succeeds")
@@ -148,7 +148,7 @@ struct RedisFailureTests {
             _ = try await client.evalScript(RedisScript("return redis.call('NOPE')"), keys: [], arguments: [])
         }
         await client.shutdown()
-        server.kill()
+        await server.kill()
     }
 
     @Test("shutdown ends an open subscription")
@@ -163,6 +163,6 @@ struct RedisFailureTests {
         }
         await client.shutdown()
         #expect(await consumer.value == 0)
-        server.kill()
+        await server.kill()
     }
 }

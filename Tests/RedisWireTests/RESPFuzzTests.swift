@@ -3,7 +3,7 @@ import Testing
 
 @testable import RedisWire
 
-@Suite("RESP fuzz (seeded)")
+@Suite("RESP fuzz (seeded)", .timeLimit(.minutes(5)))
 struct RESPFuzzTests {
     static func randomValue(depth: Int, using rng: inout SeededGenerator) -> RESPValue {
         let choice = Int.random(in: 0..<(depth >= 4 ? 11 : 16), using: &rng)

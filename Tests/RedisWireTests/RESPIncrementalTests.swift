@@ -3,7 +3,7 @@ import Testing
 
 @testable import RedisWire
 
-@Suite("RESP incremental decoding")
+@Suite("RESP incremental decoding", .timeLimit(.minutes(5)))
 struct RESPIncrementalTests {
     /// Feeds `chunks` one after another into one decoder and collects every value.
     static func decode(chunks: [ByteBuffer]) throws -> [RESPValue] {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import RedisWire
 
-@Suite("RESP malformed input")
+@Suite("RESP malformed input", .timeLimit(.minutes(5)))
 struct RESPMalformedTests {
     struct Case: Sendable, CustomStringConvertible {
         var input: String

@@ -3,7 +3,7 @@ import Testing
 
 @testable import RedisWire
 
-@Suite("RESP round trips")
+@Suite("RESP round trips", .timeLimit(.minutes(5)))
 struct RESPRoundTripTests {
     @Test("every type encodes and decodes to itself", arguments: RESPSamples.all)
     func roundTrip(_ value: RESPValue) throws {

@@ -7,7 +7,7 @@ import Realtime
 import Testing
 
 /// The collector against the in-process mock KIS WebSocket, publishing into a real journal bus.
-@Suite("Collector: KIS end to end", .serialized)
+@Suite("Collector: KIS end to end", .timeLimit(.minutes(5)), .serialized)
 struct KISCollectorTests {
     @Test func ticksAndOrderBooksReachTheBusOneForOne() async throws {
         try await CollectorHarness.withMock { broker, base in

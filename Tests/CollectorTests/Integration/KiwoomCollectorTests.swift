@@ -14,7 +14,7 @@ final class Flag: Sendable {
 }
 
 /// The collector against the in-process mock Kiwoom WebSocket, publishing into a real journal bus.
-@Suite("Collector: Kiwoom end to end", .serialized)
+@Suite("Collector: Kiwoom end to end", .timeLimit(.minutes(5)), .serialized)
 struct KiwoomCollectorTests {
     @Test func loginRegisterTicksBooksAndPing() async throws {
         try await CollectorHarness.withMock(CollectorHarness.mockConfiguration { $0.pingInterval = .milliseconds(300) }) { broker, base in

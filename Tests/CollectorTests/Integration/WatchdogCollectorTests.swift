@@ -8,7 +8,7 @@ import Testing
 
 /// A session that stays connected but goes silent during market hours: warn, resubscribe (answered
 /// `OPSP0002`, which counts as confirmed), then reconnect.
-@Suite("Collector: watchdog end to end", .serialized)
+@Suite("Collector: watchdog end to end", .timeLimit(.minutes(5)), .serialized)
 struct WatchdogCollectorTests {
     @Test func silentSessionIsResubscribedThenReconnected() async throws {
         var faults = FaultProfile()

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// Execution notices (`H0STCNI0`): subscribed after every connect, decrypted with their ack's key and iv.
-@Suite("Collector: KIS execution notices")
+@Suite("Collector: KIS execution notices", .timeLimit(.minutes(5)))
 struct KISNoticeTests {
     static let key = "abcdefghijklmnopqrstuvwxyzabcdef"
     static let iv = "0123456789abcdef"

@@ -4,7 +4,7 @@ import Foundation
 import Realtime
 import Testing
 
-@Suite("Collector: Kiwoom session machine")
+@Suite("Collector: Kiwoom session machine", .timeLimit(.minutes(5)))
 struct KiwoomSessionMachineTests {
     let now = Date(timeIntervalSince1970: 1_763_700_000)
     static let tick = #"{"trnm":"REAL","data":[{"type":"0B","name":"주식체결","item":"005930","values":{"20":"103101","10":"-97500","11":"-200","12":"-0.20","27":"-97600","28":"-97500","15":"-1203","13":"9656085","14":"947116","16":"+98000","17":"+98600","18":"-97300"}}]}"#

@@ -3,7 +3,7 @@ import BrokerClients
 import Realtime
 import Testing
 
-@Suite("Collector: session plan")
+@Suite("Collector: session plan", .timeLimit(.minutes(5)))
 struct SessionPlanTests {
     static func accounts(_ count: Int) -> [BrokerAccount] {
         (0..<count).map { BrokerAccount(provider: .kis, appKey: "key\($0)", secret: "s", baseURL: "http://127.0.0.1") }

@@ -3,7 +3,7 @@ import Foundation
 import Realtime
 import Testing
 
-@Suite("Collector: subscription manager")
+@Suite("Collector: subscription manager", .timeLimit(.minutes(5)))
 struct SubscriptionManagerTests {
     let start = Date(timeIntervalSince1970: 1_763_700_000)
 

@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 @testable import Collector
 
-@Suite("RawFrameLogger", .serialized)
+@Suite("RawFrameLogger", .timeLimit(.minutes(5)), .serialized)
 struct RawFrameLoggerTests {
     /// 2026-11-20 10:15:00 KST.
     let t0 = KST.instant(KSTDate(year: 2026, month: 11, day: 20)!, hour: 10, minute: 15, second: 0)

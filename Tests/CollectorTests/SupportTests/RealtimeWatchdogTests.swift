@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Collector
 
-@Suite("RealtimeWatchdog")
+@Suite("RealtimeWatchdog", .timeLimit(.minutes(5)))
 struct RealtimeWatchdogTests {
     let t0 = Date(timeIntervalSince1970: 1_795_000_000)
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Collector
 
-@Suite("ReconnectPolicy")
+@Suite("ReconnectPolicy", .timeLimit(.minutes(5)))
 struct ReconnectPolicyTests {
     let t0 = Date(timeIntervalSince1970: 1_795_000_000)
     /// No frequency caps: only the backoff shows.

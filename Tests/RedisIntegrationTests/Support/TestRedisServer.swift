@@ -52,12 +52,15 @@ final class TestRedisServer: @unchecked Sendable {
     }
 
     /// Kills the server (SIGKILL: connections drop at once) and waits for it to exit.
-    func kill() {
+    func kill() async {
         guard let process = lock.withLock({ self.process }), process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        for _ in 0..<200 where Loopback.accepts(port) { usleep(10_000) }
+        for _ in 0..<500 where process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<200 where Loopback.accepts(port) { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
-    deinit { kill() }
+    /// Not killed by the test: killed here without waiting (a deinit cannot await).
+    deinit {
+        if let process = lock.withLock({ self.process }), process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
 }
