@@ -8,6 +8,8 @@ public struct ArchiverError: Error, Sendable, CustomStringConvertible {
 
         /// The database could not be reached or refused the batch.
         public static let sinkUnavailable = Code(rawValue: "sink.unavailable")
+        /// A database operation did not finish within its bound; its connection was closed.
+        public static let sinkTimeout = Code(rawValue: "sink.timeout")
         /// A `--sink` / `--bus` specification that cannot be used.
         public static let invalidSpecification = Code(rawValue: "config.invalid")
         /// The spool could not be written or read.

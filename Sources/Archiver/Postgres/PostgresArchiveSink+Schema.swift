@@ -2,7 +2,7 @@ import Foundation
 import PostgresNIO
 
 extension PostgresArchiveSink {
-    func sql(_ template: String) -> PostgresQuery {
+    nonisolated func sql(_ template: String) -> PostgresQuery {
         PostgresQuery(unsafeSQL: template.replacingOccurrences(of: "%S", with: schema))
     }
 

@@ -1,10 +1,12 @@
 import BrokerCore
 import Foundation
 import Logging
+import Metrics
 import PostgresNIO
 import Realtime
 
-/// The PostgreSQL sink: one connection (reconnected after any error), tables keyed by (event id, time),
+/// The PostgreSQL sink: one connection (reconnected after any error; every operation bounded by
+/// `operationTimeout`, see `withConnection`), tables keyed by (event id, time),
 /// partitioned by KST day — a TimescaleDB hypertable when the extension is available, native declarative
 /// partitions otherwise (created on demand before a batch touches a new day).
 public actor PostgresArchiveSink: ArchiveSink {
@@ -45,30 +47,37 @@ public actor PostgresArchiveSink: ArchiveSink {
     nonisolated var schema: String { "\"\(configuration.schema)\"" }
 
     public func prepare() async throws {
-        try await withConnection { connection in
-            let mode = try await self.createSchema(on: connection)
-            self.partitioning = mode
-        }
+        let mode = try await withConnection { connection in try await self.createSchema(on: connection) }
+        partitioning = mode
     }
+
+    func markStagingReady() { stagingReady = true }
 
     @discardableResult
     public func write(_ events: [RealtimeEvent]) async throws -> ArchiveWriteSummary {
         let batch = ArchiveBatch(events)
         guard !batch.isEmpty else { return ArchiveWriteSummary() }
         if partitioning == nil { try await prepare() }
+        let daily = partitioning == .daily
         return try await withConnection { connection in
-            if self.partitioning == .daily { try await self.ensurePartitions(for: batch, on: connection) }
+            if daily { try await self.ensurePartitions(for: batch, on: connection) }
             let method = self.configuration.method
-            if method == .copy, !self.stagingReady {
+            if method == .copy, await !self.stagingReady {
                 for statement in PostgresArchiveSchema.staging { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger) }
-                self.stagingReady = true
+                await self.markStagingReady()
             }
-            return try await connection.withTransaction(logger: self.logger) { connection in
-                switch method {
-                case .copy: try await self.copy(batch, on: connection)
-                case .unnest: try await self.unnest(batch, on: connection)
-                }
+            // BEGIN … COMMIT by hand, not `withTransaction`: on an error that one sends ROLLBACK, and when the
+            // error was the server going away, a query on the closed connection never completes (postgres-nio
+            // drops it silently) — the archiver stalled there. An error here closes the connection instead,
+            // which rolls the transaction back just as well.
+            try await connection.query("BEGIN", logger: self.logger)
+            let summary: ArchiveWriteSummary
+            switch method {
+            case .copy: summary = try await self.copy(batch, on: connection)
+            case .unnest: summary = try await self.unnest(batch, on: connection)
             }
+            try await connection.query("COMMIT", logger: self.logger)
+            return summary
         }
     }
 
@@ -143,9 +152,14 @@ public actor PostgresArchiveSink: ArchiveSink {
         try? await connection?.close()
     }
 
-    /// Runs `body` on the open connection (connecting first); any error drops the connection so the next call
-    /// starts afresh, and is rethrown as `sink.unavailable`.
-    func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// Runs `body` on the open connection (connecting first), bounded by `operationTimeout`; any error drops
+    /// the connection so the next call starts afresh, and is rethrown as `sink.unavailable` (`sink.timeout`
+    /// when the bound passed).
+    ///
+    /// The bound resumes the caller even when postgres-nio never completes the operation (a request written
+    /// to a connection the server just closed is dropped without failing its promise); the connection is then
+    /// closed and abandoned along with the operation's task.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         guard !closed else { throw ArchiverError(.closed, "the PostgreSQL sink is closed") }
         do {
             let connection: PostgresConnection
@@ -159,15 +173,34 @@ public actor PostgresArchiveSink: ArchiveSink {
                 )
                 self.connection = connection
             }
-            return try await body(connection)
+            let copying = configuration.method == .copy
+            return try await withDeadline(configuration.operationTimeout, operation: "PostgreSQL operation", onTimeout: {
+                // Closing mid-COPY traps in postgres-nio (its state machine refuses it), so a COPY connection is
+                // only abandoned; a COPY whose server went away is closed already.
+                if !copying, !connection.isClosed { let closing: EventLoopFuture<Void> = connection.close(); _ = closing }
+            }) {
+                try await body(connection)
+            }
         } catch let error as ArchiverError {
             throw error
         } catch {
             let connection = self.connection
             self.connection = nil
             stagingReady = false
+            if let timeout = error as? DeadlineExceeded {
+                PostgresArchiveSink.timeouts.increment()
+                logger.error("PostgreSQL operation timed out; connection abandoned", metadata: ["postgres.timeout": "\(timeout.duration)"])
+                throw ArchiverError(.sinkTimeout, "PostgreSQL \(configuration.host):\(configuration.port) did not answer within \(timeout.duration)", underlying: timeout)
+            }
+            if error is CancellationError {
+                if configuration.method != .copy { try? await connection?.close() }
+                throw error
+            }
             try? await connection?.close()
             throw ArchiverError(.sinkUnavailable, "PostgreSQL \(configuration.host):\(configuration.port) failed", underlying: error)
         }
     }
+
+    /// `brokerhub_archiver_db_timeouts_total`: operations that hit `operationTimeout`.
+    static let timeouts = Counter(label: "brokerhub_archiver_db_timeouts_total")
 }

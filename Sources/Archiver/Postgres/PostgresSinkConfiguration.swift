@@ -2,7 +2,8 @@ import Foundation
 import PostgresNIO
 
 /// Where and how `PostgresArchiveSink` writes: parsed from `postgres://user[:password]@host[:port]/database`
-/// (query items: `schema=NAME`, `method=copy|unnest`; default unnest, the faster one measured).
+/// (query items: `schema=NAME`, `method=copy|unnest` — default unnest, the faster one measured —, and
+/// `timeout=SECONDS`, the bound of one operation).
 public struct PostgresSinkConfiguration: Sendable {
     /// How batches reach the tables.
     public enum WriteMethod: String, Sendable, CaseIterable {
@@ -23,6 +24,10 @@ public struct PostgresSinkConfiguration: Sendable {
     public var method: WriteMethod
     /// How long connecting may take before the attempt counts as a database error.
     public var connectTimeout: Duration
+    /// The longest one operation (a batch's transaction, a count) may take. Past it the connection is closed
+    /// and abandoned and the operation fails with `sink.timeout`: a reply that can no longer come (the server
+    /// went away mid-transaction) never stalls the archiver.
+    public var operationTimeout: Duration = .seconds(30)
 
     public init(
         host: String, port: Int = 5432, username: String, password: String? = nil, database: String,
@@ -57,6 +62,11 @@ public struct PostgresSinkConfiguration: Sendable {
                     throw ArchiverError(.invalidSpecification, "method must be copy or unnest")
                 }
                 self.method = method
+            case "timeout":
+                guard let seconds = item.value.flatMap(Double.init), seconds > 0 else {
+                    throw ArchiverError(.invalidSpecification, "timeout must be a positive number of seconds")
+                }
+                operationTimeout = .milliseconds(Int64(seconds * 1000))
             default:
                 continue
             }

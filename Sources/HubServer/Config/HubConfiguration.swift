@@ -26,6 +26,9 @@ public struct HubConfiguration: Sendable {
     public var resultRetention: Duration = .seconds(3600)
     /// How long a worker holds a task before another may take it over (crash recovery).
     public var leaseDuration: Duration = .seconds(60)
+    /// SIGTERM: how long the drain (workers finishing the task in hand) may take before the hub cancels it;
+    /// a part that ignores cancellation for 5 s more ends the process (`ServiceGroup` escalation).
+    public var drainDuration: Duration = .seconds(15)
     public var shareBackfill = 0.05
     public var shareSnapshot = 0.10
     public var accounts: [BrokerAccount] = []
@@ -114,6 +117,7 @@ public struct HubConfiguration: Sendable {
         if let open = try double("breaker_open_seconds") { breaker.openDuration = .milliseconds(Int64(open * 1000)) }
         if let retention = try int("result_retention_seconds") { resultRetention = .seconds(retention) }
         if let lease = try double("lease_seconds") { leaseDuration = .milliseconds(Int64(max(0.5, lease) * 1000)) }
+        if let drain = try double("drain_seconds") { drainDuration = .milliseconds(Int64(max(0.1, drain) * 1000)) }
         if let share = try double("share_backfill") { shareBackfill = share }
         if let share = try double("share_snapshot") { shareSnapshot = share }
         if let url = values["redis_url"]?.text { redisURL = url.isEmpty ? nil : url }

@@ -47,6 +47,9 @@ struct ArchiveCommand: AsyncParsableCommand {
     @Option(help: "Write 'ready' to this file once the archiver runs.")
     var readyFile: String?
 
+    @Option(help: "SIGTERM: seconds the drain may take before the process cancels its work (and ends 5 s later at most).")
+    var drainSeconds: Double = 15
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: BROKERHUB_LOG_LEVEL or info).")
     var logLevel: String?
 
@@ -79,10 +82,7 @@ struct ArchiveCommand: AsyncParsableCommand {
             "archiver.spool": "\(self.spool)",
         ])
         if let readyFile { try? Data("ready\n".utf8).write(to: URL(fileURLWithPath: readyFile)) }
-        let group = ServiceGroup(configuration: .init(
-            services: opened.services.map { .init(service: $0) } + [.init(service: archiver)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        ))
+        let group = ServiceGroup(configuration: .process(opened.services + [archiver], drainSeconds: drainSeconds, logger: logger))
         try await group.run()
         let statistics = archiver.statistics
         FileHandle.standardOutput.write(Data("""

@@ -77,6 +77,9 @@ struct CollectCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many seconds (default: run until SIGTERM/SIGINT).")
     var duration: Double?
 
+    @Option(help: "SIGTERM: seconds the drain may take before the process cancels its work (and ends 5 s later at most).")
+    var drainSeconds: Double = 15
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: BROKERHUB_LOG_LEVEL or info).")
     var logLevel: String?
 
@@ -121,9 +124,7 @@ struct CollectCommand: AsyncParsableCommand {
         services.append(collector)
         let started = Date()
         print("brokerhub collect: run \(collector.runID), \(collector.sessionSubscriptions.count) session(s), bus \(bus)")
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        ))
+        let group = ServiceGroup(configuration: .process(services, drainSeconds: drainSeconds, logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             if let duration {

@@ -84,6 +84,9 @@ struct MockBrokerCommand: AsyncParsableCommand {
     @Option(help: "Write the base URL to this file once listening.")
     var readyFile: String?
 
+    @Option(help: "SIGTERM: seconds the drain may take before the process cancels its work (and ends 5 s later at most).")
+    var drainSeconds: Double = 15
+
     func run() async throws {
         var configuration = MockBrokerConfiguration(credentials: try loadCredentials())
         configuration.host = host
@@ -135,9 +138,7 @@ struct MockBrokerCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(banner.utf8))
             if let readyFile { try? Data((url + "\n").utf8).write(to: URL(fileURLWithPath: readyFile)) }
         }
-        let group = ServiceGroup(
-            configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
+        let group = ServiceGroup(configuration: .process([server], drainSeconds: drainSeconds, logger: logger))
         try await group.run()
     }
 
