@@ -84,6 +84,29 @@ struct TokenManagerTests {
         }
     }
 
+    /// Issue #19: the store went down between the broker issuing a token and its save. The token was
+    /// thrown away, and with KIS's one token a minute (EGW00133) every hub then waited 61 s. Now it is used
+    /// from memory and saved once the store answers again.
+    @Test("a token the store could not save is used from memory and saved when the store returns")
+    func tokenIssuedWhileTheStoreIsDownIsKept() async throws {
+        try await HubMock.run { broker, baseURL in
+            let account = HubMock.account(broker, .kis, baseURL: baseURL)
+            let store = FaultyTokenStore()
+            let manager = TokenManager(store: store, cipher: HubFixtures.cipher(), clients: HubFixtures.clients(), policy: HubFixtures.tokenPolicy())
+            store.failSaves(true)
+            let token = try await manager.token(for: account)
+            #expect(try await manager.token(for: account) == token, "the unsaved token serves later callers")
+            #expect(try await store.load(TokenKey(account, kind: .access)) == nil)
+            store.failSaves(false)
+            try await Task.sleep(for: .milliseconds(1100))  // saves are retried at most once a second
+            _ = try await manager.token(for: account)
+            // Another process now finds it in the store instead of asking the broker.
+            let other = TokenManager(store: store, cipher: HubFixtures.cipher(), clients: HubFixtures.clients(), policy: HubFixtures.tokenPolicy())
+            #expect(try await other.token(for: account) == token)
+            #expect(try await HubMock.stats(baseURL, .kis).requests("tokenP") == 1, "one issuance in all")
+        }
+    }
+
     @Test("after early expiry, 20 concurrent invalidations of the stale token lead to exactly one new issuance")
     func invalidateOnceUnderConcurrency() async throws {
         try await HubMock.run { broker, baseURL in
@@ -300,4 +323,30 @@ final class GatedTokenStore: TokenStore {
 
     func save(_ token: SealedToken, for key: TokenKey) async throws { try await inner.save(token, for: key) }
     func remove(_ key: TokenKey, ifMatching token: SealedToken?) async throws { try await inner.remove(key, ifMatching: token) }
+}
+
+/// A working token store whose saves fail while the test says so (a store that went away mid-issuance).
+final class FaultyTokenStore: TokenStore {
+    private let inner = InMemoryTokenStore()
+    private let failing = Mutex(false)
+
+    func failSaves(_ fail: Bool) { failing.withLock { $0 = fail } }
+
+    private func check() throws {
+        if failing.withLock({ $0 }) { throw BrokerHubError(.unavailable, "token store down (test)") }
+    }
+
+    func load(_ key: TokenKey) async throws -> SealedToken? { try await inner.load(key) }
+    func save(_ token: SealedToken, for key: TokenKey) async throws {
+        try check()
+        try await inner.save(token, for: key)
+    }
+    func remove(_ key: TokenKey, ifMatching token: SealedToken?) async throws { try await inner.remove(key, ifMatching: token) }
+    func acquireIssueLock(_ key: TokenKey, ttl: Duration) async throws -> TokenLock? { try await inner.acquireIssueLock(key, ttl: ttl) }
+    func extendIssueLock(_ lock: TokenLock, ttl: Duration) async throws -> Bool { try await inner.extendIssueLock(lock, ttl: ttl) }
+    func releaseIssueLock(_ lock: TokenLock) async throws { try await inner.releaseIssueLock(lock) }
+    func save(_ token: SealedToken, for key: TokenKey, fencedBy lock: TokenLock) async throws -> Bool {
+        try check()
+        return try await inner.save(token, for: key, fencedBy: lock)
+    }
 }

@@ -28,7 +28,7 @@ public final class Dispatcher: Service, Sendable {
     let configuration: Configuration
     let clock: any HubClock
     let logger: Logger
-    let completions = CompletionCenter()
+    let completions: CompletionCenter
     /// Identifies this process's leases.
     public let ownerPrefix: String
     private let wakeups = WakeSignal()
@@ -40,6 +40,7 @@ public final class Dispatcher: Service, Sendable {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
+        completions = CompletionCenter(clock: clock)
         ownerPrefix = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
     }
 

@@ -39,6 +39,10 @@ public actor TokenManager {
     /// The value `invalidate` last dropped per key: never taken back from the store, where it lingers until
     /// the compare-and-delete has run (callers that load meanwhile would otherwise resurrect it).
     private var invalidated: [TokenKey: String] = [:]
+    /// Tokens the broker issued while the store could not take them: used from memory here and saved as soon
+    /// as the store answers again (a KIS token lost this way costs every process a minute: EGW00133).
+    private var unsaved: [TokenKey: SealedToken] = [:]
+    private var nextSaveAttempt = Date.distantPast
     /// Issuances made by this process, per provider (for status and tests).
     public private(set) var issued: [Provider: Int] = [:]
 
@@ -64,6 +68,7 @@ public actor TokenManager {
         let key = TokenKey(account, kind: kind)
         accounts[key] = account
         let now = clock.now
+        if !unsaved.isEmpty { await saveUnsaved() }
         if let cached = cache[key], fresh(cached, now) { return cached }
         if let running = inFlight[key] { return try await running.value }
         let stored = try await loadStored(key)
@@ -94,6 +99,7 @@ public actor TokenManager {
 
     /// Refreshes every known token that is within the refresh window (run periodically by `TokenRefresher`).
     public func refreshDue() async {
+        if !unsaved.isEmpty { await saveUnsaved() }
         let now = clock.now
         for (key, account) in accounts {
             guard let token = cache[key], !fresh(token, now), inFlight[key] == nil else { continue }
@@ -191,11 +197,21 @@ public actor TokenManager {
             do {
                 let token = key.kind == .access ? try await client.issueToken(for: account) : try await client.approvalKey(for: account)
                 let sealed = SealedToken(ciphertext: try cipher.seal(token.value), issuedAt: token.issuedAt, expiresAt: token.expiresAt)
-                if try await !store.save(sealed, for: key, fencedBy: lock) {
-                    // The lock expired and a later holder took it: the store keeps that holder's token. This one
-                    // is still valid with the broker, so the callers waiting here use it.
-                    logger.warning("token issued but not stored: the issuance lock was lost", metadata: [
-                        "token.key": "\(key)", "token.fencing": "\(lock.fencing)",
+                // From here on the broker counts this token as issued: whatever the store does, it is used.
+                do {
+                    if try await !store.save(sealed, for: key, fencedBy: lock) {
+                        // The lock expired and a later holder took it: the store keeps that holder's token. This
+                        // one is still valid with the broker, so the callers waiting here use it.
+                        logger.warning("token issued but not stored: the issuance lock was lost", metadata: [
+                            "token.key": "\(key)", "token.fencing": "\(lock.fencing)",
+                        ])
+                    }
+                } catch {
+                    unsaved[key] = sealed
+                    nextSaveAttempt = clock.now.addingTimeInterval(1)
+                    Counter(label: "brokerhub_token_save_deferred_total", dimensions: [("provider", key.provider.rawValue)]).increment()
+                    logger.warning("token issued but the store is unavailable: used from memory, saved when it returns", metadata: [
+                        "token.key": "\(key)", "error.message": "\(error)",
                     ])
                 }
                 issued[account.provider, default: 0] += 1
@@ -211,11 +227,43 @@ public actor TokenManager {
                 logger.warning("token issue failed; retrying", metadata: [
                     "token.key": "\(key)", "broker.code": "\(error.failure?.code ?? "-")", "retry.wait_s": "\(wait.timeInterval)",
                 ])
-                // Keep the lock through the wait (EGW00133: 61 s), so that no other process asks meanwhile.
+                // Keep the lock through the wait (EGW00133: 61 s), so that no other process asks meanwhile, and
+                // look for a token another process saved meanwhile (one it issued while the store was down).
                 if !lock.isProcessLocal, try await !store.extendIssueLock(lock, ttl: wait + policy.issueLockTTL) { return nil }
-                try await clock.sleep(for: wait)
+                if let stored = try await waitForStoredToken(key, lock: lock, for: wait) { return stored }
                 attempts.delay = attempts.delay * 2
                 if !lock.isProcessLocal, try await !store.extendIssueLock(lock, ttl: policy.issueLockTTL) { return nil }
+            }
+        }
+    }
+
+    /// Sleeps `duration`, looking at the store every second: the token another process saved meanwhile, or nil.
+    private func waitForStoredToken(_ key: TokenKey, lock: TokenLock, for duration: Duration) async throws -> IssuedToken? {
+        let end = clock.now.addingTimeInterval(duration.timeInterval)
+        while clock.now < end {
+            try await clock.sleep(until: min(end, clock.now.addingTimeInterval(1)))
+            if !lock.isProcessLocal, let stored = try? await usableStored(key) { return stored }
+        }
+        return nil
+    }
+
+    /// Saves the tokens issued while the store was down (at most one attempt a second). A token stored
+    /// meanwhile by another process that is at least as new wins; ours is dropped from the list.
+    private func saveUnsaved() async {
+        let now = clock.now
+        guard now >= nextSaveAttempt else { return }
+        nextSaveAttempt = now.addingTimeInterval(1)
+        for (key, sealed) in unsaved {
+            do {
+                if let stored = try await store.load(key), stored.issuedAt >= sealed.issuedAt, stored.expiresAt > now {
+                    unsaved[key] = nil
+                    continue
+                }
+                try await store.save(sealed, for: key)
+                unsaved[key] = nil
+                logger.notice("token saved now that the store is back", metadata: ["token.key": "\(key)"])
+            } catch {
+                return  // still down: the next call tries again
             }
         }
     }
