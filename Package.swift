@@ -192,6 +192,7 @@ let package = Package(
             dependencies: [
                 "BrokerWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/ProcessTestSupport"
         ),
@@ -240,7 +241,7 @@ let package = Package(
         .testTarget(
             name: "PipelineTests",
             dependencies: [
-                "BrokerCore", "BrokerWire", "Realtime", "Archiver", "RedisClient",
+                "BrokerCore", "BrokerWire", "Realtime", "Archiver", "RedisClient", "ProcessTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

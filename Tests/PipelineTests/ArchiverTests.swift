@@ -1,5 +1,6 @@
 import Archiver
 import Foundation
+import ProcessTestSupport
 import Realtime
 import Testing
 
@@ -132,7 +133,7 @@ struct ArchiverTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let fixture = try SinkTestFixture(.postgresCopy)
         let real = try #require(fixture.postgresConfiguration)
-        let proxy = try await ArchiverTestProxy(targetHost: real.host, targetPort: real.port)
+        let proxy = try await TCPProxy(targetHost: real.host, targetPort: real.port)
         var throughProxy = real
         throughProxy.host = "127.0.0.1"
         throughProxy.port = proxy.port

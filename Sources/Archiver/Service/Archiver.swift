@@ -4,6 +4,11 @@ import Realtime
 import ServiceLifecycle
 import Synchronization
 
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
 /// Bus → database, nothing lost: reads the bus as consumer group `archiver`, writes batches (size or time,
 /// whichever first) in one transaction each and acknowledges the bus only after the commit. Database errors are
 /// retried with backoff (1, 2, 4, … s, capped); a batch the database still refuses goes to the disk spool and is
@@ -28,6 +33,7 @@ public final class Archiver: Service {
     private let sleep: Sleep
     private let metrics = ArchiverMetrics()
     private let state = Mutex(ArchiverStatistics())
+    private let progress = Mutex(ArchiverProgress())
 
     /// - Parameter sleep: waits between database attempts (inject a short one in tests).
     public init(
@@ -47,6 +53,12 @@ public final class Archiver: Service {
     /// What this archiver did so far.
     public var statistics: ArchiverStatistics { state.withLock { $0 } }
 
+    /// Seconds since the last committed batch while events are pending (0 when idle).
+    public var stalledSeconds: Double { progress.withLock { $0.stalledSeconds(at: .now) } }
+
+    /// Whether the stall is past `configuration.stallThreshold` (`/ready` fails then).
+    public var isStalled: Bool { stalledSeconds >= configuration.stallThreshold.seconds }
+
     /// Database health as the loop sees it.
     private struct Health {
         var down = false
@@ -55,8 +67,42 @@ public final class Archiver: Service {
     }
 
     public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await self.watch() }
+            try await self.archive()
+            group.cancelAll()
+        }
+    }
+
+    /// Every `watchInterval`: the stall metric, and an alert (error log, counter, `stalled` gauge) when the
+    /// stall passes the threshold — a stall is never silent.
+    private func watch() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: configuration.watchInterval) } catch { return }
+            let now = ContinuousClock.now
+            let (seconds, alert) = progress.withLock { ($0.stalledSeconds(at: now), $0.check(at: now, threshold: configuration.stallThreshold)) }
+            metrics.stallSeconds.record(seconds)
+            switch alert {
+            case .none:
+                break
+            case .raised(let seconds):
+                metrics.stalls.increment()
+                metrics.stalled.record(1)
+                logger.error("archiver stalled: events are pending and no batch was committed", metadata: [
+                    "archiver.stall_seconds": "\(Int(seconds))", "archiver.threshold_seconds": "\(Int(configuration.stallThreshold.seconds))",
+                    "archiver.spooled": "\(statistics.spooledEvents)", "archiver.database_errors": "\(statistics.databaseErrors)",
+                ])
+            case .cleared(let seconds):
+                metrics.stalled.record(0)
+                logger.notice("archiver committing again", metadata: ["archiver.stall_seconds": "\(Int(seconds))"])
+            }
+        }
+    }
+
+    private func archive() async throws {
         var health = Health()
         var spoolPending = await !spool.isEmpty
+        if spoolPending { progress.withLock { $0.received(at: .now) } }
         do {
             try await sink.prepare()
         } catch {
@@ -70,8 +116,8 @@ public final class Archiver: Service {
                 spoolPending = try await replaySpool(&health)
             }
             let deliveries = try await collectBatch()
-            guard !deliveries.isEmpty else { continue }
-            if try await persist(deliveries, health: &health) { spoolPending = true }
+            if !deliveries.isEmpty, try await persist(deliveries, health: &health) { spoolPending = true }
+            if !spoolPending { progress.withLock { $0.drained() } }
         }
         // Graceful shutdown: collectBatch returned early with what it had; that batch is already persisted.
         logger.info("archiver stopping", metadata: ["archiver.batches": "\(statistics.batches)", "archiver.spooled": "\(statistics.spooledEvents)"])
@@ -107,6 +153,7 @@ public final class Archiver: Service {
             if deadline == nil { deadline = ContinuousClock.now + configuration.lingerTime }
             deliveries += read
             state.withLock { $0.received += read.count }
+            if !read.isEmpty { progress.withLock { $0.received(at: .now) } }
         }
         return deliveries
     }
@@ -176,6 +223,7 @@ public final class Archiver: Service {
             metrics.batchLatency.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
             metrics.batches.increment()
             metrics.recordRows(summary)
+            progress.withLock { $0.committed(at: .now) }
             state.withLock {
                 $0.batches += 1
                 $0.rowsInserted += summary.total

@@ -19,6 +19,12 @@ public struct ArchiverConfiguration: Sendable {
     /// …up to this cap. Also the longest pause between database probes while spooling.
     public var backoffCap: Duration = .seconds(30)
 
+    /// Events pending for this long with no batch committed is a stall: an alert is logged, the stall metric
+    /// passes it and `/ready` fails until a batch commits.
+    public var stallThreshold: Duration = .seconds(60)
+    /// How often the stall watch looks (and updates `brokerhub_archiver_stall_seconds`).
+    public var watchInterval: Duration = .seconds(1)
+
     public init() {}
 
     /// Backoff before attempt `attempt + 1` (0-based): base × 2^attempt, capped.

@@ -11,6 +11,11 @@ struct ArchiverMetrics: Sendable {
     let replayed = Counter(label: "brokerhub_archiver_replayed_total")
     let deadLetters = Counter(label: "brokerhub_archiver_dead_letters_total")
     let acknowledgeErrors = Counter(label: "brokerhub_archiver_ack_errors_total")
+    /// Seconds since the last committed batch while events are pending (0 when idle).
+    let stallSeconds = Gauge(label: "brokerhub_archiver_stall_seconds")
+    /// 1 while the stall is past the threshold.
+    let stalled = Gauge(label: "brokerhub_archiver_stalled")
+    let stalls = Counter(label: "brokerhub_archiver_stalls_total")
     /// Time to write one batch (commit included), successful batches only.
     let batchLatency = Timer(label: "brokerhub_archiver_batch_seconds")
 

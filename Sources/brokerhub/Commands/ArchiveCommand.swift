@@ -1,6 +1,7 @@
 import Archiver
 import ArgumentParser
 import Foundation
+import HubServer
 import Logging
 import Realtime
 import RedisClient
@@ -44,8 +45,14 @@ struct ArchiveCommand: AsyncParsableCommand {
     @Option(help: "Cap (s) of the retry backoff and of the pause between database probes while spooling.")
     var backoffCapSeconds: Int = 30
 
-    @Option(help: "Write 'ready' to this file once the archiver runs.")
+    @Option(help: "Write 'ready' to this file once the archiver runs (the HTTP URL when --http-port is given).")
     var readyFile: String?
+
+    @Option(help: "Serve /health, /ready and /metrics on this loopback port (0: any free port).")
+    var httpPort: Int?
+
+    @Option(help: "Seconds events may be pending with no batch committed before it counts as a stall (alert, /ready 503).")
+    var stallSeconds: Double = 60
 
     @Option(help: "SIGTERM: seconds the drain may take before the process cancels its work (and ends 5 s later at most).")
     var drainSeconds: Double = 15
@@ -60,6 +67,7 @@ struct ArchiveCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        HubMetrics.bootstrap()  // before any metric is created, so that /metrics sees them all
         let logger = try ArchiverCLI.logger(label: "brokerhub.archiver", level: logLevel)
         let opened = try await ArchiverCLI.openBus(bus, logger: logger)
         let sink = try ArchiverCLI.openSink(sink, logger: logger)
@@ -69,6 +77,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         configuration.lingerTime = .milliseconds(lingerMs)
         configuration.attemptsBeforeSpooling = attempts
         configuration.backoffCap = .seconds(backoffCapSeconds)
+        configuration.stallThreshold = .milliseconds(Int64(max(0.1, stallSeconds) * 1000))
         let spool: ArchiveSpool
         do {
             spool = try ArchiveSpool(directory: URL(fileURLWithPath: self.spool))
@@ -81,8 +90,21 @@ struct ArchiveCommand: AsyncParsableCommand {
             "archiver.bus": "\(bus)", "archiver.sink": "\(ArchiveSinkSpecification.redacted(self.sink))",
             "archiver.spool": "\(self.spool)",
         ])
-        if let readyFile { try? Data("ready\n".utf8).write(to: URL(fileURLWithPath: readyFile)) }
-        let group = ServiceGroup(configuration: .process(opened.services + [archiver], drainSeconds: drainSeconds, logger: logger))
+        var services: [any Service] = opened.services + [archiver]
+        if let httpPort {
+            let readyFile = self.readyFile
+            // Started last, stopped first: /ready answers until the archiver begins to drain.
+            services.append(WorkerHTTPServer(host: "127.0.0.1", port: httpPort, readiness: {
+                guard archiver.isStalled else { return nil }
+                return "stalled: events pending and no batch committed for \(Int(archiver.stalledSeconds)) s"
+            }, logger: logger) { port in
+                logger.info("archiver operations endpoint", metadata: ["http.url": "http://127.0.0.1:\(port)"])
+                if let readyFile { try? Data("http://127.0.0.1:\(port)\n".utf8).write(to: URL(fileURLWithPath: readyFile)) }
+            })
+        } else if let readyFile {
+            try? Data("ready\n".utf8).write(to: URL(fileURLWithPath: readyFile))
+        }
+        let group = ServiceGroup(configuration: .process(services, drainSeconds: drainSeconds, logger: logger))
         try await group.run()
         let statistics = archiver.statistics
         FileHandle.standardOutput.write(Data("""

@@ -1,15 +1,21 @@
-import PostgresNIO
+import NIOCore
+import NIOPosix
 import Synchronization
 
-/// A TCP forwarder in front of the shared test PostgreSQL that a test can cut (refuse new connections and drop
-/// open ones) and restore on the same port — "the database went down" without touching the real server.
-final class ArchiverTestProxy: Sendable {
-    let port: Int
+/// A loopback TCP forwarder in front of a server (PostgreSQL, Redis) that a test controls, for outages the
+/// real server cannot stage:
+/// - `cut()`: every open connection is closed and new ones are refused ("the database went down");
+/// - `drop()`: every open connection is closed, new ones are accepted (a network blip, a load balancer);
+/// - `blackhole(true)`: connections stay open but no byte passes either way (a half-dead peer: only a
+///   deadline notices);
+/// - `restore()`: accepts again on the same port.
+public final class TCPProxy: Sendable {
+    public let port: Int
     private let target: (host: String, port: Int)
     private let group: MultiThreadedEventLoopGroup
     private let state = ProxyState()
 
-    init(targetHost: String, targetPort: Int) async throws {
+    public init(targetHost: String, targetPort: Int) async throws {
         target = (targetHost, targetPort)
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await Self.bind(port: 0, group: group, target: (targetHost, targetPort), state: state)
@@ -17,23 +23,42 @@ final class ArchiverTestProxy: Sendable {
         state.mutex.withLock { $0.server = server }
     }
 
+    /// Connections open through the proxy right now (both sides count).
+    public var openConnections: Int { state.mutex.withLock { $0.children.count } }
+
     /// Refuses new connections and drops every open one.
-    func cut() async throws {
-        let (server, children) = state.mutex.withLock { state in
-            defer { state = (nil, [:]) }
-            return (state.server, Array(state.children.values))
+    public func cut() async throws {
+        let server = state.mutex.withLock { state in
+            defer { state.server = nil }
+            return state.server
         }
         try await server?.close()
+        await drop()
+    }
+
+    /// Drops every open connection; new ones are still accepted.
+    public func drop() async {
+        let children = state.mutex.withLock { state in
+            defer { state.children = [:] }
+            return Array(state.children.values)
+        }
         for child in children { try? await child.close() }
     }
 
+    /// While on, bytes are swallowed in both directions (connections stay open).
+    public func blackhole(_ on: Bool) {
+        state.blackholed.store(on, ordering: .sequentiallyConsistent)
+    }
+
     /// Accepts connections again on the same port.
-    func restore() async throws {
+    public func restore() async throws {
+        blackhole(false)
+        guard state.mutex.withLock({ $0.server == nil }) else { return }
         let server = try await Self.bind(port: port, group: group, target: target, state: state)
         state.mutex.withLock { $0.server = server }
     }
 
-    func shutdown() async throws {
+    public func shutdown() async throws {
         try await cut()
         try await group.shutdownGracefully()
     }
@@ -46,9 +71,9 @@ final class ArchiverTestProxy: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
                 state.mutex.withLock { $0.children[ObjectIdentifier(child)] = child }
-                let inbound = ForwardHandler()
+                let inbound = ForwardHandler(state: state)
                 do { try child.pipeline.syncOperations.addHandler(inbound) } catch { return child.eventLoop.makeFailedFuture(error) }
-                let outboundHandler = ForwardHandler()
+                let outboundHandler = ForwardHandler(state: state)
                 return ClientBootstrap(group: child.eventLoop)
                     .channelInitializer { outbound in
                         outboundHandler.partner = child
@@ -65,12 +90,18 @@ final class ArchiverTestProxy: Sendable {
     }
 }
 
-/// Copies bytes to the partner channel; closes it when this side closes. All on one event loop.
+/// Copies bytes to the partner channel (unless blackholed); closes it when this side closes. All on one
+/// event loop.
 private final class ForwardHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
 
     var partner: (any Channel)?
     private var pending: [ByteBuffer] = []
+    private let state: ProxyState
+
+    init(state: ProxyState) {
+        self.state = state
+    }
 
     func attach(_ partner: any Channel) {
         self.partner = partner
@@ -80,11 +111,13 @@ private final class ForwardHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !state.blackholed.load(ordering: .sequentiallyConsistent) else { return }
         let buffer = unwrapInboundIn(data)
         if let partner { partner.writeAndFlush(buffer, promise: nil) } else { pending.append(buffer) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        state.mutex.withLock { _ = $0.children.removeValue(forKey: ObjectIdentifier(context.channel)) }
         partner?.close(promise: nil)
         context.fireChannelInactive()
     }
@@ -96,4 +129,5 @@ private final class ForwardHandler: ChannelInboundHandler, @unchecked Sendable {
 
 private final class ProxyState: Sendable {
     let mutex = Mutex<(server: (any Channel)?, children: [ObjectIdentifier: any Channel])>((nil, [:]))
+    let blackholed = Atomic(false)
 }

@@ -1,0 +1,70 @@
+/// Whether the archiver is keeping up — pure bookkeeping the archiver feeds and its watch reads.
+///
+/// "Stalled for s seconds" means: events taken from the bus (or waiting in the spool) are not in the
+/// database yet, and no batch has been committed for s seconds. An idle archiver (nothing pending) is never
+/// stalled, however long ago its last commit was; a database outage that makes it spool is a stall — the
+/// events are safe, but not where readers look for them.
+public struct ArchiverProgress: Sendable, Equatable {
+    public enum State: Sendable, Equatable {
+        /// Everything taken from the bus is committed.
+        case idle(lastCommit: ContinuousClock.Instant?)
+        /// Events are waiting for the database since `since` (the later of the first pending event and the
+        /// last commit).
+        case pending(since: ContinuousClock.Instant, lastCommit: ContinuousClock.Instant?)
+    }
+
+    /// What the watch should do after looking.
+    public enum Alert: Sendable, Equatable {
+        case none
+        /// The stall just passed the threshold.
+        case raised(seconds: Double)
+        /// A stall that had raised an alert is over.
+        case cleared(seconds: Double)
+    }
+
+    public private(set) var state: State = .idle(lastCommit: nil)
+    /// Whether an alert is raised now.
+    public private(set) var alerting = false
+
+    public init() {}
+
+    /// Events were taken from the bus (or found in the spool at start).
+    public mutating func received(at now: ContinuousClock.Instant) {
+        if case .idle(let lastCommit) = state { state = .pending(since: now, lastCommit: lastCommit) }
+    }
+
+    /// A batch was committed: the stall clock starts again.
+    public mutating func committed(at now: ContinuousClock.Instant) {
+        switch state {
+        case .idle: state = .idle(lastCommit: now)
+        case .pending: state = .pending(since: now, lastCommit: now)
+        }
+    }
+
+    /// Nothing taken from the bus is left uncommitted (no batch in hand, spool empty).
+    public mutating func drained() {
+        if case .pending(_, let lastCommit) = state { state = .idle(lastCommit: lastCommit) }
+    }
+
+    /// Seconds since the last commit while events are pending (0 when idle).
+    public func stalledSeconds(at now: ContinuousClock.Instant) -> Double {
+        guard case .pending(let since, _) = state else { return 0 }
+        let elapsed = now - since
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    /// Compares the stall with `threshold`; raises once when it is passed and clears once when it is over.
+    public mutating func check(at now: ContinuousClock.Instant, threshold: Duration) -> Alert {
+        let seconds = stalledSeconds(at: now)
+        let limit = Double(threshold.components.seconds) + Double(threshold.components.attoseconds) / 1e18
+        if seconds >= limit, !alerting {
+            alerting = true
+            return .raised(seconds: seconds)
+        }
+        if seconds < limit, alerting {
+            alerting = false
+            return .cleared(seconds: seconds)
+        }
+        return .none
+    }
+}

@@ -1,0 +1,48 @@
+import BrokerWire
+import Foundation
+import HubServer
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The operations endpoints of a worker process (archiver): `GET /health` (the process runs), `GET /ready`
+/// (200, or 503 with the reason from `readiness`) and `GET /metrics` (Prometheus text of the process's
+/// swift-metrics). Loopback by default.
+struct WorkerHTTPServer: Service {
+    /// nil when ready; otherwise why not (the 503 body's reason).
+    typealias Readiness = @Sendable () -> String?
+
+    let host: String
+    let port: Int
+    let readiness: Readiness
+    let logger: Logger
+    let onListening: @Sendable (Int) async -> Void
+
+    /// The process must have called `HubMetrics.bootstrap()` before it created any metric.
+    func run() async throws {
+        let router = Router()
+        router.get("/health") { _, _ in Self.json(.ok, ["status": "ok"]) }
+        let readiness = self.readiness
+        router.get("/ready") { _, _ in
+            if let reason = readiness() { return Self.json(.serviceUnavailable, ["ready": "false", "reason": reason]) }
+            return Self.json(.ok, ["ready": "true"])
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: HubMetrics.render())))
+        }
+        let onListening = self.onListening
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "brokerhub-worker"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger
+        )
+        try await app.runService()
+    }
+
+    private static func json(_ status: HTTPResponse.Status, _ fields: [String: String]) -> Response {
+        var object = JSONWriter.Object()
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            if value == "true" || value == "false" { object.add(name, value == "true") } else { object.add(name, value) }
+        }
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: object.json)))
+    }
+}
