@@ -139,3 +139,41 @@ extension DistributedHubTests {
         }
     }
 }
+
+extension DistributedHubTests {
+    /// Issue #19's stress set, hub side: Redis restarted 5 times while two hubs take jobs. After each restart
+    /// both hubs are ready again within seconds; every accepted job completes; the hubs stop on SIGTERM within
+    /// their drain deadline (`HubStack.stop` records any that needs SIGKILL).
+    @Test(.enabled(if: RedisServerProcess.isAvailable, "redis-server is not installed"))
+    func fiveRedisRestartsUnderHubLoad() async throws {
+        let redis = try await RedisServerProcess.start()
+        try await withCleanup({ await redis.stop() }) { () async throws in
+            let environment = distributedEnvironment(redisURL: redis.url, extra: ["BROKERHUB_LEASE_SECONDS": "3"])
+            try await HubStack.with(hubEnvironment: environment, hubCount: 2) { stack in
+                #expect(try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote()).status == 200) // token stored
+                try await stack.setFaults(#"{"latency_ms":100}"#)
+                var ids: [String] = []
+                for round in 1...5 {
+                    for index in 0..<10 { ids.append(try await submitJob(stack.hubs[index % 2], key: "stress-\(round)-\(index)")) }
+                    await redis.stop()
+                    try await Task.sleep(for: .seconds(2))
+                    try await redis.launch()
+                    let started = Date()
+                    for hub in stack.hubs {
+                        var ready = 0
+                        for _ in 0..<100 where ready != 200 {
+                            ready = (try? await Web.get(hub.url + "/ready").status) ?? 0
+                            if ready != 200 { try await Task.sleep(for: .milliseconds(200)) }
+                        }
+                        #expect(ready == 200, "round \(round): a hub did not recover by itself")
+                    }
+                    print("stress: Redis restart \(round) under hub load: both hubs ready after \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+                }
+                try await stack.setFaults("{}")
+                let states = try await waitForJobs(ids, on: stack.hubs[1], seconds: 90)
+                #expect(states == Array(repeating: "succeeded", count: ids.count), "\(states)")
+                #expect(try await stack.mockStats()["tokens_issued"]?.intValue == 1, "the stored token survived every restart")
+            }
+        }
+    }
+}

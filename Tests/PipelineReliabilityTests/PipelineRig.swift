@@ -22,17 +22,20 @@ final class PipelineRig: @unchecked Sendable {
     let schema: String
     let postgresURL: String
     private var archivers = 0
+    /// The operations URL of the archiver started last with `--http-port` (its ready file holds it).
+    private(set) var archiverURL = ""
 
-    /// A rig on the shared services, or on `services` when given.
-    init(name: String, services: PrivateServices? = nil) async throws {
+    /// A rig on the shared services, or on `services` when given; `redisURL` / `postgresURL` override the
+    /// bus's Redis and the sink's PostgreSQL (a private server, a test proxy).
+    init(name: String, services: PrivateServices? = nil, redisURL: String? = nil, postgresURL: String? = nil) async throws {
         let tag = "\(name)_\(UUID().uuidString.prefix(8).lowercased())"
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("brokerhub-reliability-\(tag)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         credentials = directory.appendingPathComponent("credentials.json")
         schema = "bh_rel_\(tag)"
-        postgresURL = try #require(services?.postgresURL ?? Self.postgresURL)
-        bus = try #require(services?.redisURL ?? Self.redisURL) + "?prefix=bh-rel-\(tag)"
-        sink = postgresURL + "?schema=\(schema)"
+        self.postgresURL = try #require(postgresURL ?? services?.postgresURL ?? Self.postgresURL)
+        bus = try #require(redisURL ?? services?.redisURL ?? Self.redisURL) + "?prefix=bh-rel-\(tag)"
+        sink = self.postgresURL + "?schema=\(schema)"
         mock = try await ServerProcess.start(
             ["mock-broker", "--port", "0", "--always-open", "--write-credentials", credentials.path,
              "--stream-rate", "20000", "--records-per-frame", "20"],
@@ -49,16 +52,19 @@ final class PipelineRig: @unchecked Sendable {
     }
 
     /// An archiver with a fixed consumer name, so a restarted one reads its own pending entries back first.
-    func startArchiver() async throws -> ServerProcess {
+    /// `sinkOptions` are added to the sink URL (`&timeout=3`); `extra` to the command line.
+    func startArchiver(consumer: String = "archiver-1", sinkOptions: String = "", extra: [String] = []) async throws -> ServerProcess {
         archivers += 1
         let ready = directory.appendingPathComponent("archiver-ready-\(archivers)")
         let archiver = try ServerProcess.launch(
-            ["archive", "--bus", bus, "--sink", sink, "--spool", directory.appendingPathComponent("spool").path,
-             "--consumer", "archiver-1", "--attempts", "2", "--backoff-cap-seconds", "2", "--ready-file", ready.path],
+            ["archive", "--bus", bus, "--sink", sink + sinkOptions, "--spool", directory.appendingPathComponent("spool-\(consumer)").path,
+             "--consumer", consumer, "--attempts", "2", "--backoff-cap-seconds", "2", "--ready-file", ready.path] + extra,
             directory: directory
         )
         try await waitUntil("archiver ready", timeout: 30) { FileManager.default.fileExists(atPath: ready.path) || !archiver.isRunning }
         #expect(archiver.isRunning, "archiver exited: \(archiver.output.suffix(2000))")
+        let line = (try? String(contentsOf: ready, encoding: .utf8))?.split(separator: "\n").first.map(String.init) ?? ""
+        if line.hasPrefix("http") { archiverURL = line }
         return archiver
     }
 
@@ -92,9 +98,9 @@ final class PipelineRig: @unchecked Sendable {
     /// Events published on the bus so far (`ledger status` reads the bus's counts; -1 when unreadable).
     func ledgerPublished() async throws -> Int64 { try await ledger().published }
 
-    /// Segment files (`spool-N.seg`) in the archiver's spool directory.
-    func spooledFiles() -> Int {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("spool").path)) ?? []
+    /// Segment files (`spool-N.seg`) in the spool directory of archiver `consumer`.
+    func spooledFiles(consumer: String = "archiver-1") -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("spool-\(consumer)").path)) ?? []
         return names.filter { $0.hasPrefix("spool-") && $0.hasSuffix(".seg") }.count
     }
 
@@ -175,12 +181,13 @@ extension PipelineRig {
     /// Starts a rig with an archiver and a collector, runs `body`, records any error it throws, and always
     /// stops every process and drops the rig's schema.
     static func run(
-        _ name: String, services: PrivateServices? = nil, _ body: (PipelineRig, PipelineProcesses) async throws -> Void
+        _ name: String, services: PrivateServices? = nil, redisURL: String? = nil, postgresURL: String? = nil,
+        archiverOptions: [String] = [], sinkOptions: String = "", _ body: (PipelineRig, PipelineProcesses) async throws -> Void
     ) async throws {
-        let rig = try await PipelineRig(name: name, services: services)
+        let rig = try await PipelineRig(name: name, services: services, redisURL: redisURL, postgresURL: postgresURL)
         let processes = PipelineProcesses()
         do {
-            processes.archiver = try await rig.startArchiver()
+            processes.archiver = try await rig.startArchiver(sinkOptions: sinkOptions, extra: archiverOptions)
             processes.collector = try rig.startCollector()
             try await body(rig, processes)
         } catch {

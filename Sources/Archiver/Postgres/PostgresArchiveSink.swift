@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import PostgresNIO
 import Realtime
+import Synchronization
 
 /// The PostgreSQL sink: one connection (reconnected after any error; every operation bounded by
 /// `operationTimeout`, see `withConnection`), tables keyed by (event id, time),
@@ -174,12 +175,21 @@ public actor PostgresArchiveSink: ArchiveSink {
                 self.connection = connection
             }
             let copying = configuration.method == .copy
+            let timedOut = TimeoutFlag()
             return try await withDeadline(configuration.operationTimeout, operation: "PostgreSQL operation", onTimeout: {
-                // Closing mid-COPY traps in postgres-nio (its state machine refuses it), so a COPY connection is
-                // only abandoned; a COPY whose server went away is closed already.
-                if !copying, !connection.isClosed { let closing: EventLoopFuture<Void> = connection.close(); _ = closing }
+                timedOut.set()
+                // Closing mid-COPY traps in postgres-nio (its state machine refuses it): a COPY connection is
+                // closed when its abandoned operation ends (below), any other one now.
+                if !copying { Self.closeAbandoned(connection) }
             }) {
-                try await body(connection)
+                do {
+                    let result = try await body(connection)
+                    if copying, timedOut.isSet { Self.closeAbandoned(connection) }
+                    return result
+                } catch {
+                    if copying, timedOut.isSet { Self.closeAbandoned(connection) }
+                    throw error
+                }
             }
         } catch let error as ArchiverError {
             throw error
@@ -201,6 +211,21 @@ public actor PostgresArchiveSink: ArchiveSink {
         }
     }
 
+    /// Closes a connection nobody holds any more, keeping it alive until the close has completed
+    /// (postgres-nio asserts that a connection is closed before it is released).
+    static func closeAbandoned(_ connection: PostgresConnection) {
+        guard !connection.isClosed else { return }
+        let closing: EventLoopFuture<Void> = connection.close()
+        closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
     /// `brokerhub_archiver_db_timeouts_total`: operations that hit `operationTimeout`.
     static let timeouts = Counter(label: "brokerhub_archiver_db_timeouts_total")
+}
+
+/// Set once an operation's deadline passed (read by the abandoned operation when it ends).
+private final class TimeoutFlag: Sendable {
+    private let value = Atomic(false)
+    func set() { value.store(true, ordering: .sequentiallyConsistent) }
+    var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
 }

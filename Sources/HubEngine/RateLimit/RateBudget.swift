@@ -19,10 +19,10 @@ public struct RateBudget: Sendable, Hashable, Codable, CustomStringConvertible {
 
 /// Layered limits per provider, with the brokers' real defaults.
 public struct RateLimitPolicy: Sendable, Hashable {
-    /// KIS sends per second per real-account app key (20).
-    public var kisRealPerSecond = 20
-    /// KIS sends per second per paper-account app key (2).
-    public var kisPaperPerSecond = 2
+    /// KIS sends per second per real-account app key (18 since 2026-04-20; was 20).
+    public var kisRealPerSecond = 18
+    /// KIS sends per second per paper-account app key (1 since 2026-04-20; was 2).
+    public var kisPaperPerSecond = 1
     /// Optional KIS cap per minute per app key.
     public var kisPerMinute: Int?
     /// Kiwoom sends per second per app key, all api-ids (5, 조회 초당 5건).

@@ -6,10 +6,10 @@ import MockMarket
 public struct MockBrokerConfiguration: Sendable {
     /// Rolling-window limits counted on arrival, per app key.
     public struct RateLimits: Sendable, Hashable {
-        /// KIS requests per second per real-account key (EGW00201 above).
-        public var kisRealPerSecond = 20
-        /// KIS requests per second per paper-account key.
-        public var kisPaperPerSecond = 2
+        /// KIS requests per second per real-account key (EGW00201 above; 18 since 2026-04-20).
+        public var kisRealPerSecond = 18
+        /// KIS requests per second per paper-account key (1 since 2026-04-20).
+        public var kisPaperPerSecond = 1
         /// Optional KIS per-minute cap per key.
         public var kisPerMinute: Int?
         /// Kiwoom requests per second per key, all api-ids together (1701 above).

@@ -99,7 +99,7 @@ struct ArchiveCommand: AsyncParsableCommand {
                 return "stalled: events pending and no batch committed for \(Int(archiver.stalledSeconds)) s"
             }, logger: logger) { port in
                 logger.info("archiver operations endpoint", metadata: ["http.url": "http://127.0.0.1:\(port)"])
-                if let readyFile { try? Data("http://127.0.0.1:\(port)\n".utf8).write(to: URL(fileURLWithPath: readyFile)) }
+                if let readyFile { try? Data("http://127.0.0.1:\(port)\n".utf8).write(to: URL(fileURLWithPath: readyFile), options: .atomic) }
             })
         } else if let readyFile {
             try? Data("ready\n".utf8).write(to: URL(fileURLWithPath: readyFile))

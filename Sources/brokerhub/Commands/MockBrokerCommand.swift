@@ -31,10 +31,10 @@ struct MockBrokerCommand: AsyncParsableCommand {
     var universe = 2_700
 
     @Option(help: "KIS requests per second per real-account app key.")
-    var kisRate = 20
+    var kisRate = 18
 
     @Option(help: "KIS requests per second per paper-account app key.")
-    var kisPaperRate = 2
+    var kisPaperRate = 1
 
     @Option(help: "Optional KIS requests per minute per app key.")
     var kisPerMinute: Int?
