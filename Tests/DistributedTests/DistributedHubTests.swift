@@ -54,7 +54,7 @@ struct DistributedHubTests {
         try await withCleanup({ await stack.stop() }) { () async throws in
             let (failures, sent, elapsed) = try await stack.saturate(seconds: 30)
             let after = try await stack.mockStats()
-            let utilisation = Double(sent) / (20 * elapsed)
+            let utilisation = Double(sent) / (HubStack.kisRealLimit * elapsed)
             var requeued = 0
             for hub in stack.hubs {
                 let metrics = try await Web.get(hub.url + "/metrics").text

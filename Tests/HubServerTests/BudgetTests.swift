@@ -13,7 +13,7 @@ struct BudgetTests {
         try await withCleanup({ await stack.stop() }) { () async throws in
             let (failures, sent, elapsed) = try await stack.saturate(seconds: 30)
             let after = try await stack.mockStats()
-            let utilisation = Double(sent) / (20 * elapsed)
+            let utilisation = Double(sent) / (HubStack.kisRealLimit * elapsed)
             #expect(failures.isEmpty, "\(failures.prefix(3))")
             #expect(after["rate_limit_violations"]?.intValue == 0, "violations by key: \(after["rate_limit_violations_by_key"].map(JSONWriter.serialize) ?? "")")
             #expect(after["tokens_issued"]?.intValue == 1)

@@ -11,6 +11,10 @@ public struct HubStack: Sendable {
     public let kisSecret: String
     public let environment: [String: String]
 
+    /// KIS sends per second per real-account key that the mock enforces and the hub budgets by default
+    /// (18 since KIS's 2026-04-20 change; `RateLimitPolicy.kisRealPerSecond`).
+    public static let kisRealLimit = 18.0
+
     /// The first hub.
     public var hub: ServerProcess { hubs[0] }
 

@@ -62,7 +62,7 @@ struct HubBenchCommand: AsyncParsableCommand {
         }
     }
 
-    /// Callers saturate the KIS budget (20/s) through the hub for `seconds`.
+    /// Callers saturate the KIS budget (the configured real-account limit) through the hub for `seconds`.
     func budget(application: HubApplication, broker: MockBroker) async throws {
         let symbols = broker.market.universe.symbols.prefix(50).map(\.code)
         let start = Date()
@@ -81,8 +81,9 @@ struct HubBenchCommand: AsyncParsableCommand {
         let elapsed = Date().timeIntervalSince(start)
         let sends = Double((application.hub.gateway.sends[.kis] ?? 0) - sendsBefore)
         let stats = broker.stats.snapshot(.kis)
-        print(String(format: "budget      %d callers, %.0f s, limit 20/s, 5–25 ms injected latency: %.0f sends = %.2f/s → %.1f%% of the budget; violations %d; tokens issued %d",
-                     callers, elapsed, sends, sends / elapsed, sends / elapsed / 20 * 100, stats.rateLimitViolations, stats.tokensIssued))
+        let limit = Double(application.configuration.limits.kisRealPerSecond)
+        print(String(format: "budget      %d callers, %.0f s, limit %.0f/s (mock %d/s), 5–25 ms injected latency: %.0f sends = %.2f/s → %.1f%% of the budget; violations %d; tokens issued %d",
+                     callers, elapsed, limit, broker.configuration.limits.kisRealPerSecond, sends, sends / elapsed, sends / elapsed / limit * 100, stats.rateLimitViolations, stats.tokensIssued))
     }
 
     /// Hub overhead on history-cache hits (no broker call), measured over HTTP, then requests/s.
