@@ -104,6 +104,49 @@ struct APITests {
         }
     }
 
+    /// Issue #18 item 1: the proxy forwards only the catalogue's read transactions at their own paths. An
+    /// order, the hashkey endpoint and the mock's control API are refused in the broker's shape however the
+    /// path is spelled, and never reach the broker (one proxied order used to reach it four times).
+    @Test func theProxyForwardsOnlyCatalogueReads() async throws {
+        let stack = try await HubStack.start()
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            let local = try #require(try await Web.post(stack.hub.url + "/oauth2/tokenP", #"{"grant_type":"client_credentials","appkey":"a","appsecret":"b"}"#).json?["access_token"]?.stringValue)
+            let auth = [("authorization", "Bearer \(local)"), ("appkey", "x"), ("appsecret", "y")]
+            func total() async throws -> Int {
+                let requests = try await stack.mockStats()["requests"]?.objectValue ?? [:]
+                return requests.values.reduce(0) { $0 + ($1.intValue ?? 0) }
+            }
+            let before = try await total()
+            let order = #"{"CANO":"50000000","ACNT_PRDT_CD":"01","PDNO":"005930","ORD_DVSN":"00","ORD_QTY":"1","ORD_UNPR":"70000"}"#
+            let refusals: [(String, String, String, String?)] = [
+                ("POST", "/uapi/domestic-stock/v1/trading/order-cash", "TTTC0802U", order),
+                ("POST", "/kis/uapi/domestic-stock/v1/trading/order-cash", "TTTC0802U", order),
+                ("POST", "//uapi/domestic-stock/v1/trading/order-cash/", "TTTC0802U", order),
+                ("POST", "/uapi/hashkey/", "FHKST01010100", order),
+                ("POST", "//uapi//hashkey", "FHKST01010100", order),
+                ("POST", "/kis/_mock/faults", "FHKST01010100", #"{"error_rate":1}"#),
+                ("GET", "/uapi/domestic-stock/v1/quotations/%2e%2e/trading/order-cash", "FHKST01010100", nil),
+                ("GET", "/uapi/domestic-stock/v1/trading/order-cash", "FHKST01010100", nil),
+                ("POST", "/uapi/domestic-stock/v1/quotations/inquire-price", "FHKST01010100", "{}"),
+            ]
+            for (method, path, tr, body) in refusals {
+                let answer = try await Web.send(method == "GET" ? .GET : .POST, stack.hub.url + path, headers: auth + [("tr_id", tr)], body: body)
+                #expect(answer.status == 403, "\(method) \(path): \(answer.status) \(answer.text)")
+                #expect(answer.json?["rt_cd"]?.stringValue == "1" && answer.json?["msg_cd"]?.stringValue == "BHPROXY403", "\(path): \(answer.text)")
+            }
+            let kiwoomToken = try #require(try await Web.post(stack.hub.url + "/kiwoom/oauth2/token", #"{"grant_type":"client_credentials","appkey":"a","secretkey":"b"}"#).json?["token"]?.stringValue)
+            let kiwoomOrder = try await Web.post(stack.hub.url + "/api/dostk/ordr", #"{"dmst_stex_tp":"KRX","stk_cd":"005930","ord_qty":"1","trde_tp":"3"}"#, headers: [("api-id", "kt10000"), ("authorization", "Bearer \(kiwoomToken)")])
+            #expect(kiwoomOrder.status == 403 && kiwoomOrder.json?["return_code"]?.intValue == 2, "\(kiwoomOrder.text)")
+            #expect(try await total() == before, "nothing refused reached the broker")
+            let metrics = try await Web.get(stack.hub.url + "/metrics").text
+            #expect(metrics.contains("brokerhub_proxy_refused_total"))
+            #expect(!metrics.contains("TTTC0802U"), "no caller-chosen label")
+            // The same read, spelled with doubled and trailing slashes, is still served.
+            let quote = try await Web.get(stack.hub.url + "/uapi//domestic-stock/v1/quotations/inquire-price/?FID_COND_MRKT_DIV_CODE=J&FID_INPUT_ISCD=005930", headers: auth + [("tr_id", "FHKST01010100")])
+            #expect(quote.status == 200, "\(quote.text)")
+        }
+    }
+
     @Test func operationsEndpoints() async throws {
         let stack = try await HubStack.start()
         try await withCleanup({ await stack.stop() }) { () async throws in

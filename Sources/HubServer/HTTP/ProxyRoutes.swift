@@ -4,6 +4,7 @@ import BrokerWire
 import Foundation
 import HTTPTypes
 import HubEngine
+import Metrics
 import Hummingbird
 import NIOCore
 
@@ -13,6 +14,12 @@ import NIOCore
 /// so an unmodified client library pointed at the hub shares the hub's token, budget, breaker and retries.
 /// Token endpoints hand out hub-local tokens; the real broker token never leaves the hub. Calls are queued
 /// like any other work (priority from `X-BrokerHub-Priority`, default interactive).
+///
+/// Only what the catalogue knows is forwarded: a read transaction at its own path and method, the path
+/// normalised (percent-decoding, `//`, a trailing `/`) before it is compared, and a path with a `.` or `..`
+/// segment refused. Orders, `/uapi/hashkey`, unknown transactions and any other path (the mock's `/_mock/…`
+/// included) never reach the broker: they are answered in the broker's own error shape and counted
+/// (`brokerhub_proxy_refused_total`). The gateway retries what it forwards, which is safe only for reads.
 struct ProxyRoutes: Sendable {
     let application: HubApplication
     var hub: Hub { application.hub }
@@ -44,13 +51,14 @@ struct ProxyRoutes: Sendable {
             var object = JSONWriter.Object()
             object.add("approval_key", key)
             return .json(object.json)
-        case "/uapi/hashkey":
-            throw APIError(.unsupportedTransaction, "\(path) is not proxied: orders do not go through the hub")
         default:
             break
         }
         guard let trID = request.headers[HTTPField.Name("tr_id")!], !trID.isEmpty else {
             return Self.kisError(500, "OPSQ0002", "없는 서비스 코드 입니다.")
+        }
+        guard let spec = Self.permitted(.kis, transaction: trID.uppercased(), method: request.method.rawValue, path: path) else {
+            return Self.refused(.kis, transaction: trID, path: path)
         }
         guard bearer(request).map(application.localTokens.isValid) == true else {
             return Self.kisError(500, "EGW00121", "유효하지 않은 token 입니다.")
@@ -61,7 +69,7 @@ struct ProxyRoutes: Sendable {
         }
         let body = try await request.body.collect(upTo: 1 << 20)
         let brokerRequest = BrokerRequest(
-            provider: .kis, transaction: trID.uppercased(), method: request.method.rawValue, path: Self.normalizedPath(path),
+            provider: .kis, transaction: spec.id, method: spec.method, path: spec.path,
             query: Self.query(request), headers: headers, body: Array(buffer: body)
         )
         return try await forward(brokerRequest, request: request, returned: Self.kisHeadersReturned)
@@ -90,6 +98,9 @@ struct ProxyRoutes: Sendable {
         guard let apiID = request.headers[HTTPField.Name("api-id")!], !apiID.isEmpty else {
             return .json(#"{"return_msg":"잘못된 요청입니다[1501:API ID가 Null이거나 값이 없습니다]","return_code":1}"#)
         }
+        guard let spec = Self.permitted(.kiwoom, transaction: apiID.lowercased(), method: request.method.rawValue, path: path) else {
+            return Self.refused(.kiwoom, transaction: apiID, path: path)
+        }
         guard bearer(request).map(application.localTokens.isValid) == true else {
             return .json(#"{"return_msg":"인증에 실패했습니다[8005:Token이 유효하지 않습니다]","return_code":3}"#)
         }
@@ -99,7 +110,7 @@ struct ProxyRoutes: Sendable {
         }
         let body = try await request.body.collect(upTo: 1 << 20)
         let brokerRequest = BrokerRequest(
-            provider: .kiwoom, transaction: apiID.lowercased(), method: request.method.rawValue, path: Self.normalizedPath(path),
+            provider: .kiwoom, transaction: spec.id, method: spec.method, path: spec.path,
             query: Self.query(request), headers: headers, body: Array(buffer: body)
         )
         return try await forward(brokerRequest, request: request, returned: Self.kiwoomHeadersReturned)
@@ -154,10 +165,41 @@ struct ProxyRoutes: Sendable {
         }
     }
 
-    static func normalizedPath(_ path: String) -> String {
-        var normalized = path
-        while normalized.contains("//") { normalized = normalized.replacingOccurrences(of: "//", with: "/") }
-        return normalized
+    /// `path` as the broker would route it: percent-decoded, `//` collapsed, no trailing `/`; nil for a path
+    /// that is not plain (a `.` or `..` segment, a backslash, a control character, undecodable escapes).
+    static func normalizedPath(_ path: String) -> String? {
+        guard let decoded = path.removingPercentEncoding, decoded.hasPrefix("/") else { return nil }
+        guard !decoded.contains("\\"), !decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
+        let segments = decoded.split(separator: "/", omittingEmptySubsequences: true)
+        guard !segments.contains(where: { $0 == "." || $0 == ".." }) else { return nil }
+        return "/" + segments.joined(separator: "/")
+    }
+
+    /// The catalogue's transaction `transaction` of `provider` when it is a read served at `path` (normalised)
+    /// with `method`; nil for anything else.
+    static func permitted(_ provider: Provider, transaction: String, method: String, path: String) -> TransactionSpec? {
+        guard let normalized = normalizedPath(path), let spec = TransactionCatalog.spec(provider: provider, id: transaction),
+              spec.path == normalized, spec.method == method.uppercased()
+        else { return nil }
+        return spec
+    }
+
+    /// A request the proxy does not forward, answered in the broker's own shape (HTTP 403) and counted. The
+    /// transaction id is reported only when the catalogue knows it (a caller-chosen label would grow `/metrics`).
+    static func refused(_ provider: Provider, transaction: String, path: String) -> Response {
+        let known = TransactionCatalog.spec(provider: provider, id: provider == .kis ? transaction.uppercased() : transaction.lowercased()) != nil
+        Counter(label: "brokerhub_proxy_refused_total", dimensions: [("provider", provider.rawValue), ("reason", known ? "path" : "transaction")]).increment()
+        let shown = String(path.prefix(200))
+        let message = "BrokerHub proxies only the read transactions of its catalogue (GET /v1/catalog) at their own paths; \(shown) is not forwarded (orders never go through the proxy)"
+        switch provider {
+        case .kis:
+            return kisError(403, "BHPROXY403", message)
+        case .kiwoom:
+            var object = JSONWriter.Object()
+            object.add("return_msg", message)
+            object.add("return_code", Int64(2))
+            return .json(object.json, status: .forbidden)
+        }
     }
 
     static func kisError(_ status: Int, _ code: String, _ message: String) -> Response {
