@@ -41,7 +41,7 @@ if [[ -z "$bin" ]]; then
 fi
 run_set() {
   if [[ -n "$bin" ]]; then
-    BROKERHUB_BINARY="$bin/brokerhub" timeout --kill-after=60 1800 "$bin/BrokerHubPackageTests.xctest" --testing-library swift-testing --filter "$filter"
+    BROKERHUB_BINARY="$bin/brokerhub" timeout --kill-after=60 1800 "$bin/BrokerHubPackageTests.xctest" --testing-library swift-testing --no-parallel --filter "$filter"
   else
     timeout --kill-after=60 1800 swift test --skip-build --no-parallel --filter "$filter"
   fi

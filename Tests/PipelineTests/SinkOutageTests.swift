@@ -28,7 +28,7 @@ struct SinkOutageTests {
             let killer = try await Self.connect(configuration)
             var terminated = 0
             while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(Int.random(in: 2...40)))
+                try? await Task.sleep(for: .milliseconds(Int.random(in: 5...150)))
                 let rows = try? await killer.query(PostgresQuery(unsafeSQL: """
                     SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
                     WHERE pid <> pg_backend_pid() AND datname = current_database() AND query LIKE '%\(schema)%'
