@@ -22,6 +22,8 @@ public actor PostgresArchiveSink: ArchiveSink {
     public nonisolated let configuration: PostgresSinkConfiguration
     let logger: Logger
     var connection: PostgresConnection?
+    /// Ends the operation in flight on `connection` as soon as its channel closes.
+    var watch = ConnectionWatch()
     var connectionID = 0
     /// Set by `prepare()`.
     public private(set) var partitioning: Partitioning?
@@ -173,14 +175,23 @@ public actor PostgresArchiveSink: ArchiveSink {
                     configuration: configuration.connection, id: connectionID, logger: logger
                 )
                 self.connection = connection
+                let watch = ConnectionWatch()
+                self.watch = watch
+                connection.closeFuture.whenComplete { _ in watch.closed() }
             }
+            let watch = self.watch
             let copying = configuration.method == .copy
             let timedOut = TimeoutFlag()
+            defer { watch.onClose(nil) }
             return try await withDeadline(configuration.operationTimeout, operation: "PostgreSQL operation", onTimeout: {
                 timedOut.set()
                 // Closing mid-COPY traps in postgres-nio (its state machine refuses it): a COPY connection is
                 // closed when its abandoned operation ends (below), any other one now.
                 if !copying { Self.closeAbandoned(connection) }
+            }, abort: { fail in
+                // A request written to a channel that has closed is dropped by postgres-nio without failing:
+                // end the wait when the server goes away instead of at the timeout.
+                watch.onClose { fail(ArchiverError(.sinkUnavailable, "the PostgreSQL connection closed during the operation")) }
             }) {
                 do {
                     let result = try await body(connection)
@@ -228,4 +239,27 @@ private final class TimeoutFlag: Sendable {
     private let value = Atomic(false)
     func set() { value.store(true, ordering: .sequentiallyConsistent) }
     var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
+}
+
+/// Calls the registered handler when a connection's channel closes (registered once per connection, so that
+/// per-operation handlers never pile up on a long-lived connection's close future).
+final class ConnectionWatch: Sendable {
+    private let state = Mutex<(closed: Bool, handler: (@Sendable () -> Void)?)>((false, nil))
+
+    /// Sets (or clears) the handler; one registered after the close runs at once.
+    func onClose(_ handler: (@Sendable () -> Void)?) {
+        let runNow = state.withLock { state -> Bool in
+            state.handler = handler
+            return state.closed && handler != nil
+        }
+        if runNow { handler?() }
+    }
+
+    func closed() {
+        let handler = state.withLock { state -> (@Sendable () -> Void)? in
+            state.closed = true
+            return state.handler
+        }
+        handler?()
+    }
 }

@@ -27,7 +27,7 @@ public struct PostgresSinkConfiguration: Sendable {
     /// The longest one operation (a batch's transaction, a count) may take. Past it the connection is closed
     /// and abandoned and the operation fails with `sink.timeout`: a reply that can no longer come (the server
     /// went away mid-transaction) never stalls the archiver.
-    public var operationTimeout: Duration = .seconds(30)
+    public var operationTimeout: Duration = .seconds(15)
 
     public init(
         host: String, port: Int = 5432, username: String, password: String? = nil, database: String,

@@ -49,14 +49,13 @@ public struct ArchiverProgress: Sendable, Equatable {
     /// Seconds since the last commit while events are pending (0 when idle).
     public func stalledSeconds(at now: ContinuousClock.Instant) -> Double {
         guard case .pending(let since, _) = state else { return 0 }
-        let elapsed = now - since
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return (now - since).seconds
     }
 
     /// Compares the stall with `threshold`; raises once when it is passed and clears once when it is over.
     public mutating func check(at now: ContinuousClock.Instant, threshold: Duration) -> Alert {
         let seconds = stalledSeconds(at: now)
-        let limit = Double(threshold.components.seconds) + Double(threshold.components.attoseconds) / 1e18
+        let limit = threshold.seconds
         if seconds >= limit, !alerting {
             alerting = true
             return .raised(seconds: seconds)

@@ -22,9 +22,14 @@ public struct DeadlineExceeded: Error, Sendable, CustomStringConvertible {
 /// library await that ignores cancellation): the operation runs in its own task, which is cancelled and then
 /// abandoned. `onTimeout` runs before the error is thrown; use it to close the connection the operation was
 /// using, so that nothing reuses it. A task group could not give this guarantee: it waits for every child.
+///
+/// `abort`, when given, is called once the race has started with a function that ends it early with an error
+/// (e.g. when the connection the operation uses closes): the caller gets that error at once and the
+/// operation is abandoned as on a timeout.
 public func withDeadline<T: Sendable, C: Clock>(
     _ duration: Duration, clock: C, operation name: String,
     onTimeout: @escaping @Sendable () -> Void = {},
+    abort: (@Sendable (@escaping @Sendable (any Error) -> Void) -> Void)? = nil,
     _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T where C.Duration == Duration {
     let race = DeadlineRace<T>()
@@ -44,6 +49,9 @@ public func withDeadline<T: Sendable, C: Clock>(
                 }
             }
             race.attach(work: work, timer: timer)
+            abort? { error in
+                if race.finish(.failure(error)) { work.cancel() }
+            }
         }
     } onCancel: {
         race.finish(.failure(CancellationError()))
@@ -53,9 +61,10 @@ public func withDeadline<T: Sendable, C: Clock>(
 /// `withDeadline` on the continuous clock.
 public func withDeadline<T: Sendable>(
     _ duration: Duration, operation name: String, onTimeout: @escaping @Sendable () -> Void = {},
+    abort: (@Sendable (@escaping @Sendable (any Error) -> Void) -> Void)? = nil,
     _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withDeadline(duration, clock: ContinuousClock(), operation: name, onTimeout: onTimeout, operation)
+    try await withDeadline(duration, clock: ContinuousClock(), operation: name, onTimeout: onTimeout, abort: abort, operation)
 }
 
 /// The once-only meeting point of `withDeadline`'s operation, timer and cancellation.
