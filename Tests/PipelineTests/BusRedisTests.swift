@@ -24,6 +24,25 @@ struct BusRedisTests {
         await harness.tearDown()
     }
 
+    /// Issue #19's TCP-cut stress run found 500 events "missing" that were stored: the reply to an applied
+    /// publish was lost with its connection, the collector sent the batch again, and the counts counted it
+    /// twice. A batch published again changes nothing.
+    @Test("publishing the same batch again (a retry after a lost reply) neither counts nor appends it twice")
+    func aRetriedBatchIsAppliedOnce() async throws {
+        let harness = try BusHarness(.redis)
+        let bus = try #require(try harness.open() as? RedisEventBus)
+        let events = BusEventSamples.mixed(count: 120)
+        try await bus.publish(events)
+        try await bus.publish(events)
+        try await bus.publish(Array(events.prefix(60)))  // a different batch (other first/last/count) still counts
+        let counts = try await bus.publishedCounts()
+        #expect(counts.values.reduce(0, +) == 180)
+        var length = 0
+        for channel in RealtimeChannel.allCases { length += try await bus.client.xlen(bus.streamKey(channel)) }
+        #expect(length == 180)
+        await harness.tearDown()
+    }
+
     @Test("live messages are plain Redis Pub/Sub on ticker.{symbol}")
     func livePubSubChannels() async throws {
         let harness = try BusHarness(.redis)

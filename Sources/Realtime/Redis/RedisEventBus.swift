@@ -40,6 +40,10 @@ public final class RedisEventBus: EventBus, Service {
     /// The hash of published counts.
     public var countsKey: String { "\(configuration.keyPrefix):published" }
 
+    /// Seconds a publish's batch marker lives: longer than any retry of the same batch (the collector retries
+    /// with backoff up to 5 s), short enough that markers stay few (≈ batches per second × this).
+    static let batchMarkerTTL = 900
+
     static let channels = RealtimeChannel.allCases
 
     public func publish(_ events: [RealtimeEvent]) async throws {
@@ -61,7 +65,11 @@ public final class RedisEventBus: EventBus, Service {
             arguments.append(.string(Self.countField(key)))
             arguments.append(.int(count))
         }
-        let keys = [countsKey] + Self.channels.map(streamKey)
+        // The batch's marker makes a retried publish a no-op: when the reply to an applied publish is lost (the
+        // connection dropped after Redis ran the script), the collector sends the same batch again, and
+        // without it the ledger's counts would count it twice (a false "missing" for events that are stored).
+        let marker = "\(configuration.keyPrefix):batch:\(events[0].id):\(events[events.count - 1].id):\(events.count)"
+        let keys = [countsKey] + Self.channels.map(streamKey) + [marker]
         _ = try await client.evalScript(Self.publishScript, keys: keys, arguments: arguments)
         metrics.published.increment(by: events.count)
     }
@@ -85,9 +93,11 @@ public final class RedisEventBus: EventBus, Service {
         return LedgerKey(provider: String(parts[0]), channel: channel, symbol: String(parts[2]))
     }
 
-    /// KEYS: counts hash, then the streams. ARGV: event count n, count-field count m, live prefix; n × (stream
-    /// key index, event id, body, live topic); m × (count field, increment).
+    /// KEYS: counts hash, then the streams, then the batch marker (kept `batchMarkerTTL`; a batch already
+    /// applied returns 0 and changes nothing). ARGV: event count n, count-field count m, live prefix; n ×
+    /// (stream key index, event id, body, live topic); m × (count field, increment).
     static let publishScript = RedisScript("""
+        if not redis.call('SET', KEYS[#KEYS], '1', 'NX', 'EX', \(batchMarkerTTL)) then return 0 end
         local n = tonumber(ARGV[1])
         local m = tonumber(ARGV[2])
         local live = ARGV[3]
