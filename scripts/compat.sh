@@ -53,7 +53,11 @@ start_mock() {
     swift build --product brokerhub >/dev/null
   fi
   MOCK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/brokerhub-compat.XXXXXX")"
-  "$bin" mock-broker --port 0 --always-open --market-speed 5 --ping-interval 5 \
+  # --kis-tick-fields 46: KIS has sent 47 fields per H0STCNT0 record (MARKET_CLS_CODE last) since 2026-09-14, and
+  # BrokerHub's own parser takes both; python-kis 2.1.6 was written for 46 and rejects every 47-field frame, so the
+  # unmodified client is checked against the layout it knows (reference/kis.md, section 7).
+  log "mock broker sends 46-field H0STCNT0 records: python-kis 2.1.6 rejects KIS's 47-field layout of 2026-09-14"
+  "$bin" mock-broker --port 0 --always-open --market-speed 5 --ping-interval 5 --kis-tick-fields 46 \
     --write-credentials "$MOCK_DIR/credentials.json" --ready-file "$MOCK_DIR/ready" >"$MOCK_DIR/mock.log" 2>&1 &
   MOCK_PID=$!
   local waited=0

@@ -66,6 +66,33 @@ struct KISRealtimeParserTests {
         #expect(parsed.map(\.volume) == [10, 7, 3])
     }
 
+    /// KIS appends `MARKET_CLS_CODE` to every H0STCNT0 record since 2026-09-14: 47 fields, same first 46.
+    @Test func parses47FieldRecordsWithTheMarketClass() throws {
+        #expect(KISRealtimeLayout.tradeWithMarketClass.count == 47)
+        #expect(KISRealtimeLayout.tradeWithMarketClass.last == "MARKET_CLS_CODE")
+        let narrow = try #require(try ticks("0|H0STCNT0|001|" + Self.sheetRecord).first)
+        #expect(narrow.marketClass == nil)
+        let wide = try #require(try ticks("0|H0STCNT0|001|" + Self.sheetRecord + "^J").first)
+        #expect(wide.marketClass == "J")
+        var sameAsNarrow = wide
+        sameAsNarrow.marketClass = nil
+        #expect(sameAsNarrow == narrow)
+        let records = [Self.sheetRecord + "^J", Self.record([0: "000660", 12: "7"]) + "^", Self.record([1: "093356"]) + "^NX"]
+        let parsed = try ticks("0|H0UNCNT0|003|" + records.joined(separator: "^"))
+        #expect(parsed.map(\.symbol) == ["005930", "000660", "005930"])
+        #expect(parsed.map(\.marketClass) == ["J", nil, "NX"])
+        #expect(parsed.map(\.volume) == [10, 7, 10])
+    }
+
+    @Test func aBadFieldOfA47FieldRecordIsNamed() {
+        let frame = "0|H0STCNT0|002|" + Self.sheetRecord + "^J^" + Self.record([12: "ten"]) + "^J"
+        #expect {
+            try KISRealtimeParser.parse(frame, receivedAt: Self.receivedAt)
+        } throws: { error in
+            (error as? BrokerHubError)?.message.contains("H0STCNT0 record 1 field CNTG_VOL") == true
+        }
+    }
+
     @Test func signCodeDecidesDirection() throws {
         // Unsigned change with sign 5 (하락) still becomes negative; sign 3 (보합) is zero.
         let down = try #require(try ticks("0|H0STCNT0|001|" + Self.record([3: "5", 4: "100", 5: "0.14"])).first)
@@ -137,7 +164,9 @@ struct KISRealtimeParserTests {
     @Test(arguments: [
         ("0|H0STCNT0|001|" + fields(sheetRecord).dropLast().joined(separator: "^"), "ends after 45 fields"),
         ("0|H0STCNT0|002|" + sheetRecord, "declares 2 records"),
-        ("0|H0STCNT0|001|" + sheetRecord + "^extra", "1 more fields"),
+        ("0|H0STCNT0|001|" + sheetRecord + "^J^extra", "2 more fields"),
+        ("0|H0STCNT0|002|" + sheetRecord + "^" + sheetRecord + "^J", "1 more fields"),
+        ("0|H0STCNT0|001|" + sheetRecord + "^" + String(repeating: "J", count: 17), "field MARKET_CLS_CODE"),
         ("0|H0STCNT0|001|" + record([2: "71,900"]), "field STCK_PRPR"),
         ("0|H0STCNT0|001|" + record([1: "0933"]), "field STCK_CNTG_HOUR"),
         ("0|H0STCNT0|001|" + record([33: "20231312"]), "field BSOP_DATE"),

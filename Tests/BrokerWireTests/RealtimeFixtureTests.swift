@@ -7,10 +7,12 @@ import Testing
 struct RealtimeFixtureTests {
     static let receivedAt = KST.instant(KSTDate(year: 2025, month: 10, day: 24)!, hour: 10, minute: 31, second: 20)
 
-    @Test func kisTradeFrames() throws {
+    /// The same frames in the 46-field layout and in KIS's 47-field layout of 2026-09-14.
+    @Test(arguments: [("kis_H0STCNT0_frames.txt", nil), ("kis_H0STCNT0_frames_47fields.txt", "J")])
+    func kisTradeFrames(fixture: String, marketClass: String?) throws {
         var ticks: [Tick] = []
         var multiRecordFrames = 0
-        for line in try Fixture.lines("kis_H0STCNT0_frames.txt") {
+        for line in try Fixture.lines(fixture) {
             guard case .ticks(_, let parsed) = try KISRealtimeParser.parse(line, receivedAt: Self.receivedAt) else {
                 Issue.record("not a tick frame")
                 continue
@@ -22,6 +24,7 @@ struct RealtimeFixtureTests {
         #expect(ticks.count == 8 + 3 + 4)
         #expect(Set(ticks.map(\.side)) == [.buy, .sell])
         #expect(ticks.allSatisfy { KSTDate($0.time) == KSTDate(year: 2025, month: 10, day: 24) && $0.price > 0 && $0.volume > 0 })
+        #expect(ticks.allSatisfy { $0.marketClass == marketClass })
         for symbol in Set(ticks.map(\.symbol)) {
             let series = ticks.filter { $0.symbol == symbol }
             #expect(zip(series, series.dropFirst()).allSatisfy { ($0.cumVolume ?? 0) <= ($1.cumVolume ?? 0) }, "\(symbol)")

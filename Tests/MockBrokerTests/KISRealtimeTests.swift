@@ -3,6 +3,8 @@ import BrokerWire
 import Foundation
 import HummingbirdWSClient
 import MockBroker
+import NIOCore
+import NIOWebSocket
 import Testing
 
 @Suite("Mock broker: KIS WebSocket", .timeLimit(.minutes(5)), .serialized)
@@ -106,6 +108,42 @@ struct KISRealtimeTests {
                 return pings
             }
             #expect(echoed == 5)
+            // A client that answers with a WebSocket pong frame, as KIS's official samples do (`ws.pong(raw)`).
+            let ponged = try await RealtimeHarness.session(url, seconds: 5) { inbound, outbound in
+                var pings = 0
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message, text.contains("PINGPONG") else { continue }
+                    pings += 1
+                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .pong, data: ByteBuffer(string: text))))
+                    if pings == 5 { break }
+                }
+                return pings
+            }
+            #expect(ponged == 5)
+        }
+    }
+
+    /// KIS sends 47 fields per H0STCNT0 record since 2026-09-14 (`MARKET_CLS_CODE` last); the mock does so by
+    /// default and sends the old 46 for clients written for them.
+    @Test(arguments: [47, 46])
+    func tradeRecordsHaveTheConfiguredWidth(fields: Int) async throws {
+        let configuration = MockHarness.configuration { $0.kisTickFields = fields }
+        try await MockHarness.run(configuration) { broker, base in
+            let approval = try await RealtimeHarness.approvalKey(base, MockHarness.key(broker, .kis))
+            let (frame, ticks) = try await RealtimeHarness.session(RealtimeHarness.wsURL(base, "/tryitout")) { inbound, outbound in
+                try await outbound.write(.text(RealtimeHarness.kisSubscribe(approval, "H0STCNT0", "005930")))
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message, case .ticks(_, let ticks) = try KISRealtimeParser.parse(text, receivedAt: Date()) else { continue }
+                    return (text, ticks)
+                }
+                return ("", [])
+            }
+            let parts = frame.split(separator: "|", maxSplits: 3, omittingEmptySubsequences: false)
+            try #require(parts.count == 4)
+            let records = try #require(Int(parts[2]))
+            #expect(parts[3].split(separator: "^", omittingEmptySubsequences: false).count == records * fields)
+            #expect(ticks.count == records)
+            #expect(ticks.allSatisfy { $0.marketClass == (fields == 47 ? "J" : nil) })
         }
     }
 

@@ -15,7 +15,8 @@ enum BusEventSamples {
             provider: provider, symbol: symbol, time: time, receivedAt: optionalsSet ? time.addingTimeInterval(0.004) : nil,
             price: price, volume: 17, side: .buy, change: -300, changeRate: FixedDecimal(mantissa: -42, scale: 2),
             cumVolume: value(1_234_567), cumValue: value(87_654_321_000), open: value(71_000), high: value(71_900),
-            low: value(70_800), askPrice: value(71_300), bidPrice: value(71_200), sourceType: .realtime
+            low: value(70_800), askPrice: value(71_300), bidPrice: value(71_200), marketClass: optionalsSet ? "J" : nil,
+            sourceType: .realtime
         )
         return RealtimeEvent(id: id, channel: .ticker, provider: provider, symbol: symbol, receivedAt: time, payload: .tick(tick))
     }

@@ -74,6 +74,26 @@ enum SinkBehaviour {
     }
 
     /// Events on two KST days (00:30 KST on consecutive days).
+    /// KIS's 47th tick field is stored as it came; a tick without it stores NULL.
+    static func storesTheMarketClass(_ fixture: SinkTestFixture) async throws {
+        let sink = try fixture.open()
+        try await sink.prepare()
+        #expect(try await sink.write([BusEventSamples.tick(id: "m-1"), BusEventSamples.tick(id: "m-2", optionalsSet: false)]).ticks == 2)
+        try await sink.close()
+        let stored = try await fixture.storedMarketClasses()
+        #expect(stored == ["m-1": "J", "m-2": nil])
+    }
+
+    /// An archive created before `market_class` existed gains the column when a sink prepares it, keeps working.
+    static func addsTheMarketClassToAnOlderArchive(_ fixture: SinkTestFixture) async throws {
+        try await fixture.createArchiveOfTheFirstRelease()
+        let sink = try fixture.open()
+        try await sink.prepare()
+        #expect(try await sink.write([BusEventSamples.tick(id: "o-1"), BusEventSamples.orderBook(id: "o-2")]).total == 2)
+        try await sink.close()
+        #expect(try await fixture.storedMarketClasses() == ["o-1": "J"])
+    }
+
     static func twoDayEvents() -> [RealtimeEvent] {
         let day1 = Date(timeIntervalSince1970: 1_763_652_600)  // 2025-11-21 00:30 KST
         return [day1, day1.addingTimeInterval(86_400)].enumerated().flatMap { index, time -> [RealtimeEvent] in
@@ -92,6 +112,8 @@ struct SQLiteSinkTests {
     @Test func ignoresDuplicatesWithoutCounting() async throws { try await run(SinkBehaviour.ignoresDuplicatesWithoutCounting) }
     @Test func countsPerKey() async throws { try await run(SinkBehaviour.countsPerKey) }
     @Test func survivesReopen() async throws { try await run(SinkBehaviour.survivesReopen) }
+    @Test func storesTheMarketClass() async throws { try await run(SinkBehaviour.storesTheMarketClass) }
+    @Test func addsTheMarketClassToAnOlderArchive() async throws { try await run(SinkBehaviour.addsTheMarketClassToAnOlderArchive) }
 
     @Test func storesEventsOnAnyDay() async throws {
         try await run { fixture in
@@ -128,6 +150,14 @@ struct PostgresSinkTests {
 
     @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
     func survivesReopen(kind: SinkTestFixture.Kind) async throws { try await run(kind, SinkBehaviour.survivesReopen) }
+
+    @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
+    func storesTheMarketClass(kind: SinkTestFixture.Kind) async throws { try await run(kind, SinkBehaviour.storesTheMarketClass) }
+
+    @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
+    func addsTheMarketClassToAnOlderArchive(kind: SinkTestFixture.Kind) async throws {
+        try await run(kind, SinkBehaviour.addsTheMarketClassToAnOlderArchive)
+    }
 
     @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
     func createsOnePartitionPerKSTDay(kind: SinkTestFixture.Kind) async throws {

@@ -1,6 +1,7 @@
 import Archiver
 import BrokerCore
 import Foundation
+import GRDB
 import Logging
 import PostgresNIO
 import Realtime
@@ -50,14 +51,63 @@ struct SinkTestFixture: Sendable {
     }
 
     static func dropSchema(_ configuration: PostgresSinkConfiguration) async {
+        _ = try? await execute(["DROP SCHEMA IF EXISTS \"\(configuration.schema)\" CASCADE"], on: configuration)
+    }
+
+    /// Runs statements on a connection of its own; returns the rows of the last one as text columns.
+    @discardableResult
+    static func execute(_ statements: [String], on configuration: PostgresSinkConfiguration) async throws -> [[String?]] {
         let logger = Logger(label: "test.postgres")
-        guard let connection = try? await PostgresConnection.connect(
+        let connection = try await PostgresConnection.connect(
             configuration: .init(host: configuration.host, port: configuration.port, username: configuration.username,
                                  password: configuration.password, database: configuration.database, tls: .disable),
             id: 1, logger: logger
-        ) else { return }
-        _ = try? await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \"\(configuration.schema)\" CASCADE"), logger: logger)
+        )
+        var rows: [[String?]] = []
+        do {
+            for statement in statements {
+                rows = []
+                for try await row in try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) {
+                    rows.append(row.map { cell in try? cell.decode(String?.self) ?? nil })
+                }
+            }
+        } catch {
+            try? await connection.close()
+            throw error
+        }
         try? await connection.close()
+        return rows
+    }
+
+    /// `market_class` of every stored tick, by event id (read behind the sink's back).
+    func storedMarketClasses() async throws -> [String: String?] {
+        var classes: [String: String?] = [:]
+        if let sqlitePath {
+            let queue = try DatabaseQueue(path: sqlitePath)
+            for row in try await queue.read({ try Row.fetchAll($0, sql: "SELECT id, market_class FROM ticks") }) {
+                classes[row["id"]] = row["market_class"] as String?
+            }
+            try queue.close()
+        } else if let postgres {
+            let sql = "SELECT id, market_class FROM \"\(postgres.schema)\".ticks"
+            for row in try await Self.execute([sql], on: postgres) { classes[row[0] ?? ""] = row[1] }
+        }
+        return classes
+    }
+
+    /// Leaves an archive as BrokerHub's releases before `market_class` left it: the tables as today's sink creates
+    /// them, with that column dropped again.
+    func createArchiveOfTheFirstRelease() async throws {
+        let sink = try open()
+        try await sink.prepare()
+        try await sink.close()
+        if let sqlitePath {
+            let queue = try DatabaseQueue(path: sqlitePath)
+            try await queue.write { try $0.execute(sql: "ALTER TABLE ticks DROP COLUMN market_class") }
+            try queue.close()
+        } else if let postgres {
+            try await Self.execute(["ALTER TABLE \"\(postgres.schema)\".ticks DROP COLUMN market_class"], on: postgres)
+        }
     }
 }
 

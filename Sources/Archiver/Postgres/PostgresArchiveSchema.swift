@@ -5,7 +5,7 @@ enum PostgresArchiveSchema {
         time timestamptz NOT NULL, received_at timestamptz NOT NULL, price bigint NOT NULL, volume bigint NOT NULL,
         side text NOT NULL, change bigint NOT NULL, change_rate numeric NOT NULL, cum_volume bigint, cum_value bigint,
         open bigint, high bigint, low bigint, ask_price bigint, bid_price bigint, source_type text NOT NULL,
-        PRIMARY KEY (id, time)
+        market_class text, PRIMARY KEY (id, time)
         """
 
     static let orderBooksColumns = """
@@ -33,6 +33,11 @@ enum PostgresArchiveSchema {
         """,
     ]
 
+    /// Columns added after the first release, for archives created before them.
+    static let migrations = [
+        "ALTER TABLE %S.ticks ADD COLUMN IF NOT EXISTS market_class text",
+    ]
+
     static let indexes = [
         "CREATE INDEX IF NOT EXISTS ticks_symbol_time ON %S.ticks (symbol, time)",
         "CREATE INDEX IF NOT EXISTS order_books_symbol_time ON %S.order_books (symbol, time)",
@@ -44,7 +49,7 @@ enum PostgresArchiveSchema {
         CREATE TEMP TABLE IF NOT EXISTS bh_stage_ticks (
             id text, provider text, channel text, symbol text, time_us bigint, received_us bigint, price bigint,
             volume bigint, side text, change bigint, change_rate text, cum_volume bigint, cum_value bigint, open bigint,
-            high bigint, low bigint, ask_price bigint, bid_price bigint, source_type text
+            high bigint, low bigint, ask_price bigint, bid_price bigint, source_type text, market_class text
         ) ON COMMIT DELETE ROWS
         """,
         """
@@ -66,6 +71,7 @@ enum PostgresArchiveSchema {
         "bh_stage_ticks": [
             "id", "provider", "channel", "symbol", "time_us", "received_us", "price", "volume", "side", "change",
             "change_rate", "cum_volume", "cum_value", "open", "high", "low", "ask_price", "bid_price", "source_type",
+            "market_class",
         ],
         "bh_stage_order_books": [
             "id", "provider", "channel", "symbol", "time_us", "received_us", "ask_prices", "ask_quantities",
@@ -101,7 +107,7 @@ enum PostgresArchiveSchema {
 
     static let ticksInsertColumns = """
         id, provider, channel, symbol, time, received_at, price, volume, side, change, change_rate, cum_volume,
-        cum_value, open, high, low, ask_price, bid_price, source_type
+        cum_value, open, high, low, ask_price, bid_price, source_type, market_class
         """
 
     static let orderBooksInsertColumns = """

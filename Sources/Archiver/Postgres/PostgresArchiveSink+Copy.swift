@@ -14,14 +14,15 @@ extension PostgresArchiveSink {
                 text.field(row.event.receivedAt.archiveMicroseconds); text.field(t.price); text.field(t.volume)
                 text.field(t.side.rawValue); text.field(t.change); text.field(t.changeRate.description)
                 text.field(t.cumVolume); text.field(t.cumValue); text.field(t.open); text.field(t.high); text.field(t.low)
-                text.field(t.askPrice); text.field(t.bidPrice); text.field(t.sourceType.rawValue, last: true)
+                text.field(t.askPrice); text.field(t.bidPrice); text.field(t.sourceType.rawValue)
+                text.field(t.marketClass, last: true)
             }
             summary.ticks = try await insertCounting(
                 table: "ticks", columns: PostgresArchiveSchema.ticksInsertColumns,
                 select: """
                     id, provider, channel, symbol, \(PostgresArchiveSchema.timestamp("time_us")),
                     \(PostgresArchiveSchema.timestamp("received_us")), price, volume, side, change, change_rate::numeric,
-                    cum_volume, cum_value, open, high, low, ask_price, bid_price, source_type
+                    cum_volume, cum_value, open, high, low, ask_price, bid_price, source_type, market_class
                     """,
                 from: "bh_stage_ticks", on: connection
             )

@@ -35,7 +35,7 @@ extension PostgresArchiveSink {
             )
             mode = .daily
         }
-        for statement in PostgresArchiveSchema.common + PostgresArchiveSchema.indexes {
+        for statement in PostgresArchiveSchema.common + PostgresArchiveSchema.migrations + PostgresArchiveSchema.indexes {
             try await connection.query(sql(statement), logger: logger)
         }
         logger.info("archive schema ready", metadata: ["archiver.partitioning": "\(mode.rawValue)"])

@@ -11,7 +11,7 @@ extension PostgresArchiveSink {
         let null = Self.nullSentinel
         if !batch.ticks.isEmpty {
             let rows = batch.ticks
-            var binds = PostgresBindings(capacity: 19)
+            var binds = PostgresBindings(capacity: 20)
             binds.append(rows.map(\.event.id)); binds.append(rows.map(\.event.provider.rawValue))
             binds.append(rows.map(\.event.channel.rawValue)); binds.append(rows.map(\.event.symbol))
             binds.append(rows.map(\.payload.time.archiveMicroseconds)); binds.append(rows.map(\.event.receivedAt.archiveMicroseconds))
@@ -22,6 +22,7 @@ extension PostgresArchiveSink {
             binds.append(rows.map { $0.payload.open ?? null }); binds.append(rows.map { $0.payload.high ?? null })
             binds.append(rows.map { $0.payload.low ?? null }); binds.append(rows.map { $0.payload.askPrice ?? null })
             binds.append(rows.map { $0.payload.bidPrice ?? null }); binds.append(rows.map(\.payload.sourceType.rawValue))
+            binds.append(rows.map { $0.payload.marketClass ?? "" })
             let n = "NULLIF(%@, \(null))"
             func nullable(_ column: String) -> String { n.replacingOccurrences(of: "%@", with: column) }
             summary.ticks = try await insertCounting(
@@ -30,14 +31,15 @@ extension PostgresArchiveSink {
                     id, provider, channel, symbol, \(PostgresArchiveSchema.timestamp("time_us")),
                     \(PostgresArchiveSchema.timestamp("received_us")), price, volume, side, change, change_rate::numeric,
                     \(nullable("cum_volume")), \(nullable("cum_value")), \(nullable("open")), \(nullable("high")),
-                    \(nullable("low")), \(nullable("ask_price")), \(nullable("bid_price")), source_type
+                    \(nullable("low")), \(nullable("ask_price")), \(nullable("bid_price")), source_type,
+                    NULLIF(market_class, '')
                     """,
                 from: """
                     unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::int8[],
                         $8::int8[], $9::text[], $10::int8[], $11::text[], $12::int8[], $13::int8[], $14::int8[],
-                        $15::int8[], $16::int8[], $17::int8[], $18::int8[], $19::text[])
+                        $15::int8[], $16::int8[], $17::int8[], $18::int8[], $19::text[], $20::text[])
                     AS u(id, provider, channel, symbol, time_us, received_us, price, volume, side, change, change_rate,
-                        cum_volume, cum_value, open, high, low, ask_price, bid_price, source_type)
+                        cum_volume, cum_value, open, high, low, ask_price, bid_price, source_type, market_class)
                     """,
                 binds: binds, on: connection
             )

@@ -193,14 +193,8 @@ public actor PostgresArchiveSink: ArchiveSink {
                 // end the wait when the server goes away instead of at the timeout.
                 watch.onClose { fail(ArchiverError(.sinkUnavailable, "the PostgreSQL connection closed during the operation")) }
             }) {
-                do {
-                    let result = try await body(connection)
-                    if copying, timedOut.isSet { Self.closeAbandoned(connection) }
-                    return result
-                } catch {
-                    if copying, timedOut.isSet { Self.closeAbandoned(connection) }
-                    throw error
-                }
+                defer { if copying, timedOut.isSet { Self.closeAbandoned(connection) } }
+                return try await body(connection)
             }
         } catch let error as ArchiverError {
             throw error

@@ -6,7 +6,8 @@ enum SQLiteArchiveSchema {
             id TEXT PRIMARY KEY, provider TEXT NOT NULL, channel TEXT NOT NULL, symbol TEXT NOT NULL,
             time_us INTEGER NOT NULL, received_at_us INTEGER NOT NULL, price INTEGER NOT NULL, volume INTEGER NOT NULL,
             side TEXT NOT NULL, change INTEGER NOT NULL, change_rate TEXT NOT NULL, cum_volume INTEGER, cum_value INTEGER,
-            open INTEGER, high INTEGER, low INTEGER, ask_price INTEGER, bid_price INTEGER, source_type TEXT NOT NULL
+            open INTEGER, high INTEGER, low INTEGER, ask_price INTEGER, bid_price INTEGER, source_type TEXT NOT NULL,
+            market_class TEXT
         )
         """,
         "CREATE INDEX IF NOT EXISTS ticks_symbol_time ON ticks (symbol, time_us)",
@@ -33,10 +34,15 @@ enum SQLiteArchiveSchema {
         """,
     ]
 
+    /// Columns added after the first release: table, column, declaration — added to archives created before them.
+    static let addedColumns = [
+        ("ticks", "market_class", "TEXT"),
+    ]
+
     static let insertTick = """
         INSERT OR IGNORE INTO ticks (id, provider, channel, symbol, time_us, received_at_us, price, volume, side, change,
-            change_rate, cum_volume, cum_value, open, high, low, ask_price, bid_price, source_type)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            change_rate, cum_volume, cum_value, open, high, low, ask_price, bid_price, source_type, market_class)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     static let insertOrderBook = """

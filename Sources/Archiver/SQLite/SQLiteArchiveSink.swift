@@ -23,6 +23,10 @@ public final class SQLiteArchiveSink: ArchiveSink {
     public func prepare() async throws {
         try await writer.write { db in
             for statement in SQLiteArchiveSchema.statements { try db.execute(sql: statement) }
+            for (table, column, declaration) in SQLiteArchiveSchema.addedColumns
+            where try !db.columns(in: table).contains(where: { $0.name == column }) {
+                try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(column) \(declaration)")
+            }
         }
     }
 
@@ -69,7 +73,7 @@ public final class SQLiteArchiveSink: ArchiveSink {
                 row.event.id, row.event.provider.rawValue, row.event.channel.rawValue, row.event.symbol,
                 t.time.archiveMicroseconds, row.event.receivedAt.archiveMicroseconds, t.price, t.volume, t.side.rawValue,
                 t.change, t.changeRate.description, t.cumVolume, t.cumValue, t.open, t.high, t.low, t.askPrice,
-                t.bidPrice, t.sourceType.rawValue,
+                t.bidPrice, t.sourceType.rawValue, t.marketClass,
             ])
             if db.changesCount > 0 {
                 inserted[row.key, default: 0] += 1

@@ -25,13 +25,16 @@ public struct Tick: Sendable, Hashable {
     public var low: Int64?
     public var askPrice: Int64?
     public var bidPrice: Int64?
+    /// KIS `MARKET_CLS_CODE`, the 47th `H0STCNT0` field since 2026-09-14, exactly as the broker sent it; nil
+    /// when the frame had 46 fields or the field was empty.
+    public var marketClass: String?
     public var sourceType: SourceType
 
     public init(
         provider: Provider, symbol: String, time: Date, receivedAt: Date? = nil,
         price: Int64, volume: Int64, side: TradeSide = .unknown, change: Int64, changeRate: FixedDecimal,
         cumVolume: Int64? = nil, cumValue: Int64? = nil, open: Int64? = nil, high: Int64? = nil, low: Int64? = nil,
-        askPrice: Int64? = nil, bidPrice: Int64? = nil, sourceType: SourceType
+        askPrice: Int64? = nil, bidPrice: Int64? = nil, marketClass: String? = nil, sourceType: SourceType
     ) {
         self.provider = provider
         self.symbol = symbol
@@ -49,6 +52,7 @@ public struct Tick: Sendable, Hashable {
         self.low = low
         self.askPrice = askPrice
         self.bidPrice = bidPrice
+        self.marketClass = marketClass
         self.sourceType = sourceType
     }
 }

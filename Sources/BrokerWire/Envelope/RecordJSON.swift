@@ -75,6 +75,7 @@ public enum RecordJSON {
         object.add("low", tick.low)
         object.add("ask_price", tick.askPrice)
         object.add("bid_price", tick.bidPrice)
+        object.add("market_cls_code", tick.marketClass)
         object.add("source_type", tick.sourceType.rawValue)
         object.add("received_at", tick.receivedAt.map(KST.iso8601))
         return object.json

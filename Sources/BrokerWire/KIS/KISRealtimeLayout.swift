@@ -1,6 +1,6 @@
 /// Field layouts of KIS realtime records, in wire order.
 public enum KISRealtimeLayout {
-    /// `H0STCNT0` 실시간 체결가: 46 fields.
+    /// `H0STCNT0` 실시간 체결가: the 46 fields clients were written for (python-kis 2.1.6 insists on them).
     public static let trade: [String] = [
         "MKSC_SHRN_ISCD", "STCK_CNTG_HOUR", "STCK_PRPR", "PRDY_VRSS_SIGN", "PRDY_VRSS", "PRDY_CTRT",
         "WGHN_AVRG_STCK_PRC", "STCK_OPRC", "STCK_HGPR", "STCK_LWPR", "ASKP1", "BIDP1", "CNTG_VOL", "ACML_VOL",
@@ -12,6 +12,9 @@ public enum KISRealtimeLayout {
         "PRDY_SMNS_HOUR_ACML_VOL", "PRDY_SMNS_HOUR_ACML_VOL_RATE", "HOUR_CLS_CODE", "MRKT_TRTM_CLS_CODE",
         "VI_STND_PRC",
     ]
+
+    /// `H0STCNT0` since 2026-09-14 (KRX after-market): the 46 fields and `MARKET_CLS_CODE`.
+    public static let tradeWithMarketClass: [String] = trade + ["MARKET_CLS_CODE"]
 
     /// `H0STASP0` 실시간 호가: 59 fields.
     public static let orderBook: [String] = {

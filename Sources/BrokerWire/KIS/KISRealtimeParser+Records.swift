@@ -50,8 +50,7 @@ extension KISRealtimeParser {
         let layout: [String]
 
         func error(_ field: Int, _ reason: String) -> BrokerHubError {
-            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[spans.starts[field]..<spans.ends[field]]), as: UTF8.self)
-            return BrokerHubError.malformed(trID, record: record, field: layout[field], "\(reason), got \"\(text.prefix(40))\"")
+            BrokerHubError.malformed(trID, record: record, field: layout[field], "\(reason), got \"\(text(field).prefix(40))\"")
         }
 
         @inline(__always)
@@ -82,7 +81,7 @@ extension KISRealtimeParser {
         func symbol(_ field: Int) throws -> String {
             let length = spans.ends[field] - spans.starts[field]
             guard length > 0, length <= 12 else { throw error(field, "expected a symbol code") }
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[spans.starts[field]..<spans.ends[field]]), as: UTF8.self)
+            return text(field)
         }
 
         @inline(__always)
@@ -93,17 +92,38 @@ extension KISRealtimeParser {
             return second
         }
 
+        /// A short code field (at most 16 bytes); nil when empty.
+        func code(_ field: Int) throws -> String? {
+            let length = spans.ends[field] - spans.starts[field]
+            guard length <= 16 else { throw error(field, "expected a code of at most 16 characters") }
+            return length == 0 ? nil : text(field)
+        }
+
+        func text(_ field: Int) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[spans.starts[field]..<spans.ends[field]]), as: UTF8.self)
+        }
+
         @inline(__always)
         func byte(_ field: Int) -> UInt8? {
             spans.ends[field] - spans.starts[field] == 1 ? bytes[spans.starts[field]] : nil
         }
     }
 
-    /// `H0STCNT0`-layout records as ticks. The exchange time is `BSOP_DATE` + `STCK_CNTG_HOUR` in KST.
+    /// Fields in the frame's data part (`^`-separated), for telling layouts of different widths apart.
+    static func fieldCount(_ bytes: UnsafeBufferPointer<UInt8>, from dataStart: Int) -> Int {
+        var fields = 1
+        for index in dataStart..<bytes.count where bytes[index] == UInt8(ascii: "^") { fields &+= 1 }
+        return fields
+    }
+
+    /// `H0STCNT0`-layout records as ticks, 46 or 47 fields per record (the width is the frame's field count
+    /// divided by its record count; anything else fails against the 46-field layout). The exchange time is
+    /// `BSOP_DATE` + `STCK_CNTG_HOUR` in KST; the 47th field, `MARKET_CLS_CODE`, becomes `Tick.marketClass`.
     static func trades(_ bytes: UnsafeBufferPointer<UInt8>, from dataStart: Int, count: Int, trID: String, receivedAt: Date) throws -> [Tick] {
         var ticks: [Tick] = []
         ticks.reserveCapacity(count)
-        let layout = KISRealtimeLayout.trade
+        let wide = fieldCount(bytes, from: dataStart) == count * KISRealtimeLayout.tradeWithMarketClass.count
+        let layout = wide ? KISRealtimeLayout.tradeWithMarketClass : KISRealtimeLayout.trade
         try forEachRecord(bytes, from: dataStart, count: count, width: layout.count, trID: trID) { record, spans in
             let row = RecordReader(bytes: bytes, spans: spans, trID: trID, record: record, layout: layout)
             guard let day = NumberText.daysSinceEpoch(bytes, from: spans.starts[33], to: spans.ends[33]) else {
@@ -127,6 +147,7 @@ extension KISRealtimeParser {
                 cumVolume: try row.optionalInt(13), cumValue: try row.optionalInt(14),
                 open: try row.optionalInt(7), high: try row.optionalInt(8), low: try row.optionalInt(9),
                 askPrice: try row.optionalInt(10), bidPrice: try row.optionalInt(11),
+                marketClass: wide ? try row.code(46) : nil,
                 sourceType: .realtime
             ))
         }
@@ -140,8 +161,7 @@ extension KISRealtimeParser {
         books.reserveCapacity(count)
         let day = Int64(KSTDate(receivedAt).daysSinceEpoch)
         // Live KRX books carry 3 undocumented trailing fields (62 instead of 59); accept both layouts.
-        var fields = 1
-        for index in dataStart..<bytes.count where bytes[index] == UInt8(ascii: "^") { fields += 1 }
+        let fields = fieldCount(bytes, from: dataStart)
         let layout = fields == count * KISRealtimeLayout.orderBookExtended.count ? KISRealtimeLayout.orderBookExtended : KISRealtimeLayout.orderBook
         try forEachRecord(bytes, from: dataStart, count: count, width: layout.count, trID: trID) { record, spans in
             let row = RecordReader(bytes: bytes, spans: spans, trID: trID, record: record, layout: layout)

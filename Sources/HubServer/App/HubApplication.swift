@@ -60,13 +60,7 @@ public final class HubApplication: Sendable {
     /// Runs everything under one `ServiceGroup` until SIGTERM/SIGINT (then drains: workers finish the task
     /// in hand, queued tasks stay queued for the next start).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        var group = ServiceGroupConfiguration(
-            services: services(onListening: onListening).map { .init(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        )
-        // SIGTERM ends the process even when a dependency is down: drain, then cancel, then give up.
-        group.maximumGracefulShutdownDuration = configuration.drainDuration
-        group.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroupConfiguration.process(services(onListening: onListening), drain: configuration.drainDuration, logger: logger)
         try await ServiceGroup(configuration: group).run()
     }
 }

@@ -46,6 +46,9 @@ public struct MockBrokerConfiguration: Sendable {
     public var pushInterval: Duration = .milliseconds(100)
     /// Registrations per KIS WebSocket session (the 42nd gets OPSP0008).
     public var kisSubscriptionCap = 41
+    /// Fields per `H0STCNT0`-layout record: 47 as KIS sends since 2026-09-14 (`MARKET_CLS_CODE` last), or 46 as
+    /// before — for clients written for 46 (python-kis 2.1.6 refuses 47).
+    public var kisTickFields = 47
     /// Stream mode and execution notices for realtime sessions (changeable at runtime: `/_mock/realtime`).
     public var realtime = RealtimeControl()
     public var credentials: MockCredentials

@@ -2,11 +2,13 @@ import BrokerCore
 import Foundation
 import MockMarket
 
-/// Builds KIS realtime frames from the simulated market (pure): `H0STCNT0` trade records (46 fields),
+/// Builds KIS realtime frames from the simulated market (pure): `H0STCNT0` trade records (46 or 47 fields),
 /// `H0STASP0` order books (59 fields), control messages.
 enum KISFrameEncoder {
-    /// The 46 fields of trade `index` of a session.
-    static func tradeFields(_ session: IntradaySession, index: Int) -> [String] {
+    /// The fields of trade `index` of a session for `trID`: the 46 of the layout, then — when `fields` is 47 —
+    /// `MARKET_CLS_CODE`. The mock sends the market's division code there (`J` KRX, `NX` NXT, `UN` combined);
+    /// the sheet names the field, not its values.
+    static func tradeFields(_ session: IntradaySession, index: Int, trID: String = "H0STCNT0", fields width: Int = 47) -> [String] {
         let price = session.prices[index]
         let change = price - session.previousClose
         let volume = Int64(session.volumes[index])
@@ -62,7 +64,12 @@ enum KISFrameEncoder {
         fields[43] = "0"
         fields[44] = ""
         fields[45] = String(session.previousClose)
+        if width > 46 { fields.append(marketClass(trID)) }
         return fields
+    }
+
+    static func marketClass(_ trID: String) -> String {
+        trID.hasPrefix("H0NX") ? "NX" : (trID.hasPrefix("H0UN") ? "UN" : "J")
     }
 
     /// The 59 fields of the order book after trade `index` (10 levels around the last price).

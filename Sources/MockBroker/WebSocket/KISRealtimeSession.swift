@@ -7,7 +7,8 @@ import NIOCore
 import Synchronization
 
 /// One KIS realtime WebSocket connection: approval-key check, one session per app key (`OPSP8996`),
-/// subscribe/unsubscribe acks, the 41-registration cap, `PINGPONG` with disconnect when unanswered, and
+/// subscribe/unsubscribe acks, the 41-registration cap, `PINGPONG` with disconnect when unanswered (a text echo
+/// or a WebSocket pong frame answers it), and
 /// `H0STCNT0`/`H0STASP0` frames from the simulated market.
 final class KISRealtimeSession: Sendable {
     static let tradeTransactions: Set<String> = ["H0STCNT0", "H0NXCNT0", "H0UNCNT0"]
@@ -42,6 +43,7 @@ final class KISRealtimeSession: Sendable {
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         let channel = self.channel
+        try await PongObserver.install(on: channel) { [self] in state.withLock { $0.pingOutstanding = false } }
         let id = broker.sessions.register { _ in channel.close(promise: nil) }
         broker.stats.update(.kis) {
             $0.wsSessions += 1
@@ -185,7 +187,9 @@ final class KISRealtimeSession: Sendable {
             func appendTrades(_ trID: String, _ session: IntradaySession, _ range: Range<Int>, perFrame: Int) {
                 for chunk in stride(from: range.lowerBound, to: range.upperBound, by: perFrame) {
                     let indices = chunk..<min(chunk + perFrame, range.upperBound)
-                    frames.append(KISFrameEncoder.dataFrame(trID: trID, records: indices.map { KISFrameEncoder.tradeFields(session, index: $0) }))
+                    frames.append(KISFrameEncoder.dataFrame(trID: trID, records: indices.map {
+                        KISFrameEncoder.tradeFields(session, index: $0, trID: trID, fields: broker.configuration.kisTickFields)
+                    }))
                     broker.stats.sent(.kis, channel: .ticker, symbol: session.symbol, count: indices.count)
                 }
             }

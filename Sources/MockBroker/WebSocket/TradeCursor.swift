@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerWire
 import Foundation
 import MockMarket
 
@@ -57,14 +58,14 @@ extension MockBroker {
         return segments
     }
 
-    /// Applies the frame faults to one outgoing realtime message: malformed (a field dropped) and
-    /// fragmented (split in two messages).
+    /// Applies the frame faults to one outgoing realtime message: malformed (trailing fields dropped until a
+    /// parser must refuse it) and fragmented (split in two messages).
     func faulted(_ provider: Provider, _ message: String) -> [String] {
         let faults = self.faults
         var text = message
         if fires(faults.malformedFrameRate) {
             stats.fault(provider, "malformed_frame")
-            if let cut = text.lastIndex(of: provider == .kis ? "^" : ",") { text = String(text[..<cut]) }
+            text = Self.truncated(text, provider: provider)
         }
         if fires(faults.fragmentedFrameRate), text.count > 2 {
             stats.fault(provider, "fragmented_frame")
@@ -72,5 +73,17 @@ extension MockBroker {
             return [String(text[..<middle]), String(text[middle...])]
         }
         return [text]
+    }
+
+    /// `message` without its last field, or more: a one-record KIS frame of 47 fields less one is a valid
+    /// 46-field frame (the layouts differ only in width), so KIS frames lose fields until they no longer parse.
+    static func truncated(_ message: String, provider: Provider) -> String {
+        var text = message
+        for _ in 0..<4 {
+            guard let cut = text.lastIndex(of: provider == .kis ? "^" : ",") else { break }
+            text = String(text[..<cut])
+            guard provider == .kis, (try? KISRealtimeParser.parse(text, receivedAt: Date())) != nil else { break }
+        }
+        return text
     }
 }

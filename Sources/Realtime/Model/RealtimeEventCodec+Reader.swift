@@ -103,12 +103,13 @@ extension RealtimeEventCodec {
             for offset in names.indices where flags & (TickFlag.firstOptional << UInt64(offset)) != 0 {
                 optionals[offset] = try int("tick.\(names[offset])")
             }
+            let marketClass = flags & TickFlag.marketClass != 0 ? try string("tick.marketClass") : nil
             let source = try self.source("tick.sourceType")
             return Tick(
                 provider: provider, symbol: symbol, time: time, receivedAt: receivedAt, price: price, volume: volume,
                 side: side, change: change, changeRate: rate, cumVolume: optionals[0], cumValue: optionals[1],
                 open: optionals[2], high: optionals[3], low: optionals[4], askPrice: optionals[5], bidPrice: optionals[6],
-                sourceType: source
+                marketClass: marketClass, sourceType: source
             )
         }
 

@@ -45,6 +45,7 @@ extension RealtimeEventCodec {
             if tick.provider != event.provider { flags |= TickFlag.provider }
             if tick.symbol != event.symbol { flags |= TickFlag.symbol }
             for (offset, value) in optionals.enumerated() where value != nil { flags |= TickFlag.firstOptional << UInt64(offset) }
+            if tick.marketClass != nil { flags |= TickFlag.marketClass }
             varint(flags)
             if flags & TickFlag.provider != 0 { u8(Code.provider(tick.provider)) }
             if flags & TickFlag.symbol != 0 { string(tick.symbol) }
@@ -57,6 +58,7 @@ extension RealtimeEventCodec {
             int(tick.changeRate.mantissa)
             u8(tick.changeRate.scale)
             for value in optionals { if let value { int(value) } }
+            if let marketClass = tick.marketClass { string(marketClass) }
             u8(Code.source(tick.sourceType))
         }
 
@@ -104,7 +106,9 @@ extension RealtimeEventCodec {
         static let symbol: UInt64 = 1 << 2
         /// cumVolume, cumValue, open, high, low, askPrice, bidPrice take bits 3...9 in that order.
         static let firstOptional: UInt64 = 1 << 3
-        static let all: UInt64 = (1 << 10) - 1
+        /// `marketClass` (a string after the optionals); events written before it existed never set it.
+        static let marketClass: UInt64 = 1 << 10
+        static let all: UInt64 = (1 << 11) - 1
     }
 
     enum BookFlag {

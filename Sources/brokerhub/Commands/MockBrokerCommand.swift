@@ -1,6 +1,7 @@
 import ArgumentParser
 import BrokerCore
 import Foundation
+import HubServer
 import Logging
 import MockBroker
 import ServiceLifecycle
@@ -38,6 +39,9 @@ struct MockBrokerCommand: AsyncParsableCommand {
 
     @Option(help: "Optional KIS requests per minute per app key.")
     var kisPerMinute: Int?
+
+    @Option(help: "Fields per H0STCNT0 record: 47 as KIS sends since 2026-09-14, or 46 for clients written for the old layout (python-kis 2.1.6).")
+    var kisTickFields = 47
 
     @Option(help: "Kiwoom requests per second per app key (all api-ids).")
     var kiwoomRate = 5
@@ -96,6 +100,8 @@ struct MockBrokerCommand: AsyncParsableCommand {
         configuration.limits.kisRealPerSecond = kisRate
         configuration.limits.kisPaperPerSecond = kisPaperRate
         configuration.limits.kisPerMinute = kisPerMinute
+        guard kisTickFields == 46 || kisTickFields == 47 else { throw ValidationError("--kis-tick-fields must be 46 or 47") }
+        configuration.kisTickFields = kisTickFields
         configuration.limits.kiwoomTotalPerSecond = kiwoomRate
         configuration.limits.kiwoomPerAPIPerSecond = kiwoomApiRate
         configuration.kisTokenLifetime = .milliseconds(Int64(tokenLifetime * 1000))
