@@ -279,6 +279,29 @@ struct TokenManagerTests {
         }
     }
 
+    @Test("a refused approval key is re-issued no sooner than approvalIssueInterval (KIS: 1 per second) after the last")
+    func approvalKeysArePaced() async throws {
+        try await HubMock.run { broker, baseURL in
+            let account = HubMock.account(broker, .kis, baseURL: baseURL)
+            let clock = ManualClock(start: Date())
+            let manager = TokenManager(store: InMemoryTokenStore(), cipher: HubFixtures.cipher(), clients: HubFixtures.clients(), clock: clock)
+            let first = try await manager.token(for: account, kind: .approval)
+            #expect(try await manager.invalidate(first, for: account, kind: .approval))
+            // Right after the first request: the manager waits on its clock instead of asking the broker.
+            let second = Task { try await manager.token(for: account, kind: .approval) }
+            try await eventually("the manager paces the approval request") { clock.sleeperCount == 1 }
+            #expect(try await HubMock.stats(baseURL, .kis).requests("Approval") == 1)
+            // The mock's own 1 s rule must pass too: this test asks it only once the real second has gone.
+            try await Task.sleep(for: .milliseconds(1_050))
+            clock.advance(by: .seconds(1))
+            let key = try await second.value
+            #expect(key != first)
+            let stats = try await HubMock.stats(baseURL, .kis)
+            #expect(stats.requests("Approval") == 2)
+            #expect(stats.json["approval_keys_rejected"]?.intValue == 0)
+        }
+    }
+
     @Test("tokens are refreshed ahead of expiry (refreshAhead) and refreshDue renews them")
     func refreshAhead() async throws {
         try await HubMock.run { broker, baseURL in

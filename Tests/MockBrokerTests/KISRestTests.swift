@@ -30,6 +30,31 @@ struct KISRestTests {
         }
     }
 
+    /// KIS issues at most one WebSocket approval key a second per app key; faster requests get EGW00201.
+    @Test func approvalKeysAtMostOneASecondPerKey() async throws {
+        let configuration = MockHarness.configuration { $0.kisApprovalIssueInterval = .milliseconds(300) }
+        try await MockHarness.run(configuration) { broker, base in
+            let keys = broker.configuration.credentials.keys.filter { $0.provider == .kis }
+            try #require(keys.count >= 2)
+            func approval(_ key: MockCredentials.Key) async throws -> MockHarness.Answer {
+                try await MockHarness.send(.POST, base + "/oauth2/Approval", body: #"{"grant_type":"client_credentials","appkey":"\#(key.appKey)","secretkey":"\#(key.secret)"}"#)
+            }
+            #expect(try await approval(keys[0]).json?["approval_key"]?.stringValue != nil)
+            let refused = try await approval(keys[0])
+            #expect(refused.status == 500)
+            #expect(refused.json?["msg_cd"]?.stringValue == "EGW00201")
+            #expect(refused.json?["rt_cd"]?.stringValue == "1")
+            // Another app key is not held back; the same one is served again after the interval.
+            #expect(try await approval(keys[1]).status == 200)
+            try await Task.sleep(for: .milliseconds(350))
+            #expect(try await approval(keys[0]).status == 200)
+            let stats = try await MockHarness.stats(base)
+            #expect(stats["kis"]?["approval_keys_issued"]?.intValue == 3)
+            #expect(stats["kis"]?["approval_keys_rejected"]?.intValue == 1)
+            #expect(stats["kis"]?["errors"]?["EGW00201"]?.intValue == 1)
+        }
+    }
+
     @Test func wrongCredentialsGetTheRealCodes() async throws {
         try await MockHarness.run { broker, base in
             let key = MockHarness.key(broker, .kis)

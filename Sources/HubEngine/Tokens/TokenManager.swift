@@ -23,6 +23,8 @@ public actor TokenManager {
         public var issueLockTTL: Duration = .seconds(30)
         /// How often a caller that finds the lock held looks for the token its holder saves.
         public var lockPollInterval: Duration = .milliseconds(200)
+        /// At least this long between two approval-key requests for one app key (KIS: at most 1 per second).
+        public var approvalIssueInterval: Duration = .seconds(1)
 
         public init() {}
     }
@@ -43,6 +45,8 @@ public actor TokenManager {
     /// as the store answers again (a KIS token lost this way costs every process a minute: EGW00133).
     private var unsaved: [TokenKey: SealedToken] = [:]
     private var nextSaveAttempt = Date.distantPast
+    /// When this process last asked the broker for an approval key, per provider and app key.
+    private var lastApprovalRequest: [String: Date] = [:]
     /// Issuances made by this process, per provider (for status and tests).
     public private(set) var issued: [Provider: Int] = [:]
 
@@ -195,7 +199,13 @@ public actor TokenManager {
         while true {
             attempts.count += 1
             do {
-                let token = key.kind == .access ? try await client.issueToken(for: account) : try await client.approvalKey(for: account)
+                let token: IssuedToken
+                if key.kind == .access {
+                    token = try await client.issueToken(for: account)
+                } else {
+                    try await paceApprovalRequest(key)
+                    token = try await client.approvalKey(for: account)
+                }
                 let sealed = SealedToken(ciphertext: try cipher.seal(token.value), issuedAt: token.issuedAt, expiresAt: token.expiresAt)
                 // From here on the broker counts this token as issued: whatever the store does, it is used.
                 do {
@@ -235,6 +245,17 @@ public actor TokenManager {
                 if !lock.isProcessLocal, try await !store.extendIssueLock(lock, ttl: policy.issueLockTTL) { return nil }
             }
         }
+    }
+
+    /// Waits until `approvalIssueInterval` has passed since the last approval-key request for the same app key,
+    /// then records this one: a retry or a re-issue after a refused key never asks the broker faster.
+    private func paceApprovalRequest(_ key: TokenKey) async throws {
+        let appKey = "\(key.provider.rawValue)|\(key.appKey)"
+        // A loop: another key of the same app key may have asked while this one slept (actor reentrancy).
+        while let last = lastApprovalRequest[appKey], case let due = last.addingTimeInterval(policy.approvalIssueInterval.timeInterval), clock.now < due {
+            try await clock.sleep(until: due)
+        }
+        lastApprovalRequest[appKey] = clock.now
     }
 
     /// Sleeps `duration`, looking at the store every second: the token another process saved meanwhile, or nil.

@@ -28,7 +28,10 @@ public final class HubApplication: Sendable {
         let backends = try HubBackends.make(configuration, clock: clock, scheduler: scheduler, logger: logger)
         self.backends = backends
         let clients: [any BrokerClient] = [KISClient(), KiwoomClient()]
-        tokens = TokenManager(store: backends.tokenStore, cipher: backends.cipher, clients: clients, clock: clock, logger: logger.child("tokens"))
+        tokens = TokenManager(
+            store: backends.tokenStore, cipher: backends.cipher, clients: clients, clock: clock,
+            policy: configuration.tokens, logger: logger.child("tokens")
+        )
         var gatewayConfiguration = BrokerGateway.Configuration()
         gatewayConfiguration.limits = configuration.limits
         gatewayConfiguration.retry = configuration.retry

@@ -29,6 +29,8 @@ public struct HubConfiguration: Sendable {
     /// SIGTERM: how long the drain (workers finishing the task in hand) may take before the hub cancels it;
     /// a part that ignores cancellation for 5 s more ends the process (`ServiceGroup` escalation).
     public var drainDuration: Duration = .seconds(15)
+    /// Token issuance rules (refresh ahead, retries, EGW00133 wait, approval keys at most 1 per second).
+    public var tokens = TokenManager.Policy()
     public var shareBackfill = 0.05
     public var shareSnapshot = 0.10
     public var accounts: [BrokerAccount] = []
@@ -118,6 +120,7 @@ public struct HubConfiguration: Sendable {
         if let retention = try int("result_retention_seconds") { resultRetention = .seconds(retention) }
         if let lease = try double("lease_seconds") { leaseDuration = .milliseconds(Int64(max(0.5, lease) * 1000)) }
         if let drain = try double("drain_seconds") { drainDuration = .milliseconds(Int64(max(0.1, drain) * 1000)) }
+        if let interval = try double("approval_interval_seconds") { tokens.approvalIssueInterval = .milliseconds(Int64(max(0, interval) * 1000)) }
         if let share = try double("share_backfill") { shareBackfill = share }
         if let share = try double("share_snapshot") { shareSnapshot = share }
         if let url = values["redis_url"]?.text { redisURL = url.isEmpty ? nil : url }

@@ -39,6 +39,8 @@ public struct MockBrokerConfiguration: Sendable {
     public var kisSameTokenWindow: Duration = .seconds(6 * 3600)
     /// At most one KIS token issue per key per this interval (EGW00133 otherwise).
     public var kisTokenIssueInterval: Duration = .seconds(60)
+    /// At most one KIS approval key per key per this interval (HTTP 500 EGW00201 otherwise; KIS: 1 per second).
+    public var kisApprovalIssueInterval: Duration = .seconds(1)
     public var kiwoomTokenLifetime: Duration = .seconds(86_400)
     /// KIS sends PINGPONG this often; a session that does not answer within the next interval is closed.
     public var pingInterval: Duration = .seconds(110)

@@ -81,7 +81,9 @@ extension MockBroker {
         return .json(200, object.json)
     }
 
-    /// `POST /oauth2/Approval`: a WebSocket approval key (the secret field is `secretkey`).
+    /// `POST /oauth2/Approval`: a WebSocket approval key (the secret field is `secretkey`), at most one per app
+    /// key per `kisApprovalIssueInterval` (KIS: 1 per second); faster requests get KIS's rate-limit answer,
+    /// HTTP 500 `EGW00201` (the sheet gives the limit, not a code of its own).
     func kisApprovalKey(_ request: MockRequest) -> MockResponse {
         stats.request(.kis, "Approval")
         guard let body = jsonBody(request), let appKey = body["appkey"]?.stringValue,
@@ -91,9 +93,14 @@ extension MockBroker {
         guard body["secretkey"]?.stringValue == key.secret else {
             return kisOAuthError(403, code: "EGW00105", message: "유효하지 않은 AppSecret입니다.")
         }
+        guard let approval = tokens.approvalKey(appKey: appKey, now: Date(), minimumInterval: configuration.kisApprovalIssueInterval.seconds) else {
+            stats.update(.kis) { $0.approvalKeysRejected += 1 }
+            stats.error(.kis, "EGW00201")
+            return kisError(500, code: "EGW00201", message: "초당 거래건수를 초과하였습니다.")
+        }
         stats.update(.kis) { $0.approvalKeysIssued += 1 }
         var object = JSONWriter.Object()
-        object.add("approval_key", tokens.approvalKey(appKey: appKey))
+        object.add("approval_key", approval)
         return .json(200, object.json)
     }
 

@@ -24,6 +24,7 @@ final class TokenRegistry: Sendable {
         var latestByKey: [String: String] = [:]
         var lastIssueByKey: [String: Date] = [:]
         var approvalKeys: [String: String] = [:] // approval key → app key
+        var lastApprovalByKey: [String: Date] = [:]
         var counter: UInt64 = 0
     }
 
@@ -96,8 +97,11 @@ final class TokenRegistry: Sendable {
     }
 
     /// A new KIS WebSocket approval key for an app key.
-    func approvalKey(appKey: String) -> String {
+    /// A new approval key for `appKey`, or nil when the last one was issued less than `minimumInterval` ago.
+    func approvalKey(appKey: String, now: Date, minimumInterval: TimeInterval) -> String? {
         state.withLock { state in
+            if let last = state.lastApprovalByKey[appKey], now.timeIntervalSince(last) < minimumInterval { return nil }
+            state.lastApprovalByKey[appKey] = now
             state.counter += 1
             let hash = SeededRandomText.hex(seed: seed ^ state.counter, length: 32)
             let key = "\(hash.prefix(8))-\(hash.dropFirst(8).prefix(4))-\(hash.dropFirst(12).prefix(4))-\(hash.dropFirst(16).prefix(4))-\(hash.dropFirst(20).prefix(12))"

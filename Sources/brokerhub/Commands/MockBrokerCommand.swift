@@ -55,6 +55,9 @@ struct MockBrokerCommand: AsyncParsableCommand {
     @Option(help: "Minimum seconds between KIS token issues per key (EGW00133 below it).")
     var tokenInterval: Double = 60
 
+    @Option(help: "Minimum seconds between KIS approval keys per key (EGW00201 below it).")
+    var approvalInterval: Double = 1
+
     @Option(help: "Simulated market speed (1 = real time, 60 = a minute per second).")
     var marketSpeed: Double = 1
 
@@ -107,6 +110,7 @@ struct MockBrokerCommand: AsyncParsableCommand {
         configuration.kisTokenLifetime = .milliseconds(Int64(tokenLifetime * 1000))
         configuration.kiwoomTokenLifetime = .milliseconds(Int64(tokenLifetime * 1000))
         configuration.kisTokenIssueInterval = .milliseconds(Int64(tokenInterval * 1000))
+        configuration.kisApprovalIssueInterval = .milliseconds(Int64(max(0, approvalInterval) * 1000))
         configuration.marketSpeed = marketSpeed
         configuration.alwaysOpen = alwaysOpen
         configuration.pingInterval = .milliseconds(Int64(pingInterval * 1000))
