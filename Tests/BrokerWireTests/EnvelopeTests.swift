@@ -60,6 +60,23 @@ struct EnvelopeTests {
         #expect(failure.returnCode == 5)
     }
 
+    /// Issue #12 item 7: a Kiwoom 429 that names no inner code is still rate limiting (retried after a pause);
+    /// an inner code nobody knows with return_code 5 stays permanent, whatever the status.
+    @Test func kiwoom429WithoutInnerCodeIsRateLimited() throws {
+        let bare = try JSONParser.parse(#"{"return_msg":"허용된 요청 개수를 초과하였습니다","return_code":5}"#)
+        let failure = try #require(KiwoomEnvelope.failure(httpStatus: 429, body: bare))
+        #expect(failure.category == .rateLimited)
+        #expect(failure.category.isRetryable)
+        #expect(KiwoomEnvelope.failure(httpStatus: 429, body: nil)?.category == .rateLimited)
+        let unknown = try JSONParser.parse(#"{"return_msg":"알 수 없는 오류[1234:새 코드]","return_code":5}"#)
+        #expect(KiwoomEnvelope.failure(httpStatus: 200, body: unknown)?.category == .permanent)
+        #expect(KiwoomEnvelope.failure(httpStatus: 429, body: unknown)?.category == .permanent)
+        for inner in ["1700", "1701", "1702"] {
+            let limited = try JSONParser.parse(#"{"return_msg":"허용된 요청 개수를 초과하였습니다[\#(inner):초과]","return_code":5}"#)
+            #expect(KiwoomEnvelope.failure(httpStatus: 200, body: limited)?.category == .rateLimited, "\(inner)")
+        }
+    }
+
     @Test func kiwoomExpiredTokenAtHTTP200() throws {
         let body = try JSONParser.parse(#"{"return_msg":"인증에 실패했습니다[8005:Token이 유효하지 않습니다]","return_code":3}"#)
         #expect(KiwoomEnvelope.failure(httpStatus: 200, body: body)?.category == .tokenExpired)
