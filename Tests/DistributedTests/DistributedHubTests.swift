@@ -71,6 +71,22 @@ struct DistributedHubTests {
         }
     }
 
+    /// Issue #12 item 2 in distributed mode: what one hub learns from the broker's refusals every hub sends at
+    /// (the learned budget lives in Redis), so together they keep within the broker's 15/s.
+    @Test func twoHubsShareWhatTheyLearnAboutTheBudget() async throws {
+        let stack = try await HubStack.start(
+            mockArguments: ["--kis-rate", "15"], hubEnvironment: distributedEnvironment(redisURL: sharedRedisURL!), hubCount: 2
+        )
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            let learned = try await stack.learnBudget(brokerLimit: 15, learning: 12, measured: 20)
+            print("2 hubs, learned budget: \(learned.learningRefusals) refusals while learning, then \(learned.refusals); \(String(format: "%.1f", learned.utilisation * 100)) % of 15/s; limits \(learned.limits)")
+            #expect(learned.refusals == 0)
+            #expect(learned.utilisation >= 0.9)
+            #expect(Set(learned.limits).count == 1, "both hubs send at the same learned limit: \(learned.limits)")
+            #expect(learned.limits.allSatisfy { (13...15).contains($0) }, "\(learned.limits)")
+        }
+    }
+
     /// A hub killed with SIGKILL while its workers hold leases: the other hubs recover and finish its tasks.
     @Test func tasksLeasedByAKilledHubCompleteOnTheOthers() async throws {
         let environment = distributedEnvironment(redisURL: sharedRedisURL!, extra: ["BROKERHUB_WORKERS": "2", "BROKERHUB_LEASE_SECONDS": "2"])

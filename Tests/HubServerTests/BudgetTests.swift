@@ -22,6 +22,27 @@ struct BudgetTests {
         }
     }
 
+    /// Issue #12 item 2: the broker allows 15/s where the hub is configured for 18/s. After a short learning
+    /// period the hub sends at what the broker allows: no further refusal, at least 90 % of it used.
+    @Test func aBudgetAboveTheBrokersLimitIsLearned() async throws {
+        let stack = try await HubStack.start(mockArguments: ["--kis-rate", "15"])
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            let learned = try await stack.learnBudget(brokerLimit: 15, learning: 12, measured: 20)
+            print("learned budget: \(learned.learningRefusals) refusals while learning, then \(learned.refusals); \(String(format: "%.1f", learned.utilisation * 100)) % of 15/s; limit \(learned.limits)")
+            #expect(learned.learningRefusals > 0, "the broker refused while the hub sent at 18/s")
+            #expect(learned.refusals == 0)
+            #expect(learned.utilisation >= 0.9)
+            #expect(learned.limits.allSatisfy { (13...15).contains($0) }, "\(learned.limits)")
+            let status = try #require(try await Web.get(stack.hub.url + "/v1/status").json)
+            let budget = try #require(status["learned_budgets"]?.arrayValue?.first)
+            #expect(budget["configured"]?.intValue == 18)
+            #expect(budget["budget"]?.stringValue?.hasPrefix("kis:") == true)
+            let metrics = try await Web.get(stack.hub.url + "/metrics").text
+            #expect(metrics.contains("brokerhub_budget_limit{"), "the learned limit is a metric")
+            #expect(metrics.contains("brokerhub_budget_refusals_total{"))
+        }
+    }
+
     @Test func earlyTokenExpiryCostsOneReissueAndNoCallerError() async throws {
         let stack = try await HubStack.start(mockArguments: ["--token-interval", "0.2"])
         try await withCleanup({ await stack.stop() }) { () async throws in

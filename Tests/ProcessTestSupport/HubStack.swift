@@ -59,6 +59,24 @@ public struct HubStack: Sendable {
         try #require(try await Web.get(mock.url + "/_mock/stats").json?[provider])
     }
 
+    /// Issue #12 item 2's check, for one hub or several: against a mock started with `--kis-rate brokerLimit`
+    /// (below the hubs' 18/s), a learning period of `learning` seconds under load, then `measured` seconds
+    /// that must see no refusal. Returns (refusals while learning, refusals after, share of the broker's
+    /// limit used after, the learned limits each hub reports).
+    public func learnBudget(brokerLimit: Int, learning: Double, measured: Double) async throws -> (learningRefusals: Int, refusals: Int, utilisation: Double, limits: [Int]) {
+        _ = try await saturate(seconds: learning)
+        let before = try await mockStats()["rate_limit_violations"]?.intValue ?? 0
+        let (failures, sent, elapsed) = try await saturate(seconds: measured)
+        let after = try await mockStats()["rate_limit_violations"]?.intValue ?? 0
+        #expect(failures.isEmpty, "\(failures.count) failures after learning, e.g. \(failures.prefix(3))")
+        var limits: [Int] = []
+        for hub in hubs {
+            let providers = try await Web.get(hub.url + "/v1/status").json?["providers"]?.arrayValue ?? []
+            limits.append(providers.first { $0["provider"]?.stringValue == "kis" }?["budget_limit"]?.intValue ?? -1)
+        }
+        return (before, after - before, Double(sent) / (Double(brokerLimit) * elapsed), limits)
+    }
+
     public func setFaults(_ json: String) async throws {
         let answer = try await Web.post(mock.url + "/_mock/faults", json)
         #expect(answer.status == 200, "\(answer.text)")

@@ -23,6 +23,8 @@ public final class BrokerGateway: Sendable {
     private let clients: [Provider: any BrokerClient]
     public let tokens: TokenManager
     private let limiter: any RateLimiter
+    /// The limits the broker taught us (lower than the configured ones after refusals).
+    public let learner: BudgetLearner
     private let configuration: Configuration
     private let clock: any HubClock
     private let logger: Logger
@@ -33,13 +35,14 @@ public final class BrokerGateway: Sendable {
 
     public init(
         accounts: [BrokerAccount], clients: [any BrokerClient], tokens: TokenManager, limiter: any RateLimiter,
-        configuration: Configuration = Configuration(), clock: any HubClock = SystemClock(),
+        learner: BudgetLearner? = nil, configuration: Configuration = Configuration(), clock: any HubClock = SystemClock(),
         logger: Logger = Logger(label: "brokerhub.gateway")
     ) {
         self.accounts = Dictionary(accounts.map { ($0.identity, $0) }, uniquingKeysWith: { first, _ in first })
         self.clients = Dictionary(uniqueKeysWithValues: clients.map { ($0.provider, $0) })
         self.tokens = tokens
         self.limiter = limiter
+        self.learner = learner ?? BudgetLearner(clock: clock)
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -65,10 +68,17 @@ public final class BrokerGateway: Sendable {
         return Double(count) / min(seconds, 60)
     }
 
-    /// Share of the per-second budget used over the last `seconds` (first account of the provider).
+    /// Share of the per-second budget in force (learned or configured) used over the last `seconds` (first
+    /// account of the provider).
     public func budgetUtilisation(_ provider: Provider, over seconds: Double = 10) -> Double? {
+        guard let budget = keyBudget(provider) else { return nil }
+        return sendRate(provider, over: seconds) / Double(budget.effective)
+    }
+
+    /// The per-second budget of the provider's first app key: configured and in force (lower once learned).
+    public func keyBudget(_ provider: Provider) -> (id: String, configured: Int, effective: Int)? {
         guard let account = account(for: provider), let budget = configuration.limits.budgets(for: account, transaction: "").first else { return nil }
-        return sendRate(provider, over: seconds) / Double(budget.limit)
+        return (budget.id, budget.limit, learner.effective([budget])[0].limit)
     }
 
     /// Runs a task to its outcome; never throws (failures are in `outcome.error`).
@@ -98,7 +108,7 @@ public final class BrokerGateway: Sendable {
             throw BrokerHubError(.invalidConfiguration, "no client for \(account.provider.rawValue)")
         }
         let breaker = breakers[account.provider]!
-        let budgets = configuration.limits.budgets(for: account, transaction: request.transaction)
+        let configuredBudgets = configuration.limits.budgets(for: account, transaction: request.transaction)
         let dimensions = [("provider", account.provider.rawValue), ("tr", request.transaction)]
         var reissued = false
         var attempt = 0
@@ -108,6 +118,7 @@ public final class BrokerGateway: Sendable {
                 throw BrokerHubError(.deadlineExceeded, "\(request.transaction): deadline passed after \(attempt - 1) attempt(s)")
             }
             try breaker.permit()
+            let budgets = learner.effective(configuredBudgets)
             // The token first: once the limiter grants a slot the send must leave at once.
             let token: String
             let waitStart = clock.now
@@ -152,6 +163,8 @@ public final class BrokerGateway: Sendable {
             }
             Counter(label: "brokerhub_broker_errors_total", dimensions: [("provider", account.provider.rawValue), ("code", failure.code ?? "http_\(failure.httpStatus)")]).increment()
             if CircuitBreaker.counts(failure.category) { breaker.record(success: false) } else { breaker.recordNeutral() }
+            // The limiter granted this send: a rate-limit answer means the broker's budget is lower than ours.
+            if failure.category == .rateLimited { await learner.refused(configuredBudgets, failure: failure) }
             logger.debug("broker error", metadata: [
                 "broker.provider": "\(account.provider.rawValue)", "broker.tr": "\(request.transaction)",
                 "broker.code": "\(failure.code ?? "-")", "broker.category": "\(failure.category.rawValue)", "retry.attempt": "\(attempt)",

@@ -3,18 +3,36 @@ import BrokerCore
 
 /// "At most `limit` sends in any rolling `window`" for one scope (an app key, an app key and TR, …).
 public struct RateBudget: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// What a budget counts, so that a broker's refusal can be matched to the budget it concerns.
+    public enum Scope: String, Sendable, Hashable, Codable {
+        /// All sends of an app key per second.
+        case key
+        /// All sends of an app key per minute.
+        case keyPerMinute
+        /// Sends of one transaction (Kiwoom api-id) per app key per second.
+        case transaction
+        /// A configured extra cap per transaction.
+        case cap
+    }
+
     /// Identifies the scope, e.g. `kis:PSxxxx…:s` — every hub process uses the same name for the same budget.
     public var name: String
     public var limit: Int
     public var window: Duration
+    public var scope: Scope
+    /// The name with the app key replaced by its digest (`kis:9f2c41d7:s`): safe for logs, metrics, status
+    /// and shared stores.
+    public var id: String
 
-    public init(name: String, limit: Int, window: Duration) {
+    public init(name: String, limit: Int, window: Duration, scope: Scope = .key, id: String? = nil) {
         self.name = name
         self.limit = limit
         self.window = window
+        self.scope = scope
+        self.id = id ?? name
     }
 
-    public var description: String { "\(name) \(limit)/\(window)" }
+    public var description: String { "\(id) \(limit)/\(window)" }
 }
 
 /// Layered limits per provider, with the brokers' real defaults.
@@ -42,17 +60,21 @@ public struct RateLimitPolicy: Sendable, Hashable {
     /// The budgets one send of `transaction` for `account` must fit in.
     public func budgets(for account: BrokerAccount, transaction: String) -> [RateBudget] {
         let key = "\(account.provider.rawValue):\(account.appKey)"
+        let id = "\(account.provider.rawValue):\(TokenKey(account, kind: .access).appKeyDigest)"
+        func budget(_ suffix: String, _ limit: Int, _ window: Duration, _ scope: RateBudget.Scope) -> RateBudget {
+            RateBudget(name: "\(key):\(suffix)", limit: limit, window: window, scope: scope, id: "\(id):\(suffix)")
+        }
         var budgets: [RateBudget] = []
         switch account.provider {
         case .kis:
-            budgets.append(RateBudget(name: "\(key):s", limit: account.kind == .real ? kisRealPerSecond : kisPaperPerSecond, window: .seconds(1)))
-            if let kisPerMinute { budgets.append(RateBudget(name: "\(key):m", limit: kisPerMinute, window: .seconds(60))) }
+            budgets.append(budget("s", account.kind == .real ? kisRealPerSecond : kisPaperPerSecond, .seconds(1), .key))
+            if let kisPerMinute { budgets.append(budget("m", kisPerMinute, .seconds(60), .keyPerMinute)) }
         case .kiwoom:
-            budgets.append(RateBudget(name: "\(key):s", limit: kiwoomTotalPerSecond, window: .seconds(1)))
-            budgets.append(RateBudget(name: "\(key):\(transaction):s", limit: kiwoomPerTransactionPerSecond, window: .seconds(1)))
+            budgets.append(budget("s", kiwoomTotalPerSecond, .seconds(1), .key))
+            budgets.append(budget("\(transaction):s", kiwoomPerTransactionPerSecond, .seconds(1), .transaction))
         }
         if let cap = perTransaction[transaction] {
-            budgets.append(RateBudget(name: "\(key):\(transaction):cap", limit: cap, window: .seconds(1)))
+            budgets.append(budget("\(transaction):cap", cap, .seconds(1), .cap))
         }
         return budgets
     }

@@ -27,7 +27,8 @@ extension HubBackends {
             resultTTL: max(configuration.resultRetention, .seconds(60)) * 2
         )
         return HubBackends(
-            tokenStore: RedisTokenStore(client: store, keyspace: keyspace), limiter: limiter, queue: queue, cipher: cipher,
+            tokenStore: RedisTokenStore(client: store, keyspace: keyspace), limiter: limiter,
+            learnedBudgets: RedisLearnedBudgetStore(client: gatekeeper ?? store, keyspace: keyspace), queue: queue, cipher: cipher,
             services: [store] + (gatekeeper.map { [$0] } ?? [])
         )
     }

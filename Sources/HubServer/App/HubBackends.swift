@@ -9,6 +9,8 @@ import ServiceLifecycle
 struct HubBackends: Sendable {
     var tokenStore: any TokenStore
     var limiter: any RateLimiter
+    /// Limits learned from the broker's refusals (Redis in distributed mode: shared by every hub).
+    var learnedBudgets: any LearnedBudgetStore
     var queue: any TaskQueue
     var cipher: TokenCipher
     /// Long-running parts of the backends (Redis connections), run and closed with the hub; empty in
@@ -35,7 +37,7 @@ struct HubBackends: Sendable {
         }
         let limiter = LocalRateLimiter(clock: clock, jitterAllowance: configuration.limits.jitterAllowance, smoothing: configuration.limits.smoothing)
         return HubBackends(
-            tokenStore: SQLiteTokenStore(database: database), limiter: limiter,
+            tokenStore: SQLiteTokenStore(database: database), limiter: limiter, learnedBudgets: InMemoryLearnedBudgetStore(),
             queue: SQLiteTaskQueue(database: database, clock: clock, scheduler: scheduler), cipher: cipher, services: []
         )
     }

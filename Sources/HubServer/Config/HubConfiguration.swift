@@ -20,6 +20,8 @@ public struct HubConfiguration: Sendable {
     /// Queued tasks above this are refused with 429.
     public var queueLimit = 10_000
     public var limits = RateLimitPolicy()
+    /// Lowering a budget the broker refuses at, and creeping back up (`LearnedBudget.Policy`).
+    public var learning = LearnedBudget.Policy()
     public var retry = RetryPolicy()
     public var breaker = CircuitBreaker.Policy()
     public var brokerTimeout: Duration = .seconds(10)
@@ -112,6 +114,13 @@ public struct HubConfiguration: Sendable {
         if let rate = try int("kiwoom_rate") { limits.kiwoomTotalPerSecond = rate }
         if let rate = try int("kiwoom_api_rate") { limits.kiwoomPerTransactionPerSecond = rate }
         if let jitter = try int("jitter_ms") { limits.jitterAllowance = .milliseconds(jitter) }
+        if let flag = values["learn_budgets"]?.text { learning.enabled = !["0", "false", "no", "off"].contains(flag.lowercased()) }
+        if let factor = try double("learn_decrease") {
+            guard factor > 0, factor < 1 else { throw BrokerHubError(.invalidConfiguration, "\(source): learn_decrease must be between 0 and 1, got \(factor)") }
+            learning.decrease = factor
+        }
+        if let seconds = try double("learn_clean_seconds") { learning.cleanPeriod = .milliseconds(Int64(max(1, seconds) * 1000)) }
+        if let seconds = try double("learn_ceiling_seconds") { learning.ceilingMemory = .milliseconds(Int64(max(0, seconds) * 1000)) }
         if let smoothing = try double("smoothing") { limits.smoothing = max(0, min(1, smoothing)) }
         if let timeout = try int("timeout_ms") { brokerTimeout = .milliseconds(timeout) }
         if let attempts = try int("retry_attempts") { retry.maxAttempts = max(1, attempts) }

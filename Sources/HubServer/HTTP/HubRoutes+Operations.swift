@@ -50,6 +50,10 @@ extension HubRoutes {
             entry.add("sends", Int64(hub.gateway.sends[provider] ?? 0))
             entry.add("send_rate_10s", number: String(format: "%.2f", hub.gateway.sendRate(provider)))
             entry.add("budget_utilisation_10s", number: String(format: "%.3f", hub.gateway.budgetUtilisation(provider) ?? 0))
+            if let budget = hub.gateway.keyBudget(provider) {
+                entry.add("budget_configured", Int64(budget.configured))
+                entry.add("budget_limit", Int64(budget.effective))
+            }
             entry.add("breaker", hub.gateway.breaker(provider).state.rawValue)
             entry.add("breaker_opened", Int64(hub.gateway.breaker(provider).openCount))
             entry.add("tokens_issued", Int64(issued[provider] ?? 0))
@@ -59,7 +63,25 @@ extension HubRoutes {
             providers.append(entry.json)
         }
         object.add("providers", raw: "[" + providers.joined(separator: ",") + "]")
+        object.add("learned_budgets", raw: "[" + Self.learnedBudgets(application.learner.snapshot()).joined(separator: ",") + "]")
         return .json(object.json)
+    }
+
+    /// Budgets the broker refused at, lowered from their configured limits: id (app key as a digest),
+    /// configured and current limit, the limit refused and when.
+    static func learnedBudgets(_ learned: [String: LearnedBudget]) -> [String] {
+        learned.sorted { $0.key < $1.key }.map { id, budget in
+            var entry = JSONWriter.Object()
+            entry.add("budget", id)
+            entry.add("configured", Int64(budget.configured))
+            entry.add("limit", Int64(budget.limit))
+            if case .lowered(_, let changedAt, let refusedLimit, let refusedAt) = budget.state {
+                entry.add("changed_at", KST.iso8601(changedAt))
+                entry.add("refused_limit", Int64(refusedLimit))
+                entry.add("refused_at", KST.iso8601(refusedAt))
+            }
+            return entry.json
+        }
     }
 
     /// `GET /metrics`: Prometheus text, with point-in-time gauges refreshed at scrape.
