@@ -120,6 +120,54 @@ struct GatewayTests {
         }
     }
 
+    @Test("FHKST03010230: a whole past day in one execute (120 rows a page, anchor walk), agreeing with the daily candle; paper gets the real refusal")
+    func kisPastDayMinutes() async throws {
+        try await HubMock.run { broker, baseURL in
+            let rig = GatewayRig(broker, baseURL)
+            let request = try TransactionCatalog.request(provider: .kis, transaction: "FHKST03010230", parameters: [
+                "FID_INPUT_ISCD": "005930", "FID_INPUT_DATE_1": "20250905",
+            ])
+            #expect(request.query.first { $0.name == "FID_INPUT_HOUR_1" }?.value == "", "empty anchor: the day's last row")
+            let outcome = await rig.run(request, maxPages: 8)
+            #expect(outcome.error == nil, "\(String(describing: outcome.error))")
+            let pages = outcome.json.map { ($0["output2"]?.arrayValue ?? []).compactMap { $0["stck_cntg_hour"]?.stringValue } }
+            let minutes = pages.flatMap { $0 }
+            #expect(minutes.count >= 380, "a 09:00–15:30 day, got \(minutes.count)")
+            #expect(pages.count == (minutes.count + 119) / 120)
+            #expect(pages.dropLast().allSatisfy { $0.count == 120 })
+            #expect(Set(minutes).count == minutes.count, "no minute twice")
+            #expect(minutes == minutes.sorted(by: >), "newest first across pages")
+            #expect(minutes.last == "090000")
+            // The same simulated trades as the daily candle of that day.
+            let context = NormalizationContext(parameters: ["FID_INPUT_ISCD": "005930"])
+            let bars = try outcome.pages.flatMap { try KISRestNormalizer.normalize(trID: "FHKST03010230", body: $0.body, context: context).records }
+                .compactMap { record -> Candle? in if case .candle(let candle) = record { candle } else { nil } }
+                .sorted { $0.start < $1.start }
+            #expect(bars.count == minutes.count)
+            #expect(bars.allSatisfy { $0.interval == .oneMinute && KSTDate($0.start) == KSTDate(year: 2025, month: 9, day: 5) })
+            let daily = await rig.run(try TransactionCatalog.request(provider: .kis, transaction: "FHKST03010100", parameters: [
+                "FID_INPUT_ISCD": "005930", "FID_INPUT_DATE_1": "20250905", "FID_INPUT_DATE_2": "20250905", "FID_PERIOD_DIV_CODE": "D",
+            ]))
+            let dailyPage = try #require(daily.pages.first)
+            let dailyContext = NormalizationContext(parameters: ["FID_INPUT_ISCD": "005930", "FID_PERIOD_DIV_CODE": "D"])
+            let dailyCandles = try KISRestNormalizer.normalize(trID: "FHKST03010100", body: dailyPage.body, context: dailyContext).records
+                .compactMap { record -> Candle? in if case .candle(let candle) = record { candle } else { nil } }
+            let day = try #require(dailyCandles.first)
+            #expect(bars.first?.open == day.open && bars.last?.close == day.close)
+            #expect(bars.map(\.high).max() == day.high && bars.map(\.low).min() == day.low)
+            #expect(bars.reduce(0) { $0 + $1.volume } == day.volume)
+            // Paper accounts: the broker's own "not offered on paper" answer.
+            let keys = broker.configuration.credentials.keys.filter { $0.provider == .kis }
+            let paperIndex = try #require(keys.firstIndex { $0.kind == .paper })
+            let paper = HubMock.account(broker, .kis, baseURL: baseURL, index: paperIndex)
+            let client = KISClient()
+            let answer = try await client.send(request, account: paper, token: try await rig.tokens.token(for: paper), timeout: .seconds(10))
+            let failure = try #require(client.failure(in: answer))
+            #expect(failure.code == "EGW02006")
+            #expect(!failure.category.isRetryable)
+        }
+    }
+
     @Test("Kiwoom ka10081 with maxPages 2 returns two non-overlapping pages")
     func kiwoomDailyPagination() async throws {
         try await HubMock.run { broker, baseURL in

@@ -1,3 +1,4 @@
+import BrokerCore
 import BrokerWire
 import Foundation
 import ProcessTestSupport
@@ -144,6 +145,44 @@ struct APITests {
             // The same read, spelled with doubled and trailing slashes, is still served.
             let quote = try await Web.get(stack.hub.url + "/uapi//domestic-stock/v1/quotations/inquire-price/?FID_COND_MRKT_DIV_CODE=J&FID_INPUT_ISCD=005930", headers: auth + [("tr_id", "FHKST01010100")])
             #expect(quote.status == 200, "\(quote.text)")
+        }
+    }
+
+    /// Issue #12 item 5: one-minute candles of past days through `/v1/candles` (FHKST03010230, one call a
+    /// trading day, walked back 120 rows at a time) and through the proxy.
+    @Test func minuteCandlesOfPastDays() async throws {
+        let stack = try await HubStack.start()
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            let calendar = KRXCalendar()
+            let yesterday = calendar.previousTradingDay(before: KSTDate(Date()))
+            let before = calendar.previousTradingDay(before: yesterday)
+            let answer = try await Web.get(stack.hub.url + "/v1/candles/005930?interval=1m&from=\(before.compact)&to=\(yesterday.compact)")
+            #expect(answer.status == 200, "\(answer.text.prefix(300))")
+            let candles = answer.json?["candles"]?.arrayValue ?? []
+            let starts = candles.compactMap { $0["start"]?.stringValue }
+            #expect(candles.count >= 760, "two whole days of minutes, got \(candles.count)")
+            #expect(starts == starts.sorted() && Set(starts).count == starts.count, "oldest first, no minute twice")
+            #expect(Set(starts.map { $0.prefix(10) }).count == 2)
+            #expect(candles.allSatisfy { $0["interval"]?.stringValue == "1m" })
+            #expect(answer.json?["pages"]?.intValue == 8, "4 pages of 120 a day")
+            let stats = try await stack.mockStats()
+            #expect(stats["requests"]?["FHKST03010230"]?.intValue == 8)
+            // Asked again: immutable past days come from the history cache.
+            let again = try await Web.get(stack.hub.url + "/v1/candles/005930?interval=1m&from=\(before.compact)&to=\(yesterday.compact)")
+            #expect(again.json?["candles"]?.arrayValue?.count == candles.count)
+            #expect(try await stack.mockStats()["requests"]?["FHKST03010230"]?.intValue == 8)
+            // A range too long for minutes, and an interval no KIS TR serves, are clear errors.
+            let long = try await Web.get(stack.hub.url + "/v1/candles/005930?interval=1m&from=20260101&to=20260301")
+            #expect(long.status == 400 && long.text.contains("31 days"), "\(long.text)")
+            #expect(try await Web.get(stack.hub.url + "/v1/candles/005930?interval=5m").status == 400)
+            // The proxy forwards the catalogued read.
+            let local = try #require(try await Web.post(stack.hub.url + "/oauth2/tokenP", #"{"grant_type":"client_credentials","appkey":"a","appsecret":"b"}"#).json?["access_token"]?.stringValue)
+            let proxied = try await Web.get(
+                stack.hub.url + "/uapi/domestic-stock/v1/quotations/inquire-time-dailychartprice?FID_COND_MRKT_DIV_CODE=J&FID_INPUT_ISCD=005930&FID_INPUT_DATE_1=\(yesterday.compact)&FID_INPUT_HOUR_1=&FID_PW_DATA_INCU_YN=Y&FID_FAKE_TICK_INCU_YN=",
+                headers: [("authorization", "Bearer \(local)"), ("appkey", "x"), ("appsecret", "y"), ("tr_id", "FHKST03010230")]
+            )
+            #expect(proxied.status == 200, "\(proxied.text.prefix(300))")
+            #expect(proxied.json?["output2"]?.arrayValue?.count == 120)
         }
     }
 

@@ -9,6 +9,8 @@ public struct ParameterSpec: Sendable, Hashable {
         case date
         /// `HHMMSS`.
         case time
+        /// `HHMMSS`, or empty (the broker's "latest").
+        case optionalTime
         /// Anything, including empty.
         case text
     }
@@ -36,6 +38,8 @@ public struct ParameterSpec: Sendable, Hashable {
             Self.isDate(value) ? nil : "must be a YYYYMMDD date, got \"\(value)\""
         case .time:
             Self.isTime(value) ? nil : "must be an HHMMSS time, got \"\(value)\""
+        case .optionalTime:
+            value.isEmpty || Self.isTime(value) ? nil : "must be an HHMMSS time or empty, got \"\(value)\""
         case .text:
             nil
         }

@@ -26,7 +26,14 @@ public enum TransactionCatalog {
             ParameterSpec("FID_ETC_CLS_CODE", .text, default: ""),
             ParameterSpec("FID_INPUT_HOUR_1", .time, required: true),
             ParameterSpec("FID_PW_DATA_INCU_YN", .oneOf(["Y", "N"]), default: "Y"),
-        ], summary: "주식당일분봉조회: today's minute candles (30 rows)"),
+        ], summary: "주식당일분봉조회: today's minute candles (30 rows; max_pages walks back through the day)"),
+        TransactionSpec(provider: .kis, id: "FHKST03010230", method: "GET", path: quotations + "inquire-time-dailychartprice", parameters: [
+            market, symbol,
+            ParameterSpec("FID_INPUT_DATE_1", .date, required: true),
+            ParameterSpec("FID_INPUT_HOUR_1", .optionalTime, default: ""),
+            ParameterSpec("FID_PW_DATA_INCU_YN", .oneOf(["Y", "N"]), default: "Y"),
+            ParameterSpec("FID_FAKE_TICK_INCU_YN", .text, default: ""),
+        ], historical: true, summary: "주식일별분봉조회: minute candles of a past day (120 rows at or before FID_INPUT_HOUR_1, empty = the day's last; max_pages walks back; real accounts only)"),
         TransactionSpec(provider: .kis, id: "FHKST01010300", method: "GET", path: quotations + "inquire-ccnl", parameters: [market, symbol], summary: "주식현재가 체결: last 30 trades"),
         TransactionSpec(
             provider: .kis, id: "FHKST11300006", method: "GET", path: quotations + "intstock-multprice",

@@ -85,6 +85,9 @@ public struct KISClient: BrokerClient {
     /// `tr_cont` F/M means more: continue with `CTX_AREA_*` keys from the body, or for
     /// FHKST03010100 (which has none) by moving the window's end before the oldest row.
     public func nextPage(of request: BrokerRequest, after response: BrokerResponse) -> BrokerRequest? {
+        if let transaction = KISTransaction(rawValue: request.transaction), let size = transaction.minutePageSize {
+            return Self.earlierMinutes(of: request, after: response, pageSize: size)
+        }
         guard let more = response.header("tr_cont"), more == "F" || more == "M" else { return nil }
         guard let json = try? JSONParser.parse(response.body) else { return nil }
         var next = request
@@ -107,6 +110,18 @@ public struct KISClient: BrokerClient {
         let start = next.query[startIndex].value == "00000101" ? KSTDate(year: 1900, month: 1, day: 1)! : (KSTDate(next.query[startIndex].value) ?? newEnd)
         guard newEnd >= start else { return nil }
         next.query[endIndex].value = newEnd.compact
+        return next
+    }
+
+    /// The anchor walk of the minute-candle TRs: a full page (`pageSize` rows, newest first) is followed by the
+    /// rows at or before one second ahead of its oldest; a shorter page, or one that reached the session's
+    /// first minute, is the last.
+    static func earlierMinutes(of request: BrokerRequest, after response: BrokerResponse, pageSize: Int) -> BrokerRequest? {
+        guard let json = try? JSONParser.parse(response.body), let rows = json["output2"]?.arrayValue, rows.count >= pageSize else { return nil }
+        let seconds = rows.compactMap { $0["stck_cntg_hour"]?.stringValue.flatMap(NumberText.timeOfDay) }
+        guard let oldest = seconds.min(), oldest > 9 * 3600, let anchor = request.query.firstIndex(where: { $0.name == "FID_INPUT_HOUR_1" }) else { return nil }
+        var next = request
+        next.query[anchor].value = KST.clock(oldest - 1, separator: "")
         return next
     }
 

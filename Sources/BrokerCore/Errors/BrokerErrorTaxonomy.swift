@@ -56,6 +56,7 @@ public enum BrokerErrorTaxonomy {
         "EGW00205": .permanent,
         "EGW00206": .permanent,
         "EGW02004": .permanent,
+        "EGW02006": .permanent, // the mock's "not offered on paper" (모의투자 미지원): the sheet names no code of its own
         "MCA00124": .permanent,
         "OPSQ0002": .permanent,
         "OPSQ2001": .permanent,

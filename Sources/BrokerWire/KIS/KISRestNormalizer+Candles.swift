@@ -26,9 +26,8 @@ extension KISRestNormalizer {
         return NormalizedBatch(records: sortedByStart(candles), skipped: skipped)
     }
 
-    /// FHKST03010200: one-minute candles of the day from `output2`, oldest first.
-    static func minuteChart(_ body: JSONValue, _ context: NormalizationContext) throws -> NormalizedBatch {
-        let transaction = KISTransaction.minuteChart
+    /// FHKST03010200 (today) and FHKST03010230 (a past day): one-minute candles from `output2`, oldest first.
+    static func minuteChart(_ transaction: KISTransaction, _ body: JSONValue, _ context: NormalizationContext) throws -> NormalizedBatch {
         let symbol = try requestedSymbol(transaction, context)
         var skipped: [SkippedRow] = []
         let readers = try rows(body, member: "output2", transaction: transaction, skipped: &skipped)

@@ -23,7 +23,7 @@ public enum KISRestNormalizer {
         case .quote: return try quote(body, context)
         case .dailyPrice: return try dailyPrice(body, context)
         case .periodChart: return try periodChart(body, context)
-        case .minuteChart: return try minuteChart(body, context)
+        case .minuteChart, .pastMinuteChart: return try minuteChart(transaction, body, context)
         case .recentTrades: return try recentTrades(body, context)
         case .multiQuote: return try multiQuote(body, context)
         }

@@ -10,6 +10,8 @@ public enum KISTransaction: String, Sendable, CaseIterable {
     case periodChart = "FHKST03010100"
     /// 주식당일분봉조회: today's minute candles (≤ 30 rows ending at a time).
     case minuteChart = "FHKST03010200"
+    /// 주식일별분봉조회: minute candles of a past day (≤ 120 rows at or before an anchor time; real accounts only).
+    case pastMinuteChart = "FHKST03010230"
     /// 주식현재가 체결: the last 30 trades.
     case recentTrades = "FHKST01010300"
     /// 관심종목(멀티종목) 시세조회: up to 30 symbols per call (real accounts only).
@@ -23,6 +25,7 @@ public enum KISTransaction: String, Sendable, CaseIterable {
         case .dailyPrice: base + "inquire-daily-price"
         case .periodChart: base + "inquire-daily-itemchartprice"
         case .minuteChart: base + "inquire-time-itemchartprice"
+        case .pastMinuteChart: base + "inquire-time-dailychartprice"
         case .recentTrades: base + "inquire-ccnl"
         case .multiQuote: base + "intstock-multprice"
         }
@@ -38,4 +41,13 @@ public enum KISTransaction: String, Sendable, CaseIterable {
 
     /// Whether the TR answers with continuation headers (`tr_cont`).
     public var isPaginated: Bool { self == .periodChart || self == .minuteChart || self == .dailyPrice }
+
+    /// Rows a minute-candle page holds at most (the anchor walk moves back when a page is full); nil for others.
+    public var minutePageSize: Int? {
+        switch self {
+        case .minuteChart: 30
+        case .pastMinuteChart: 120
+        default: nil
+        }
+    }
 }

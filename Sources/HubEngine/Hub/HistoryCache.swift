@@ -39,12 +39,13 @@ public final class HistoryCache: Sendable {
 
     public var count: Int { state.withLock { $0.entries.count } }
 
-    /// Whether a request can only ever return the same answer: a historical TR whose range ends before today.
+    /// Whether a request can only ever return the same answer: a historical TR whose range (or day) ends before
+    /// today.
     public static func isImmutable(_ request: BrokerRequest, today: KSTDate) -> Bool {
         guard let spec = TransactionCatalog.spec(provider: request.provider, id: request.transaction), spec.historical else { return false }
         let end: String?
         switch request.provider {
-        case .kis: end = request.query.first { $0.name == "FID_INPUT_DATE_2" }?.value
+        case .kis: end = (request.query.first { $0.name == "FID_INPUT_DATE_2" } ?? request.query.first { $0.name == "FID_INPUT_DATE_1" })?.value
         case .kiwoom:
             let text = String(decoding: request.body, as: UTF8.self)
             end = text.range(of: #""base_dt":""#).map { String(text[$0.upperBound...].prefix(8)) }

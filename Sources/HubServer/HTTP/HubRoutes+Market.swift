@@ -34,8 +34,9 @@ extension HubRoutes {
         return .json(#"{"quote":\#(RecordJSON.encode(record))}"#)
     }
 
-    /// `GET /v1/candles/{symbol}?interval=1d&from=YYYYMMDD&to=YYYYMMDD`: every broker page is followed and
-    /// the candles of the range come back oldest first.
+    /// `GET /v1/candles/{symbol}?interval=1d&from=YYYYMMDD&to=YYYYMMDD`: the catalogue says which calls serve
+    /// it (KIS 1m: one a trading day), every broker page is followed and the candles of the range come back
+    /// oldest first.
     func candles(_ request: Request, symbol: String) async throws -> Response {
         let provider = try provider(request)
         let query = request.uri.queryParameters
@@ -45,25 +46,27 @@ extension HubRoutes {
         guard let to = query.get("to").map({ KSTDate($0) }) ?? today else { throw APIError(.invalidArgument, "to must be YYYYMMDD") }
         guard let from = query.get("from").map({ KSTDate($0) }) ?? to.adding(days: -30) else { throw APIError(.invalidArgument, "from must be YYYYMMDD") }
         guard from <= to else { throw APIError(.invalidArgument, "from is after to") }
-        let hubRequest: HubRequest
-        switch (provider, interval.unit) {
-        case (.kis, .day), (.kis, .week), (.kis, .month), (.kis, .year):
-            let period = ["d": "D", "w": "W", "M": "M", "Y": "Y"][interval.unit.rawValue]!
-            guard interval.count == 1 else { throw APIError(.invalidArgument, "KIS candles come in 1d, 1w, 1M or 1Y") }
-            hubRequest = HubRequest(provider: .kis, transaction: "FHKST03010100", parameters: [
-                "FID_INPUT_ISCD": symbol, "FID_INPUT_DATE_1": from.compact, "FID_INPUT_DATE_2": to.compact, "FID_PERIOD_DIV_CODE": period,
-            ], priority: try priority(request), maxPages: 60, timeout: .seconds(60))
-        case (.kiwoom, .day) where interval.count == 1:
-            hubRequest = HubRequest(provider: .kiwoom, transaction: "ka10081", parameters: ["stk_cd": symbol, "base_dt": to.compact], priority: try priority(request), maxPages: 20, timeout: .seconds(60))
-        case (.kiwoom, .minute):
-            hubRequest = HubRequest(provider: .kiwoom, transaction: "ka10080", parameters: ["stk_cd": symbol, "base_dt": to.compact, "tic_scope": String(interval.count)], priority: try priority(request), maxPages: 20, timeout: .seconds(60))
-        default:
-            throw APIError(.invalidArgument, "\(provider.rawValue) does not serve \(intervalText) candles here (KIS: 1d 1w 1M 1Y; Kiwoom: 1d, Nm)")
+        let calls: [CandleCall]
+        do {
+            calls = try TransactionCatalog.candleCalls(provider: provider, symbol: symbol, interval: interval, from: from, to: to, today: today)
+        } catch let error as BrokerHubError {
+            throw APIError(.invalidArgument, error.message)
         }
+        let priority = try priority(request)
         try await checkCapacity()
-        let result = try await api { try await hub.execute(hubRequest) }
+        var records: [MarketRecord] = []
+        var pages = 0
+        for call in calls {
+            let hubRequest = HubRequest(
+                provider: call.provider, transaction: call.transaction, parameters: call.parameters, priority: priority,
+                maxPages: call.maxPages, timeout: .seconds(60)
+            )
+            let result = try await api { try await hub.execute(hubRequest) }
+            records += result.records
+            pages += result.pages.count
+        }
         let start = from.start, end = to.adding(days: 1).start
-        let candles = result.records.filter { record in
+        let candles = records.filter { record in
             guard case .candle(let candle) = record else { return false }
             return candle.start >= start && candle.start < end
         }
@@ -72,7 +75,7 @@ extension HubRoutes {
         object.add("interval", interval.description)
         object.add("from", from.compact)
         object.add("to", to.compact)
-        object.add("pages", Int64(result.pages.count))
+        object.add("pages", Int64(pages))
         object.add("candles", raw: "[" + candles.map(RecordJSON.encode).joined(separator: ",") + "]")
         return .json(object.json)
     }

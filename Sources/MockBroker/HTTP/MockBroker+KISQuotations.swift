@@ -14,7 +14,7 @@ extension MockBroker {
         stats.request(.kis, transaction.rawValue)
         let (key, failure) = kisAuthorize(request, transaction: transaction.rawValue)
         if let failure { return failure }
-        if transaction == .multiQuote, key.kind == .paper {
+        if transaction == .multiQuote || transaction == .pastMinuteChart, key.kind == .paper {
             return kisError(500, code: "EGW02006", message: "모의투자에서는 해당업무가 제공되지 않습니다.")
         }
         if transaction != .multiQuote {
@@ -55,6 +55,15 @@ extension MockBroker {
                 return kisError(200, code: "OPSQ2001", message: "ERROR INVALID FID_INPUT_HOUR_1", returnCode: "2")
             }
             body = kisEnvelope(output1: kisMinuteSummary(code: code, at: now), output2: kisMinuteRows(code: code, through: second, at: now))
+        case .pastMinuteChart:
+            guard let day = request.parameter("FID_INPUT_DATE_1").flatMap({ KSTDate($0) }) else {
+                return kisError(200, code: "OPSQ2001", message: "ERROR INVALID FID_INPUT_DATE_1", returnCode: "2")
+            }
+            let hour = request.parameter("FID_INPUT_HOUR_1") ?? ""
+            guard let second = hour.isEmpty ? 86_399 : NumberText.timeOfDay(hour) else {
+                return kisError(200, code: "OPSQ2001", message: "ERROR INVALID FID_INPUT_HOUR_1", returnCode: "2")
+            }
+            body = kisEnvelope(output1: kisPastMinuteSummary(code: code), output2: kisPastMinuteRows(code: code, on: day, through: second, at: now))
         case .recentTrades: body = kisEnvelope(output: kisTradeRows(code: code, at: now))
         case .multiQuote: body = kisEnvelope(output: kisMultiQuoteRows(request, at: now))
         }
@@ -273,14 +282,38 @@ extension MockBroker {
     func kisMinuteRows(code: String, through requested: Int, at now: Date) -> String {
         guard let symbol = symbol(code), let day = market.sessionDay(onOrBefore: KSTDate(now)) else { return "[]" }
         let limit = day < KSTDate(now) ? requested : min(requested, KST.secondOfDay(now))
-        let bars = market.minuteBars(symbol, on: day, through: limit)
+        return kisMinuteRows(market.minuteBars(symbol, on: day, through: limit), count: 30)
+    }
+
+    /// FHKST03010230 `output1`: the few summary fields the TR carries.
+    func kisPastMinuteSummary(code: String) -> String {
+        var object = JSONWriter.Object()
+        object.add("prdt_type_cd", "300")
+        object.add("stck_shrn_iscd", symbol(code)?.code ?? "")
+        object.add("hts_kor_isnm", symbol(code)?.name ?? "")
+        return object.json
+    }
+
+    /// FHKST03010230 `output2`: up to 120 one-minute bars of `day` at or before `requested`, newest first — the
+    /// same bars as every other surface; none for a day without a session, a day more than a year back or a
+    /// day still to come; today's only up to now.
+    func kisPastMinuteRows(code: String, on day: KSTDate, through requested: Int, at now: Date) -> String {
+        let today = KSTDate(now)
+        guard let symbol = symbol(code), day <= today, day > today.adding(days: -366),
+              market.sessionDay(onOrBefore: day) == day else { return "[]" }
+        let limit = day < today ? requested : min(requested, KST.secondOfDay(now))
+        return kisMinuteRows(market.minuteBars(symbol, on: day, through: limit), count: 120)
+    }
+
+    /// The last `count` of `bars` as minute-candle rows, newest first; `acml_tr_pbmn` is the day's running value.
+    func kisMinuteRows(_ bars: [CandleBar], count: Int) -> String {
         var cumulative: [Int64] = []
         var running: Int64 = 0
         for bar in bars {
             running += bar.value
             cumulative.append(running)
         }
-        let rows = zip(bars, cumulative).suffix(30).reversed().map { bar, value -> String in
+        let rows = zip(bars, cumulative).suffix(count).reversed().map { bar, value -> String in
             var object = JSONWriter.Object()
             object.add("stck_bsop_date", bar.date.compact)
             object.add("stck_cntg_hour", Self.hhmmss(bar.second))
