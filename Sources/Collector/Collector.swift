@@ -23,11 +23,11 @@ public final class Collector: Service, Sendable {
     private let sessions: [any SessionControl]
     private let logger: Logger
 
-    /// - Parameter credential: the KIS approval key or the Kiwoom access token of an account (see
-    ///   `Collector.credentials(from:)` for the hub's `TokenManager`).
+    /// - Parameter credential: the KIS approval key or the Kiwoom access token of an account, and where a
+    ///   refused one goes (see `Collector.credentials(from:)` for the hub's `TokenManager`).
     public init(
         configuration: CollectorConfiguration, bus: any EventBus, rawLog: RawFrameLogger? = nil,
-        credential: @escaping @Sendable (BrokerAccount) async throws -> String,
+        credential: CredentialSource,
         runID: String = Collector.makeRunID(), logger: Logger = Logger(label: "brokerhub.collector")
     ) {
         self.runID = runID
@@ -39,7 +39,7 @@ public final class Collector: Service, Sendable {
         var sessions: [any SessionControl] = []
         var uncovered: [Provider: [SubscriptionKey]] = [:]
         for provider in Provider.allCases {
-            guard let keys = configuration.subscriptions[provider], !keys.isEmpty, let url = configuration.webSocketURLs[provider] else { continue }
+            guard let keys = configuration.subscriptions[provider], !keys.isEmpty else { continue }
             let capacity = configuration.capacity[provider] ?? 41
             let accounts = configuration.accounts.filter { $0.provider == provider }
             let plan = SessionPlan.make(accounts: accounts, keys: keys, capacity: capacity, split: configuration.splitChannels)
@@ -47,25 +47,27 @@ public final class Collector: Service, Sendable {
             for (index, assignment) in plan.assignments.enumerated() {
                 var manager = SubscriptionManager(capacity: capacity, ackTimeout: configuration.ackTimeout)
                 manager.want(assignment.keys)
+                guard let url = configuration.webSocketURL(for: assignment.account) else { continue }
                 let settings = SessionRunner<KISSessionMachine>.Settings(
                     url: url, tickInterval: configuration.tickInterval, reconnect: configuration.reconnect,
                     watchdog: configuration.watchdog, marketOpen: configuration.marketOpen
                 )
                 let name = "\(provider.rawValue)-\(index + 1)-\(assignment.role)"
                 let account = assignment.account
-                let fetch: @Sendable () async throws -> String = { try await credential(account) }
+                let fetch: @Sendable () async throws -> String = { try await credential.fetch(account) }
+                let invalidate: @Sendable (String) async -> Void = { await credential.invalidate(account, $0) }
                 switch provider {
                 case .kis:
                     // Execution notices ride on the first KIS session only.
                     let notices = index == 0 ? configuration.kisNoticeHTSID.map { (trID: account.kind == .paper ? "H0STCNI9" : "H0STCNI0", htsID: $0) } : nil
                     sessions.append(SessionRunner(
-                        name: name, machine: KISSessionMachine(subscriptions: manager, notices: notices), settings: settings, credential: fetch, sink: sink, logger: logger
+                        name: name, machine: KISSessionMachine(subscriptions: manager, notices: notices), settings: settings, credential: fetch, invalidate: invalidate, sink: sink, logger: logger
                     ))
                 case .kiwoom:
                     sessions.append(SessionRunner(
                         name: name, machine: KiwoomSessionMachine(subscriptions: manager),
                         settings: .init(url: settings.url, tickInterval: settings.tickInterval, reconnect: settings.reconnect, watchdog: settings.watchdog, marketOpen: settings.marketOpen),
-                        credential: fetch, sink: sink, logger: logger
+                        credential: fetch, invalidate: invalidate, sink: sink, logger: logger
                     ))
                 }
             }
@@ -80,9 +82,14 @@ public final class Collector: Service, Sendable {
         return String(millis, radix: 36) + String(UInt32.random(in: 0...UInt32.max), radix: 36)
     }
 
-    /// Credentials from the hub's token manager: KIS approval keys, Kiwoom access tokens.
-    public static func credentials(from tokens: TokenManager) -> @Sendable (BrokerAccount) async throws -> String {
-        { account in try await tokens.token(for: account, kind: account.provider == .kis ? .approval : .access) }
+    /// Credentials from the hub's token manager: KIS approval keys, Kiwoom access tokens; a refused one is
+    /// invalidated there (the next fetch issues a new one, paced by the manager's rules).
+    public static func credentials(from tokens: TokenManager) -> CredentialSource {
+        @Sendable func kind(_ account: BrokerAccount) -> TokenKind { account.provider == .kis ? .approval : .access }
+        return CredentialSource(
+            fetch: { account in try await tokens.token(for: account, kind: kind(account)) },
+            invalidate: { account, value in _ = try? await tokens.invalidate(value, for: account, kind: kind(account)) }
+        )
     }
 
     /// Session names with their subscription state (for status and tests).

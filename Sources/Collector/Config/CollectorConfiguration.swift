@@ -8,9 +8,11 @@ import Realtime
 public struct CollectorConfiguration: Sendable {
     /// Broker accounts (app keys); one realtime session per account.
     public var accounts: [BrokerAccount] = []
-    /// WebSocket URL per provider, e.g. `ws://ops.koreainvestment.com:21000` and
+    /// WebSocket URL per provider for real accounts, e.g. `ws://ops.koreainvestment.com:21000` and
     /// `wss://api.kiwoom.com:10000/api/dostk/websocket`.
     public var webSocketURLs: [Provider: String] = Self.realWebSocketURLs
+    /// WebSocket URL per provider for paper accounts (KIS `:31000`, Kiwoom's mock server).
+    public var paperWebSocketURLs: [Provider: String] = Self.paperWebSocketURLs
     /// Registrations wanted per provider.
     public var subscriptions: [Provider: Set<SubscriptionKey>] = [:]
     /// Registrations one session may hold, per provider (KIS: 41).
@@ -37,6 +39,27 @@ public struct CollectorConfiguration: Sendable {
         .kis: "ws://ops.koreainvestment.com:21000",
         .kiwoom: "wss://api.kiwoom.com:10000/api/dostk/websocket",
     ]
+
+    public static let paperWebSocketURLs: [Provider: String] = [
+        .kis: "ws://ops.koreainvestment.com:31000",
+        .kiwoom: "wss://mockapi.kiwoom.com:10000/api/dostk/websocket",
+    ]
+
+    /// The endpoint of `account`'s sessions: the paper one for a paper account (reference sheets, section 1).
+    public func webSocketURL(for account: BrokerAccount) -> String? {
+        account.kind == .paper ? paperWebSocketURLs[account.provider] : webSocketURLs[account.provider]
+    }
+
+    /// Points every account of `provider`, real or paper, at `url` (a mock broker, a test server).
+    public mutating func useWebSocketURL(_ url: String, for provider: Provider) {
+        webSocketURLs[provider] = url
+        paperWebSocketURLs[provider] = url
+    }
+
+    /// Points every account, real or paper, at the mock broker served at `base` (it tells the keys apart).
+    public mutating func useMockBroker(base: String) {
+        for (provider, url) in Self.mockWebSocketURLs(base: base) { useWebSocketURL(url, for: provider) }
+    }
 
     /// The WebSocket URLs of a mock broker served at `base` (`http://host:port`).
     public static func mockWebSocketURLs(base: String) -> [Provider: String] {

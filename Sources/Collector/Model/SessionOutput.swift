@@ -17,4 +17,7 @@ public enum SessionOutput: Sendable, Equatable {
     case raw(String, note: String)
     /// Stop this session for good (no reconnect), e.g. Kiwoom `R10001`.
     case stop(reason: String)
+    /// The broker refused the session's credential (a Kiwoom token at `LOGIN`, a KIS approval key at
+    /// subscribe): drop it, get a new one, reconnect — once; refused again soon after, the session stops.
+    case credentialRefused(reason: String)
 }

@@ -115,7 +115,16 @@ public struct KISSessionMachine: SessionMachine {
         return nil
     }
 
+    /// Whether an ack refuses the approval key itself (`OPSP0011 invalid approval`), not the registration.
+    static func refusesApprovalKey(_ ack: KISSubscriptionAck) -> Bool {
+        !ack.succeeded && (ack.code == "OPSP0011" || ack.message.lowercased().contains("invalid approval"))
+    }
+
     private mutating func acknowledged(_ ack: KISSubscriptionAck, now: Date) -> [SessionOutput] {
+        if Self.refusesApprovalKey(ack) {
+            // The registration stays wanted: it is restored on the next connection, with a new key.
+            return [.credentialRefused(reason: "KIS refused the approval key: \(ack.code) \(ack.message)")]
+        }
         guard let channel = channel(of: ack.trID) else {
             if let key = ack.key, let iv = ack.iv, ack.succeeded { noticeKeys[ack.trID] = (key, iv) }
             if ack.succeeded || ack.outcome == .alreadySubscribed || ack.outcome == .unsubscribed { return [] }

@@ -95,7 +95,10 @@ public struct KiwoomSessionMachine: SessionMachine {
             return outputs + [.send(raw)]
         case .login(let failure):
             if let failure {
-                return outputs + [.alert(kind: "session.login_failed", message: "Kiwoom LOGIN refused: \(failure.description)", symbol: nil)]
+                let refused: [SessionOutput] = [.alert(kind: "session.login_failed", message: "Kiwoom LOGIN refused: \(failure.description)", symbol: nil)]
+                // An expired or invalid token (8005, return_code 3 …): a new one, not the same one again.
+                guard failure.category == .tokenExpired || failure.category == .tokenInvalid else { return outputs + refused }
+                return outputs + refused + [.credentialRefused(reason: "Kiwoom LOGIN refused the token: \(failure.code ?? "-")")]
             }
             loggedIn = true
             return outputs + requests(now: now)

@@ -29,24 +29,32 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
         var stoppedFor: String?
         var disconnectedAt: Date?
         var healthy = false
+        /// The credential of the connection in hand, and when one was last re-issued after a refusal.
+        var credential: String?
+        var lastReissue: Date?
     }
+
+    /// A refused credential is re-issued at most once in this long; refused again within it, the session stops.
+    static var reissueWindow: TimeInterval { 600 }
 
     let name: String
     let provider: Provider
     private let settings: Settings
     private let credential: @Sendable () async throws -> String
+    private let invalidate: @Sendable (String) async -> Void
     private let sink: CollectorSink
     private let logger: Logger
     private let state: Mutex<State>
 
     init(
         name: String, machine: Machine, settings: Settings, credential: @escaping @Sendable () async throws -> String,
-        sink: CollectorSink, logger: Logger
+        invalidate: @escaping @Sendable (String) async -> Void = { _ in }, sink: CollectorSink, logger: Logger
     ) {
         self.name = name
         self.provider = machine.provider
         self.settings = settings
         self.credential = credential
+        self.invalidate = invalidate
         self.sink = sink
         var logger = logger
         logger[metadataKey: "collector.session"] = "\(name)"
@@ -120,6 +128,7 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
             state.watchdog.connectionRestarted(at: now)
             let gap = state.disconnectedAt.map { now.timeIntervalSince($0) }
             state.disconnectedAt = nil
+            state.credential = credential
             return (state.machine.connected(credential: credential, now: now), gap)
         }
         if let gap {
@@ -223,9 +232,30 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
             case .stop(let reason):
                 state.withLock { $0.stoppedFor = reason }
                 throw Close(reason: reason)
+            case .credentialRefused(let reason):
+                try await credentialRefused(reason, at: now)
             }
         }
         if confirmedMayChange { publishConfirmed() }
+    }
+
+    /// Drops the refused credential so that the reconnect gets a new one — once in `reissueWindow`; refused
+    /// again within it, the session stops (a re-issue loop would only burn the broker's issuance limits).
+    private func credentialRefused(_ reason: String, at now: Date) async throws {
+        let (refused, reissue) = state.withLock { state -> (String?, Bool) in
+            if let last = state.lastReissue, now.timeIntervalSince(last) < Self.reissueWindow { return (state.credential, false) }
+            state.lastReissue = now
+            return (state.credential, true)
+        }
+        guard reissue else {
+            let why = "credential refused again after a re-issue: \(reason)"
+            await sink.alert("session.credential_refused", "\(name): \(why); not reconnecting", provider: provider, session: name, at: now)
+            state.withLock { $0.stoppedFor = why }
+            throw Close(reason: why)
+        }
+        if let refused { await invalidate(refused) }
+        await sink.alert("session.credential_reissued", "\(name): \(reason); a new one is issued and the session reconnects", provider: provider, session: name, at: now)
+        throw Close(reason: "credential refused")
     }
 
     private func publishConfirmed() {

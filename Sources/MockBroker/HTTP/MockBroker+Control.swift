@@ -39,6 +39,10 @@ extension MockBroker {
                 expired += count
             }
             return .json(200, #"{"expired":\#(expired)}"#)
+        case ("POST", "/_mock/expire-approvals"):
+            let count = tokens.expireApprovalKeys()
+            if count > 0 { stats.fault(.kis, "approval_expired_early") }
+            return .json(200, #"{"expired":\#(count)}"#)
         case ("POST", "/_mock/disconnect"):
             let closed = sessions.disconnectAll()
             for provider in Provider.allCases where closed > 0 { stats.fault(provider, "ws_disconnect_requested") }

@@ -96,8 +96,15 @@ final class TokenRegistry: Sendable {
         }
     }
 
-    /// A new KIS WebSocket approval key for an app key.
-    /// A new approval key for `appKey`, or nil when the last one was issued less than `minimumInterval` ago.
+    /// Forgets every KIS WebSocket approval key (sessions that present one are refused); returns how many.
+    func expireApprovalKeys() -> Int {
+        state.withLock { state in
+            defer { state.approvalKeys.removeAll() }
+            return state.approvalKeys.count
+        }
+    }
+
+    /// A new KIS WebSocket approval key for `appKey`, or nil when the last one was issued less than `minimumInterval` ago.
     func approvalKey(appKey: String, now: Date, minimumInterval: TimeInterval) -> String? {
         state.withLock { state in
             if let last = state.lastApprovalByKey[appKey], now.timeIntervalSince(last) < minimumInterval { return nil }

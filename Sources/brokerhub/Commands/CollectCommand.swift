@@ -65,10 +65,10 @@ struct CollectCommand: AsyncParsableCommand {
     @Option(help: "Keep raw frames (malformed, fragments, notices) in hourly files under this directory.")
     var rawLog: String?
 
-    @Option(help: "KIS WebSocket URL (default: the real one, or the mock's).")
+    @Option(help: "KIS WebSocket URL for every KIS account (default: by account kind, real :21000 or paper :31000, or the mock's).")
     var kisWsURL: String?
 
-    @Option(help: "Kiwoom WebSocket URL (default: the real one, or the mock's).")
+    @Option(help: "Kiwoom WebSocket URL for every Kiwoom account (default: by account kind, api or mockapi, or the mock's).")
     var kiwoomWsURL: String?
 
     @Flag(help: "Treat the market as always open (the watchdog acts at any hour; for the mock's --always-open).")
@@ -93,9 +93,9 @@ struct CollectCommand: AsyncParsableCommand {
         let logger = try ArchiverCLI.logger(label: "brokerhub.collector", level: logLevel)
         var configuration = CollectorConfiguration()
         configuration.accounts = try accounts()
-        if let mock { configuration.webSocketURLs = CollectorConfiguration.mockWebSocketURLs(base: mock) }
-        if let kisWsURL { configuration.webSocketURLs[.kis] = kisWsURL }
-        if let kiwoomWsURL { configuration.webSocketURLs[.kiwoom] = kiwoomWsURL }
+        if let mock { configuration.useMockBroker(base: mock) }
+        if let kisWsURL { configuration.useWebSocketURL(kisWsURL, for: .kis) }
+        if let kiwoomWsURL { configuration.useWebSocketURL(kiwoomWsURL, for: .kiwoom) }
         configuration.capacity = [.kis: capacity, .kiwoom: capacity]
         configuration.splitChannels = splitChannels
         configuration.kisNoticeHTSID = kisNotices

@@ -40,7 +40,7 @@ final class DemoRealtime: Sendable {
 
         var configuration = CollectorConfiguration()
         configuration.accounts = accounts
-        configuration.webSocketURLs = CollectorConfiguration.mockWebSocketURLs(base: mockURL)
+        configuration.useMockBroker(base: mockURL)
         configuration.marketOpen = { _ in true }
         configuration.want(.kis, channels: [.ticker, .orderbook], symbols: tickers)
         configuration.want(.kiwoom, channels: [.ticker], symbols: kiwoomTickers)

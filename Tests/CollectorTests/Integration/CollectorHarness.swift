@@ -62,7 +62,7 @@ enum CollectorHarness {
     static func configuration(base: String, accounts: [BrokerAccount]) -> CollectorConfiguration {
         var configuration = CollectorConfiguration()
         configuration.accounts = accounts
-        configuration.webSocketURLs = CollectorConfiguration.mockWebSocketURLs(base: base)
+        configuration.useMockBroker(base: base)
         configuration.tickInterval = .milliseconds(50)
         configuration.marketOpen = { _ in true }
         configuration.reconnect = .init(initialDelay: .milliseconds(50), maxDelay: .milliseconds(500))

@@ -55,6 +55,19 @@ struct KISSessionMachineTests {
         #expect(refused.contains { if case .alert("subscription.refused", _, _) = $0 { true } else { false } })
     }
 
+    /// Issue #12 item 6: an ack refusing the approval key asks for a new key and keeps the registration wanted.
+    @Test func aRefusedApprovalKeyAsksForANewOne() {
+        var manager = SubscriptionManager()
+        manager.want([SubscriptionKey(.ticker, "005930")])
+        var machine = KISSessionMachine(subscriptions: manager)
+        _ = machine.connected(credential: "OLD", now: now)
+        let outputs = machine.receive(#"{"header":{"tr_id":"H0STCNT0","tr_key":"005930","encrypt":"N"},"body":{"rt_cd":"1","msg_cd":"OPSP0011","msg1":"invalid approval : NOT FOUND"}}"#, at: now)
+        #expect(outputs.count == 1)
+        #expect(outputs.first.map { if case .credentialRefused = $0 { true } else { false } } == true, "\(outputs)")
+        #expect(!machine.subscriptions.refused.contains(SubscriptionKey(.ticker, "005930")))
+        #expect(machine.subscriptions.desired.contains(SubscriptionKey(.ticker, "005930")), "still wanted: restored on the next connection")
+    }
+
     @Test func pingPongIsEchoedVerbatim() {
         var machine = machine([])
         #expect(machine.receive(Self.ping, at: now) == [.send(Self.ping)])

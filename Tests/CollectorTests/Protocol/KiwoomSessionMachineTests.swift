@@ -9,6 +9,18 @@ struct KiwoomSessionMachineTests {
     let now = Date(timeIntervalSince1970: 1_763_700_000)
     static let tick = #"{"trnm":"REAL","data":[{"type":"0B","name":"주식체결","item":"005930","values":{"20":"103101","10":"-97500","11":"-200","12":"-0.20","27":"-97600","28":"-97500","15":"-1203","13":"9656085","14":"947116","16":"+98000","17":"+98600","18":"-97300"}}]}"#
 
+    /// Issue #12 item 6: LOGIN refused for the token (8005) asks for a new token; another refusal does not.
+    @Test func aRefusedTokenAsksForANewOne() {
+        var machine = KiwoomSessionMachine()
+        _ = machine.connected(credential: "OLD", now: now)
+        let expired = machine.receive(#"{"trnm":"LOGIN","return_code":1,"return_msg":"토큰 인증에 실패했습니다. 접속을 종료합니다 [CODE=8005, MESSAGE=Token이 유효하지 않습니다]"}"#, at: now)
+        #expect(expired.contains { if case .credentialRefused = $0 { true } else { false } }, "\(expired)")
+        #expect(expired.contains { if case .alert(kind: "session.login_failed", _, _) = $0 { true } else { false } })
+        _ = machine.connected(credential: "OTHER", now: now)
+        let mismatch = machine.receive(#"{"trnm":"LOGIN","return_code":2,"return_msg":"입력 값 오류입니다[8030:투자구분(실전/모의)이 달라서 Appkey를 사용할수가 없습니다]"}"#, at: now)
+        #expect(!mismatch.contains { if case .credentialRefused = $0 { true } else { false } }, "a wrong key is not cured by a new token: \(mismatch)")
+    }
+
     @Test func loginThenRegisterThenData() throws {
         var manager = SubscriptionManager()
         manager.want([SubscriptionKey(.ticker, "005930"), SubscriptionKey(.orderbook, "000660")])
