@@ -47,4 +47,13 @@ struct KSTTests {
         #expect(date.adding(days: -1).isoWeekday == 7)
         #expect(KSTDate(year: 1970, month: 1, day: 1)!.daysSinceEpoch == 0)
     }
+
+    /// Issue #18 item 2: instants built from hostile broker values never trap a conversion.
+    @Test(arguments: [9.2e21, -9.2e21, 1e300, -1e300, Double.infinity, -Double.infinity, Double.nan, 9.2e18])
+    func hostileInstantsDoNotTrap(seconds: Double) {
+        let instant = Date(timeIntervalSince1970: seconds)
+        #expect(!KST.iso8601(instant).isEmpty)
+        #expect((0..<86_400).contains(KST.secondOfDay(instant)))
+        _ = KSTDate(instant)
+    }
 }

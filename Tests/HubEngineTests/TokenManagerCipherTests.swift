@@ -1,3 +1,4 @@
+import BrokerClients
 import BrokerCore
 import Foundation
 import HubEngine
@@ -98,5 +99,18 @@ struct TokenManagerCipherTests {
             try TokenCipher.load(environment: ["BROKERHUB_TOKEN_KEY": "short"], keyFile: keyFile)
         }
         #expect(error?.code == .invalidConfiguration)
+    }
+}
+
+/// Issue #18 item 2: a broker's token answer with an absurd lifetime is believed for at most a year.
+@Suite("Issued tokens: hostile lifetimes", .timeLimit(.minutes(1)))
+struct IssuedTokenLifetimeTests {
+    @Test(arguments: [9.2e18, 1e300, Double.infinity, Double.nan, -5])
+    func lifetimesAreClamped(seconds: Double) {
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        let token = IssuedToken(value: "t", expiresAt: now.addingTimeInterval(seconds), issuedAt: now)
+        #expect(token.expiresAt >= now)
+        #expect(token.expiresAt <= now.addingTimeInterval(IssuedToken.maximumLifetime))
+        #expect(!KST.iso8601(token.expiresAt).isEmpty)
     }
 }

@@ -194,6 +194,23 @@ struct KISRestTests {
         }
     }
 
+    /// Issue #18 item 2: control values that would trap a later conversion are refused with 400, and the mock
+    /// keeps answering.
+    @Test(arguments: [
+        #"{"latency_ms":9223372036854775807}"#, #"{"jitter_ms":-5}"#, #"{"hang_seconds":1e300}"#,
+        #"{"token_lifetime_seconds":9.2e18}"#, #"{"disconnect_after_seconds":-1}"#, #"{"stall_seconds":1e19}"#,
+    ])
+    func hostileFaultValuesAreRefused(payload: String) async throws {
+        try await MockHarness.run { broker, base in
+            let refused = try await MockHarness.send(.POST, base + "/_mock/faults", body: payload)
+            #expect(refused.status == 400, "\(payload): \(refused.status)")
+            let key = MockHarness.key(broker, .kis)
+            let token = try #require(try await MockHarness.kisToken(base, key).json?["access_token"]?.stringValue)
+            let quote = try await MockHarness.kisGet(base, key, token: token, .quote, "FID_COND_MRKT_DIV_CODE=J&FID_INPUT_ISCD=005930")
+            #expect(quote.status == 200)
+        }
+    }
+
     @Test func sameSeedSameMarket() async throws {
         let bodies = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<2 {

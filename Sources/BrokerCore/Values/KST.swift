@@ -4,6 +4,15 @@ import Foundation
 public enum KST {
     public static let offsetSeconds: Int64 = 9 * 3600
 
+    /// Seconds since 1970 as a whole number, saturated to ±300 billion (about ±9,500 years) and NaN as 0:
+    /// an instant built from a hostile value (a broker's `expires_in` of 9.2e18) never traps a conversion.
+    @inline(__always)
+    public static func wholeSeconds(_ instant: Date) -> Int64 {
+        let value = instant.timeIntervalSince1970
+        guard value.isFinite else { return 0 }
+        return Int64(max(-3e11, min(3e11, value)).rounded(.down))
+    }
+
     /// The instant of a KST wall-clock time.
     @inline(__always)
     public static func instant(_ date: KSTDate, hour: Int, minute: Int, second: Int) -> Date {
@@ -13,14 +22,16 @@ public enum KST {
 
     /// Seconds since KST midnight of the instant's KST date.
     public static func secondOfDay(_ instant: Date) -> Int {
-        let seconds = Int64(instant.timeIntervalSince1970.rounded(.down)) + offsetSeconds
+        let seconds = wholeSeconds(instant) + offsetSeconds
         let remainder = seconds % 86_400
         return Int(remainder < 0 ? remainder + 86_400 : remainder)
     }
 
     /// ISO-8601 with the `+09:00` offset, e.g. `2023-06-12T09:33:54+09:00`; milliseconds are shown when non-zero.
     public static func iso8601(_ instant: Date) -> String {
-        let totalMillis = Int64((instant.timeIntervalSince1970 * 1000).rounded()) + offsetSeconds * 1000
+        let value = instant.timeIntervalSince1970
+        let clamped = value.isFinite ? max(-3e11, min(3e11, value)) : 0
+        let totalMillis = Int64((clamped * 1000).rounded()) + offsetSeconds * 1000
         let days = floorDiv(totalMillis, 86_400_000)
         let millisOfDay = Int(totalMillis - days * 86_400_000)
         let date = KSTDate(daysSinceEpoch: Int(days))

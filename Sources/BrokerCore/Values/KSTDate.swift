@@ -26,7 +26,7 @@ public struct KSTDate: Sendable, Hashable, Comparable, CustomStringConvertible, 
 
     /// The KST date of an instant.
     public init(_ instant: Date) {
-        let seconds = Int64((instant.timeIntervalSince1970).rounded(.down)) + KST.offsetSeconds
+        let seconds = KST.wholeSeconds(instant) + KST.offsetSeconds
         self.init(daysSinceEpoch: Int(floorDiv(seconds, 86_400)))
     }
 

@@ -22,6 +22,10 @@ public struct FaultProfile: Sendable, Hashable, Codable {
 
     public init() {}
 
+    /// The largest latency and jitter accepted (one minute) and the largest duration in seconds (one day).
+    public static let maximumMilliseconds = 60_000
+    public static let maximumSeconds: Double = 86_400
+
     /// No faults.
     public static let none = FaultProfile()
 
@@ -71,8 +75,18 @@ public struct FaultProfile: Sendable, Hashable, Codable {
         fragmentedFrameRate = try container.decodeIfPresent(Double.self, forKey: .fragmentedFrameRate) ?? 0
         disconnectAfterSeconds = try container.decodeIfPresent(Double.self, forKey: .disconnectAfterSeconds)
         stallSeconds = try container.decodeIfPresent(Double.self, forKey: .stallSeconds) ?? 0
+        func refuse(_ reason: String) -> DecodingError {
+            DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: reason))
+        }
         for rate in [serverErrorRate, hangRate, malformedFrameRate, fragmentedFrameRate] where !(0...1).contains(rate) {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "rates must be within 0…1"))
+            throw refuse("rates must be within 0…1")
+        }
+        // Every value becomes a Duration or a sleep: out of range (or NaN) they would trap the mock later.
+        for milliseconds in [latencyMilliseconds, jitterMilliseconds] where !(0...Self.maximumMilliseconds).contains(milliseconds) {
+            throw refuse("latency_ms and jitter_ms must be within 0…\(Self.maximumMilliseconds)")
+        }
+        for seconds in [hangSeconds, stallSeconds, tokenLifetimeSeconds ?? 1, disconnectAfterSeconds ?? 1] where !(0...Self.maximumSeconds).contains(seconds) {
+            throw refuse("durations in seconds must be within 0…\(Int(Self.maximumSeconds))")
         }
     }
 }
