@@ -142,9 +142,36 @@ struct APITests {
             let metrics = try await Web.get(stack.hub.url + "/metrics").text
             #expect(metrics.contains("brokerhub_proxy_refused_total"))
             #expect(!metrics.contains("TTTC0802U"), "no caller-chosen label")
+            // The real approval key is not handed out (it opens the key's only realtime session).
+            let approval = try await Web.post(stack.hub.url + "/oauth2/Approval", #"{"grant_type":"client_credentials","appkey":"a","secretkey":"b"}"#)
+            #expect(approval.status == 403 && approval.json?["error_code"]?.stringValue == "BHPROXY403", "\(approval.text)")
+            #expect(approval.json?["approval_key"] == nil)
+            #expect(try await stack.mockStats()["approval_keys_issued"]?.intValue ?? 0 == 0)
             // The same read, spelled with doubled and trailing slashes, is still served.
             let quote = try await Web.get(stack.hub.url + "/uapi//domestic-stock/v1/quotations/inquire-price/?FID_COND_MRKT_DIV_CODE=J&FID_INPUT_ISCD=005930", headers: auth + [("tr_id", "FHKST01010100")])
             #expect(quote.status == 200, "\(quote.text)")
+        }
+    }
+
+    /// Issue #18 item 8: an unknown account, or another provider's, is a 400 — never the default account, never
+    /// a KIS request sent with the Kiwoom token — and nothing reaches the broker.
+    @Test func accountsAreChecked() async throws {
+        let stack = try await HubStack.start()
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            let kiwoom = "kiwoom:\(stack.environment["BROKERHUB_KIWOOM_APPKEY"]!):default"
+            let kis = "kis:\(stack.kisAppKey):50000000-01"
+            func execute(_ account: String) async throws -> Web.Answer {
+                try await Web.post(stack.hub.url + "/v1/execute", #"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930"},"account":"\#(account)"}"#)
+            }
+            for account in ["kis:nope:1", kiwoom] {
+                let answer = try await execute(account)
+                #expect(answer.status == 400, "\(account): \(answer.status) \(answer.text)")
+                #expect(!answer.text.contains(stack.kisAppKey), "no app key in the error")
+            }
+            let job = try await Web.post(stack.hub.url + "/v1/jobs", #"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930"},"account":"\#(kiwoom)"}"#)
+            #expect(job.status == 400, "\(job.text)")
+            #expect(try await stack.mockStats()["requests"]?["FHKST01010100"]?.intValue ?? 0 == 0)
+            #expect(try await execute(kis).status == 200, "the account named by its identity works")
         }
     }
 

@@ -45,10 +45,28 @@ public final class Hub: Sendable {
         return try await enqueue(raw, request)
     }
 
-    private func enqueue(_ brokerRequest: BrokerRequest, _ request: HubRequest) async throws -> (record: TaskRecord, created: Bool) {
-        guard let account = request.account.flatMap({ gateway.accounts[$0] }) ?? gateway.account(for: request.provider) else {
-            throw BrokerHubError(.invalidArgument, "no \(request.provider.rawValue) account is configured\(request.account.map { " (asked for \($0))" } ?? "")")
+    /// The account a request names — it must exist and belong to the request's provider (an unknown one is
+    /// never replaced by the default, another provider's never sent with the wrong token) — or the
+    /// provider's first.
+    func resolveAccount(_ request: HubRequest) throws -> BrokerAccount {
+        guard let name = request.account else {
+            guard let account = gateway.account(for: request.provider) else {
+                throw BrokerHubError(.invalidArgument, "no \(request.provider.rawValue) account is configured")
+            }
+            return account
         }
+        guard let account = gateway.accounts[name] else {
+            // Not listing the configured ones: their identities hold app keys.
+            throw BrokerHubError(.invalidArgument, "account \(name.prefix(80)) is not configured for \(request.provider.rawValue)")
+        }
+        guard account.provider == request.provider else {
+            throw BrokerHubError(.invalidArgument, "account \(name.prefix(80)) is a \(account.provider.rawValue) account, not \(request.provider.rawValue)")
+        }
+        return account
+    }
+
+    private func enqueue(_ brokerRequest: BrokerRequest, _ request: HubRequest) async throws -> (record: TaskRecord, created: Bool) {
+        let account = try resolveAccount(request)
         let now = clock.now
         let task = HubTask(
             provider: request.provider, account: account.identity, request: brokerRequest, priority: request.priority,
@@ -75,6 +93,7 @@ public final class Hub: Sendable {
 
     /// Runs a request synchronously: cached history, or an identical call in flight, or queue and wait.
     public func execute(_ request: HubRequest) async throws -> HubResult {
+        _ = try resolveAccount(request)
         let brokerRequest = try TransactionCatalog.request(provider: request.provider, transaction: request.transaction, parameters: request.parameters)
         let signature = Self.signature(brokerRequest, maxPages: request.maxPages, account: request.account)
         let cacheable = HistoryCache.isImmutable(brokerRequest, today: KSTDate(clock.now))

@@ -45,6 +45,15 @@ struct ProxyRoutes: Sendable {
             if let body = try? await jsonBody(request), let token = body["token"]?.stringValue { application.localTokens.revoke(token) }
             return .json(#"{"code":200,"message":"접근토큰 폐기에 성공하였습니다"}"#)
         case "/oauth2/Approval":
+            // The real approval key opens the key's single realtime session: whoever holds it can knock the
+            // collector off (OPSP8996). Handed out only when the deployment asked for it.
+            guard application.configuration.proxyApprovalKeys else {
+                Counter(label: "brokerhub_proxy_refused_total", dimensions: [("provider", "kis"), ("reason", "approval_key")]).increment()
+                var object = JSONWriter.Object()
+                object.add("error_description", "BrokerHub does not hand out the real WebSocket approval key (it opens the app key's only realtime session); set BROKERHUB_PROXY_APPROVAL_KEYS=true to allow it")
+                object.add("error_code", "BHPROXY403")
+                return .json(object.json, status: .forbidden)
+            }
             // The shared, cached approval key (never a second issuance per client).
             guard let account = hub.gateway.account(for: .kis) else { throw APIError(.invalidArgument, "no KIS account is configured") }
             let key = try await api { try await application.tokens.token(for: account, kind: .approval) }
