@@ -153,6 +153,43 @@ struct APITests {
         }
     }
 
+    /// Issue #18 item 1: with orders switched on, a proxied order reaches the broker exactly once — accepted,
+    /// or against a failing or hanging broker answered "outcome unknown" (504) instead of being resent.
+    @Test func ordersAreSentAtMostOnce() async throws {
+        let stack = try await HubStack.start(hubEnvironment: ["BROKERHUB_PROXY_ORDERS": "true"])
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            let local = try #require(try await Web.post(stack.hub.url + "/oauth2/tokenP", #"{"grant_type":"client_credentials","appkey":"a","appsecret":"b"}"#).json?["access_token"]?.stringValue)
+            let headers = [("authorization", "Bearer \(local)"), ("appkey", "x"), ("appsecret", "y"), ("tr_id", "TTTC0802U")]
+            let order = #"{"CANO":"50000000","ACNT_PRDT_CD":"01","PDNO":"005930","ORD_DVSN":"00","ORD_QTY":"1","ORD_UNPR":"70000"}"#
+            func place(_ extra: [(String, String)] = [], body: String = order) async throws -> Web.Answer {
+                try await Web.send(.POST, stack.hub.url + "/uapi/domestic-stock/v1/trading/order-cash", headers: headers + extra, body: body)
+            }
+            func received() async throws -> Int { try await stack.mockStats()["orders_received"]?.intValue ?? -1 }
+            let accepted = try await place()
+            #expect(accepted.status == 200, "\(accepted.text)")
+            #expect(accepted.json?["rt_cd"]?.stringValue == "0" && accepted.json?["output"]?["ODNO"]?.stringValue != nil)
+            #expect(try await received() == 1)
+            // Invalid before sending: nothing reaches the broker.
+            #expect(try await place(body: #"{"CANO":"50000000"}"#).status == 400)
+            let viaExecute = try await Web.post(stack.hub.url + "/v1/execute", #"{"provider":"kis","tr_id":"TTTC0802U","params":{"PDNO":"005930"}}"#)
+            #expect(viaExecute.status == 400, "orders never go through /v1/execute: \(viaExecute.text)")
+            #expect(try await received() == 1)
+            // A failing broker: one send, an explicit "outcome unknown", no retry.
+            try await stack.setFaults(#"{"server_error_rate":1.0}"#)
+            let failing = try await place()
+            #expect(failing.status == 504 && failing.json?["msg_cd"]?.stringValue == "BHORDER504", "\(failing.text)")
+            #expect(try await received() == 2, "sent once, never retried")
+            // A hanging broker: the caller's timeout ends it, still one send.
+            try await stack.setFaults(#"{"hang_rate":1.0,"hang_seconds":3}"#)
+            let hanging = try await place([("X-BrokerHub-Timeout-Ms", "800")])
+            #expect(hanging.status == 504, "\(hanging.text)")
+            try await stack.setFaults("{}")
+            #expect(try await received() == 3)
+            let metrics = try await Web.get(stack.hub.url + "/metrics").text
+            #expect(metrics.contains(#"brokerhub_orders_total{outcome="unknown",provider="kis"} 2"#) || metrics.contains(#"brokerhub_orders_total{provider="kis",outcome="unknown"} 2"#), "\(metrics.split(separator: "\n").filter { $0.contains("orders") })")
+        }
+    }
+
     /// Issue #18 item 8: an unknown account, or another provider's, is a 400 — never the default account, never
     /// a KIS request sent with the Kiwoom token — and nothing reaches the broker.
     @Test func accountsAreChecked() async throws {

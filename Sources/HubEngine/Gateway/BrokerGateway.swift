@@ -119,29 +119,10 @@ public final class BrokerGateway: Sendable {
             }
             try breaker.permit()
             let budgets = learner.effective(configuredBudgets)
-            // The token first: once the limiter grants a slot the send must leave at once.
-            let token: String
-            let waitStart = clock.now
-            do {
-                token = try await tokens.token(for: account)
-                try await limiter.acquire(budgets, deadline: deadline)
-            } catch {
-                breaker.recordNeutral()
-                throw error
-            }
-            Timer(label: "brokerhub_limiter_wait_seconds", dimensions: [("provider", account.provider.rawValue)])
-                .recordNanoseconds(Int64(clock.now.timeIntervalSince(waitStart) * 1e9))
+            let token = try await admit(account: account, budgets: budgets, breaker: breaker, deadline: deadline)
             attempts += 1
-            sendCounters.withLock { $0[account.provider, default: 0] += 1 }
-            let sentAt = clock.now
-            recentSends.withLock { recent in
-                var log = recent[account.provider, default: []]
-                log.append(sentAt)
-                if let cut = log.firstIndex(where: { $0 > sentAt.addingTimeInterval(-60) }), cut > 0 { log.removeFirst(cut) }
-                recent[account.provider] = log
-            }
-            Counter(label: "brokerhub_broker_requests_total", dimensions: dimensions).increment()
-            let timeout = deadline.map { min(configuration.timeout, .milliseconds(Int64(max(0.001, $0.timeIntervalSince(clock.now)) * 1000))) } ?? configuration.timeout
+            recordSend(account.provider, dimensions: dimensions)
+            let timeout = sendTimeout(deadline)
             let failure: BrokerFailure
             let response: BrokerResponse?
             do {
@@ -183,6 +164,79 @@ public final class BrokerGateway: Sendable {
             if let deadline, clock.now.addingTimeInterval(delay.timeInterval) >= deadline { throw BrokerHubError.broker(failure) }
             try await clock.sleep(for: delay)
         }
+    }
+
+    /// The token, then a slot from the limiter (once granted, the send must leave at once); a failure here is
+    /// neutral for the breaker.
+    private func admit(account: BrokerAccount, budgets: [RateBudget], breaker: CircuitBreaker, deadline: Date?) async throws -> String {
+        let waitStart = clock.now
+        let token: String
+        do {
+            token = try await tokens.token(for: account)
+            try await limiter.acquire(budgets, deadline: deadline)
+        } catch {
+            breaker.recordNeutral()
+            throw error
+        }
+        Timer(label: "brokerhub_limiter_wait_seconds", dimensions: [("provider", account.provider.rawValue)])
+            .recordNanoseconds(Int64(clock.now.timeIntervalSince(waitStart) * 1e9))
+        return token
+    }
+
+    private func recordSend(_ provider: Provider, dimensions: [(String, String)]) {
+        sendCounters.withLock { $0[provider, default: 0] += 1 }
+        let sentAt = clock.now
+        recentSends.withLock { recent in
+            var log = recent[provider, default: []]
+            log.append(sentAt)
+            if let cut = log.firstIndex(where: { $0 > sentAt.addingTimeInterval(-60) }), cut > 0 { log.removeFirst(cut) }
+            recent[provider] = log
+        }
+        Counter(label: "brokerhub_broker_requests_total", dimensions: dimensions).increment()
+    }
+
+    private func sendTimeout(_ deadline: Date?) -> Duration {
+        deadline.map { min(configuration.timeout, .milliseconds(Int64(max(0.001, $0.timeIntervalSince(clock.now)) * 1000))) } ?? configuration.timeout
+    }
+
+    /// Sends `request` exactly once — no retry, no token re-issue and resend, no cache — for orders. Returns the
+    /// broker's answer whatever it says when the answer is unambiguous (accepted, or refused with a code that
+    /// means it was not processed); throws `.outcomeUnknown` when the order may or may not have been taken (no
+    /// answer, a timeout, a cut connection, a gateway error without a code): the caller must look at its order
+    /// book before sending again.
+    public func sendOnce(_ request: BrokerRequest, account: BrokerAccount, deadline: Date?) async throws -> BrokerResponse {
+        guard let client = clients[account.provider] else {
+            throw BrokerHubError(.invalidConfiguration, "no client for \(account.provider.rawValue)")
+        }
+        let breaker = breakers[account.provider]!
+        try breaker.permit()
+        let configuredBudgets = configuration.limits.budgets(for: account, transaction: request.transaction)
+        let token = try await admit(account: account, budgets: learner.effective(configuredBudgets), breaker: breaker, deadline: deadline)
+        recordSend(account.provider, dimensions: [("provider", account.provider.rawValue), ("tr", request.transaction)])
+        let answer: BrokerResponse
+        do {
+            answer = try await client.send(request, account: account, token: token, timeout: sendTimeout(deadline))
+        } catch {
+            breaker.recordNeutral()
+            throw BrokerHubError(.outcomeUnknown, "\(request.transaction): the order was sent but no answer came (\(error)); check the order book before sending it again", underlying: error)
+        }
+        guard let failure = client.failure(in: answer) else {
+            breaker.record(success: true)
+            return answer
+        }
+        if CircuitBreaker.counts(failure.category) { breaker.record(success: false) } else { breaker.recordNeutral() }
+        if failure.category == .rateLimited { await learner.refused(configuredBudgets, failure: failure) }
+        if failure.category.action == .reissueTokenAndRetry { _ = try? await tokens.invalidate(token, for: account) }
+        // A transient gateway answer (5xx without a code that says "not processed") is ambiguous for an order.
+        if failure.category == .transient {
+            throw BrokerHubError(.outcomeUnknown, "\(request.transaction): the broker answered HTTP \(failure.httpStatus) \(failure.code ?? "") — the order may or may not have been taken; check the order book before sending it again")
+        }
+        return answer
+    }
+
+    /// Whether the provider's client reads `answer` as a success.
+    public func isSuccess(_ answer: BrokerResponse, provider: Provider) -> Bool {
+        clients[provider].map { $0.failure(in: answer) == nil } ?? false
     }
 
     static func taskError(_ error: any Error) -> TaskError {

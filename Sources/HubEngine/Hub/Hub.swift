@@ -3,6 +3,7 @@ import BrokerCore
 import BrokerWire
 import Foundation
 import Logging
+import Metrics
 import Synchronization
 
 /// The gateway's front door: validates requests against the catalogue, queues them by priority, waits
@@ -43,6 +44,30 @@ public final class Hub: Sendable {
     public func submit(raw: BrokerRequest, priority: Priority, timeout: Duration, account: String? = nil) async throws -> (record: TaskRecord, created: Bool) {
         let request = HubRequest(provider: raw.provider, transaction: raw.transaction, priority: priority, timeout: timeout, account: account)
         return try await enqueue(raw, request)
+    }
+
+    /// Sends an order now and exactly once (`BrokerGateway.sendOnce`): never queued — a queued task is taken
+    /// over and sent again after a crash — never coalesced, cached or retried, inside the budget ahead of
+    /// queued work. Counted in `brokerhub_orders_total{provider,outcome}` and logged without its body.
+    public func placeOrder(_ request: BrokerRequest, account name: String? = nil, timeout: Duration) async throws -> BrokerResponse {
+        let account = try resolveAccount(HubRequest(provider: request.provider, transaction: request.transaction, account: name))
+        func count(_ outcome: String) {
+            Counter(label: "brokerhub_orders_total", dimensions: [("provider", request.provider.rawValue), ("outcome", outcome)]).increment()
+        }
+        do {
+            let answer = try await gateway.sendOnce(request, account: account, deadline: clock.now.addingTimeInterval(timeout.timeInterval))
+            let outcome = (200..<300).contains(answer.status) && gateway.isSuccess(answer, provider: request.provider) ? "answered" : "refused"
+            count(outcome)
+            logger.notice("order sent once", metadata: ["order.tr": "\(request.transaction)", "order.outcome": "\(outcome)", "order.http_status": "\(answer.status)"])
+            return answer
+        } catch let error as BrokerHubError where error.code == .outcomeUnknown {
+            count("unknown")
+            logger.error("order outcome unknown: the caller must check its order book", metadata: ["order.tr": "\(request.transaction)", "error.message": "\(error.message)"])
+            throw error
+        } catch {
+            count("not_sent")
+            throw error
+        }
     }
 
     /// The account a request names — it must exist and belong to the request's provider (an unknown one is

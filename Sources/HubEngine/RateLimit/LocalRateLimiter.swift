@@ -135,4 +135,6 @@ extension BrokerHubError.Code {
     public static let unavailable = BrokerHubError.Code(rawValue: "hub.unavailable")
     /// The caller is not allowed.
     public static let unauthorized = BrokerHubError.Code(rawValue: "hub.unauthorized")
+    /// An order was sent but whether the broker took it is unknown: check the order book before resending.
+    public static let outcomeUnknown = BrokerHubError.Code(rawValue: "hub.order_outcome_unknown")
 }

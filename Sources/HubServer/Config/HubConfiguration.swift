@@ -36,6 +36,8 @@ public struct HubConfiguration: Sendable {
     /// Whether the proxy's `/oauth2/Approval` hands callers the real KIS approval key (off: it opens the key's
     /// only realtime session, so a caller could knock the collector off).
     public var proxyApprovalKeys = false
+    /// Whether the proxy sends KIS cash orders (`OrderCatalog`), each at most once; off: refused with 403.
+    public var proxyOrders = false
     public var shareBackfill = 0.05
     public var shareSnapshot = 0.10
     public var accounts: [BrokerAccount] = []
@@ -133,6 +135,7 @@ public struct HubConfiguration: Sendable {
         if let lease = try double("lease_seconds") { leaseDuration = .milliseconds(Int64(max(0.5, lease) * 1000)) }
         if let drain = try double("drain_seconds") { drainDuration = .milliseconds(Int64(max(0.1, drain) * 1000)) }
         if let interval = try double("approval_interval_seconds") { tokens.approvalIssueInterval = .milliseconds(Int64(max(0, interval) * 1000)) }
+        if let flag = values["proxy_orders"]?.text { proxyOrders = ["1", "true", "yes", "on"].contains(flag.lowercased()) }
         if let flag = values["proxy_approval_keys"]?.text { proxyApprovalKeys = ["1", "true", "yes", "on"].contains(flag.lowercased()) }
         if let share = try double("share_backfill") { shareBackfill = share }
         if let share = try double("share_snapshot") { shareSnapshot = share }

@@ -66,6 +66,9 @@ struct ProxyRoutes: Sendable {
         guard let trID = request.headers[HTTPField.Name("tr_id")!], !trID.isEmpty else {
             return Self.kisError(500, "OPSQ0002", "없는 서비스 코드 입니다.")
         }
+        if let order = OrderCatalog.spec(provider: .kis, id: trID) {
+            return try await kisOrder(request, spec: order, path: path)
+        }
         guard let spec = Self.permitted(.kis, transaction: trID.uppercased(), method: request.method.rawValue, path: path) else {
             return Self.refused(.kis, transaction: trID, path: path)
         }
@@ -160,6 +163,47 @@ struct ProxyRoutes: Sendable {
         }
     }
 
+    /// A KIS cash order, when orders are switched on: validated, then sent now and at most once
+    /// (`Hub.placeOrder`); the broker's answer is relayed as it came, an ambiguous one as HTTP 504
+    /// `BHORDER504` ("outcome unknown: check the order book").
+    func kisOrder(_ request: Request, spec: TransactionSpec, path: String) async throws -> Response {
+        guard application.configuration.proxyOrders else {
+            Counter(label: "brokerhub_proxy_refused_total", dimensions: [("provider", "kis"), ("reason", "order")]).increment()
+            return Self.kisError(403, "BHPROXY403", "BrokerHub does not send orders unless BROKERHUB_PROXY_ORDERS=true; then each is sent at most once")
+        }
+        guard Self.normalizedPath(path) == spec.path, request.method == .post else { return Self.refused(.kis, transaction: spec.id, path: path) }
+        guard bearer(request).map(application.localTokens.isValid) == true else {
+            return Self.kisError(500, "EGW00121", "유효하지 않은 token 입니다.")
+        }
+        let body = try await request.body.collect(upTo: 1 << 16)
+        guard let json = try? JSONParser.parse(Array(buffer: body)), let fields = json.objectValue else {
+            return Self.kisError(400, "BHORDER400", "\(spec.id): the body must be a JSON object")
+        }
+        let missing = OrderCatalog.requiredFields.filter { (fields[$0]?.text ?? "").isEmpty }
+        guard missing.isEmpty else {
+            return Self.kisError(400, "BHORDER400", "\(spec.id): missing \(missing.joined(separator: ", "))")
+        }
+        var headers: [BrokerRequest.QueryItem] = []
+        for field in request.headers where Self.kisHeadersPassed.contains(field.name.canonicalName) {
+            headers.append(.init(field.name.canonicalName, field.value))
+        }
+        let brokerRequest = BrokerRequest(provider: .kis, transaction: spec.id, method: "POST", path: spec.path, query: [], headers: headers, body: Array(buffer: body))
+        let timeoutMs = request.headers[HTTPField.Name("X-BrokerHub-Timeout-Ms")!].flatMap(Int.init).map { min(max($0, 100), 60_000) } ?? 10_000
+        do {
+            let answer = try await hub.placeOrder(brokerRequest, timeout: .milliseconds(timeoutMs))
+            var returned = HTTPFields()
+            for name in Self.kisHeadersReturned {
+                if let value = answer.header(name), let field = HTTPField.Name(name) { returned.append(HTTPField(name: field, value: value)) }
+            }
+            if returned[.contentType] == nil { returned[.contentType] = "application/json; charset=utf-8" }
+            return Response(status: HTTPResponse.Status(code: answer.status), headers: returned, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+        } catch let error as BrokerHubError where error.code == .outcomeUnknown {
+            return Self.kisError(504, "BHORDER504", "order outcome unknown: \(error.message)")
+        } catch let error as BrokerHubError {
+            throw APIError(error)
+        }
+    }
+
     func bearer(_ request: Request) -> String? {
         guard let value = request.headers[.authorization] else { return nil }
         let parts = value.split(separator: " ", maxSplits: 1)
@@ -199,7 +243,7 @@ struct ProxyRoutes: Sendable {
         let known = TransactionCatalog.spec(provider: provider, id: provider == .kis ? transaction.uppercased() : transaction.lowercased()) != nil
         Counter(label: "brokerhub_proxy_refused_total", dimensions: [("provider", provider.rawValue), ("reason", known ? "path" : "transaction")]).increment()
         let shown = String(path.prefix(200))
-        let message = "BrokerHub proxies only the read transactions of its catalogue (GET /v1/catalog) at their own paths; \(shown) is not forwarded (orders never go through the proxy)"
+        let message = "BrokerHub proxies only the read transactions of its catalogue (GET /v1/catalog) at their own paths; \(shown) is not forwarded (orders only when BROKERHUB_PROXY_ORDERS=true, each sent at most once)"
         switch provider {
         case .kis:
             return kisError(403, "BHPROXY403", message)

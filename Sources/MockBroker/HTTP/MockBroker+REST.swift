@@ -9,6 +9,8 @@ extension MockBroker {
         var request = request
         let received = request.received ?? ContinuousClock.now
         let provider: Provider = request.path.hasPrefix("/api/dostk") || request.path == "/oauth2/token" || request.path == "/oauth2/revoke" ? .kiwoom : .kis
+        // Every order that arrives is counted, whatever is answered: the test of "sent at most once".
+        if request.path == Self.kisOrderPath { stats.update(.kis) { $0.ordersReceived += 1 } }
         let (delay, faulted) = await injectFaults(provider: provider, path: request.path)
         if let faulted { return faulted }
         request.arrival = received + delay
@@ -17,6 +19,7 @@ extension MockBroker {
         case "/oauth2/revokeP": return kisRevokeToken(request)
         case "/oauth2/Approval": return kisApprovalKey(request)
         case "/uapi/hashkey": return kisHashKey(request)
+        case Self.kisOrderPath: return kisOrder(request)
         case "/oauth2/token": return kiwoomIssueToken(request)
         case "/oauth2/revoke": return kiwoomRevokeToken(request)
         default:

@@ -14,6 +14,8 @@ public final class MockStats: Sendable {
         public var approvalKeysIssued = 0
         /// Approval-key requests refused for coming faster than `kisApprovalIssueInterval`.
         public var approvalKeysRejected = 0
+        /// Order requests that arrived (before any fault or check).
+        public var ordersReceived = 0
         public var wsSessions = 0
         public var wsSessionsTotal = 0
         public var wsSubscriptions = 0
@@ -104,6 +106,7 @@ public final class MockStats: Sendable {
             object.add("token_issue_rejected", Int64(stats.tokenIssueRejected))
             object.add("approval_keys_issued", Int64(stats.approvalKeysIssued))
             object.add("approval_keys_rejected", Int64(stats.approvalKeysRejected))
+            object.add("orders_received", Int64(stats.ordersReceived))
             object.add("ws_sessions", Int64(stats.wsSessions))
             object.add("ws_sessions_total", Int64(stats.wsSessionsTotal))
             object.add("ws_subscriptions", Int64(stats.wsSubscriptions))
