@@ -127,17 +127,18 @@ struct RedisTokenStoreTests {
         let harness = TokenStoreHarness(.redis)
         let store = try harness.store()
         let client = try harness.client()
-        // Long enough that a loaded machine reaches KEYS before it expires.
-        try await store.save(Sample.token("short", expiresIn: 2), for: Sample.key)
+        // Long enough that a loaded machine (the whole suite in parallel, a stress run beside it) reaches KEYS
+        // before it expires: 2 s was not.
+        try await store.save(Sample.token("short", expiresIn: 6), for: Sample.key)
         let keys = try #require(try await client.send("KEYS", .string(harness.keyspace.prefix + ":*")).array).compactMap(\.string)
         #expect(keys == [harness.keyspace.prefix + ":api:token:kis:50000000-01:" + Sample.key.appKeyDigest])
         #expect(!keys.contains { $0.contains("secret") })
         let key = try #require(keys.first)
         let ttl = try #require(try await client.send("PTTL", .string(key)).int)
-        #expect(ttl > 0 && ttl <= 2_000)
+        #expect(ttl > 0 && ttl <= 6_000)
         let raw = try #require(try await client.send("GET", .string(key)).bytes)
         #expect(raw.count == 17 + "short".utf8.count, "version, two times, then the ciphertext")
-        try await Task.sleep(for: .milliseconds(2_200))
+        try await Task.sleep(for: .milliseconds(Int64(ttl) + 200))
         #expect(try await store.load(Sample.key) == nil, "expired server-side")
         try await store.save(Sample.token("already-expired", expiresIn: -1), for: Sample.key)
         #expect(try await store.load(Sample.key) == nil, "an expired token is not stored")

@@ -190,6 +190,21 @@ struct APITests {
         }
     }
 
+    /// Issue #18 item 7: an idempotency key reused for another request is a 409, never the first one's result.
+    @Test func anIdempotencyKeyNamesOneRequest() async throws {
+        let stack = try await HubStack.start()
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            func job(_ provider: String, _ transaction: String, _ parameters: String) async throws -> Web.Answer {
+                try await Web.post(stack.hub.url + "/v1/jobs", #"{"provider":"\#(provider)","tr_id":"\#(transaction)","params":\#(parameters),"idempotency_key":"same-key"}"#)
+            }
+            #expect(try await job("kis", "FHKST01010100", #"{"FID_INPUT_ISCD":"005930"}"#).status == 202)
+            #expect(try await job("kis", "FHKST01010100", #"{"FID_INPUT_ISCD":"005930"}"#).status == 200, "the same request again")
+            let other = try await job("kis", "FHKST01010100", #"{"FID_INPUT_ISCD":"000660"}"#)
+            #expect(other.status == 409 && other.json?["error"]?["code"]?.stringValue == "hub.idempotency_conflict", "\(other.text)")
+            #expect(try await job("kiwoom", "ka10001", #"{"stk_cd":"005930"}"#).status == 409, "across providers too")
+        }
+    }
+
     /// Issue #18 item 8: an unknown account, or another provider's, is a 400 — never the default account, never
     /// a KIS request sent with the Kiwoom token — and nothing reaches the broker.
     @Test func accountsAreChecked() async throws {

@@ -70,6 +70,16 @@ public final class Hub: Sendable {
         }
     }
 
+    /// Whether two tasks ask the same thing: provider, account, transaction, path, method, parameters, body
+    /// and pages (priority and deadline may differ between a submission and its resubmission).
+    static func sameRequest(_ first: HubTask, _ second: HubTask) -> Bool {
+        func items(_ list: [BrokerRequest.QueryItem]) -> [String] { list.map { "\($0.name.uppercased())=\($0.value)" }.sorted() }
+        return first.provider == second.provider && first.account == second.account && first.maxPages == second.maxPages
+            && first.request.transaction == second.request.transaction && first.request.path == second.request.path
+            && first.request.method == second.request.method && items(first.request.query) == items(second.request.query)
+            && first.request.body == second.request.body
+    }
+
     /// The account a request names — it must exist and belong to the request's provider (an unknown one is
     /// never replaced by the default, another provider's never sent with the wrong token) — or the
     /// provider's first.
@@ -100,6 +110,10 @@ public final class Hub: Sendable {
         )
         let result = try await queue.enqueue(task)
         if result.created { dispatcher.notify() }
+        // A reused idempotency key must name the same request: another one would get the first one's result.
+        if !result.created, let key = request.idempotencyKey, !Self.sameRequest(result.record.task, task) {
+            throw BrokerHubError(.idempotencyConflict, "idempotency key \(key.prefix(80)) was used for another request (\(result.record.task.provider.rawValue) \(result.record.task.request.transaction)); use a new key")
+        }
         return result
     }
 

@@ -135,6 +135,8 @@ extension BrokerHubError.Code {
     public static let unavailable = BrokerHubError.Code(rawValue: "hub.unavailable")
     /// The caller is not allowed.
     public static let unauthorized = BrokerHubError.Code(rawValue: "hub.unauthorized")
+    /// An idempotency key was reused for a different request.
+    public static let idempotencyConflict = BrokerHubError.Code(rawValue: "hub.idempotency_conflict")
     /// An order was sent but whether the broker took it is unknown: check the order book before resending.
     public static let outcomeUnknown = BrokerHubError.Code(rawValue: "hub.order_outcome_unknown")
 }

@@ -19,6 +19,7 @@ struct APIError: Error, HTTPResponseError {
         case .invalidArgument, .unsupportedTransaction, .malformedPayload: .badRequest
         case .unauthorized: .unauthorized
         case .notFound: .notFound
+        case .idempotencyConflict: .conflict
         case .queueFull: .tooManyRequests
         case .brokerError: .badGateway
         case .circuitOpen, .unavailable: .serviceUnavailable
