@@ -4,15 +4,16 @@ import BrokerWire
 import Foundation
 import Logging
 import Metrics
+import ServiceLifecycle
 import Synchronization
 
 /// The gateway's front door: validates requests against the catalogue, queues them by priority, waits
 /// for synchronous callers, normalises answers, shares identical concurrent reads and caches immutable
 /// history. The HTTP API and the jobs are thin layers over it.
 public final class Hub: Sendable {
-    public let queue: any TaskQueue
-    public let gateway: BrokerGateway
-    public let dispatcher: Dispatcher
+    let queue: any TaskQueue
+    let gateway: BrokerGateway
+    let dispatcher: Dispatcher
     let clock: any HubClock
     let logger: Logger
     let cache: HistoryCache
@@ -31,6 +32,51 @@ public final class Hub: Sendable {
         self.cache = cache
         self.clock = clock
         self.logger = logger
+    }
+
+    /// The long-running parts behind the front door: the workers (and queue maintenance) and the budget
+    /// learner. Run them in the process's `ServiceGroup`.
+    public var services: [any Service] { [dispatcher, gateway.learner] }
+
+    /// The configured account of `provider` callers get when they name none.
+    public func account(for provider: Provider) -> BrokerAccount? { gateway.account(for: provider) }
+
+    /// A task's record (state, outcome), by id.
+    public func job(id: String) async throws -> TaskRecord? { try await queue.record(id: id) }
+
+    /// Cancels a queued task; the record as it is after (a running or finished task is not interrupted).
+    public func cancel(id: String) async throws -> TaskRecord? { try await queue.cancel(id) }
+
+    /// Admission: refuses with `.queueFull` when `limit` tasks or more are waiting.
+    public func admit(limit: Int) async throws {
+        let depth = try await queue.depth().values.reduce(0, +)
+        if depth >= limit { throw BrokerHubError(.queueFull, "queue full (\(depth) tasks waiting); retry later") }
+    }
+
+    /// Everything about the hub now; rates over the last `rateWindow` seconds (at most 60).
+    public func snapshot(rateWindow: Double = 10) async throws -> HubStatus {
+        let depth = try await queue.depth()
+        let expiries = await gateway.tokens.expiries()
+        let issued = await gateway.tokens.issued
+        let sends = gateway.sends
+        let providers = Provider.allCases.compactMap { provider -> HubStatus.ProviderStatus? in
+            guard let account = gateway.account(for: provider) else { return nil }
+            let budget = gateway.keyBudget(provider)
+            let breaker = gateway.breaker(provider)
+            return HubStatus.ProviderStatus(
+                provider: provider, appKey: account.redactedAppKey, kind: account.kind, sends: sends[provider] ?? 0,
+                sendRate: gateway.sendRate(provider, over: rateWindow),
+                budgetUtilisation: gateway.budgetUtilisation(provider, over: rateWindow) ?? 0,
+                budgetConfigured: budget?.configured ?? 0, budgetLimit: budget?.effective ?? 0,
+                breaker: breaker.state, breakerOpened: breaker.openCount, tokensIssued: issued[provider] ?? 0,
+                tokenExpiresAt: expiries.first { $0.key.provider == provider && $0.key.kind == .access }?.value
+            )
+        }
+        let sharing = self.sharing
+        return HubStatus(
+            queueDepth: depth, workersBusy: dispatcher.busyWorkers, coalesced: sharing.coalesced, cacheHits: sharing.cacheHits,
+            providers: providers, learnedBudgets: gateway.learner.snapshot(), rateWindow: rateWindow
+        )
     }
 
     /// Validates and queues a request; returns the task record and whether it was new (an idempotency

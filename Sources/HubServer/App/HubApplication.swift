@@ -11,8 +11,6 @@ public final class HubApplication: Sendable {
     public let configuration: HubConfiguration
     public let hub: Hub
     public let tokens: TokenManager
-    /// The limits learned from the broker's refusals (shared through Redis in distributed mode).
-    public let learner: BudgetLearner
     let backends: HubBackends
     public let localTokens: LocalTokens
     let logger: Logger
@@ -39,7 +37,8 @@ public final class HubApplication: Sendable {
         gatewayConfiguration.retry = configuration.retry
         gatewayConfiguration.breaker = configuration.breaker
         gatewayConfiguration.timeout = configuration.brokerTimeout
-        learner = BudgetLearner(store: backends.learnedBudgets, policy: configuration.learning, clock: clock, logger: logger.child("budgets"))
+        // Limits learned from the broker's refusals (shared through Redis in distributed mode).
+        let learner = BudgetLearner(store: backends.learnedBudgets, policy: configuration.learning, clock: clock, logger: logger.child("budgets"))
         let gateway = BrokerGateway(
             accounts: configuration.accounts, clients: clients, tokens: tokens, limiter: backends.limiter, learner: learner,
             configuration: gatewayConfiguration, clock: clock, logger: logger.child("gateway")
@@ -60,7 +59,7 @@ public final class HubApplication: Sendable {
 
     /// The long-running parts: workers and maintenance, token refresh, and the HTTP server.
     public func services(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
-        backends.services + [hub.dispatcher, learner, TokenRefresher(manager: tokens, clock: clock), HubHTTPServer(application: self, onListening: onListening)]
+        backends.services + hub.services + [TokenRefresher(manager: tokens, clock: clock), HubHTTPServer(application: self, onListening: onListening)]
     }
 
     /// Runs everything under one `ServiceGroup` until SIGTERM/SIGINT (then drains: workers finish the task

@@ -12,7 +12,7 @@ extension HubRoutes {
             guard let provider = Provider(rawValue: name) else { throw APIError(.invalidArgument, "provider must be kis or kiwoom") }
             return provider
         }
-        return hub.gateway.account(for: .kis) != nil ? .kis : .kiwoom
+        return hub.account(for: .kis) != nil ? .kis : .kiwoom
     }
 
     func priority(_ request: Request, default fallback: Priority = .interactive) throws -> Priority {

@@ -78,10 +78,7 @@ struct HubRoutes: Sendable {
 
     /// Refuses new work with 429 when the queue is full, 503 when the queue cannot be read (store down).
     func checkCapacity() async throws {
-        let depth = try await api { try await hub.queue.depth() }.values.reduce(0, +)
-        if depth >= application.configuration.queueLimit {
-            throw APIError(.queueFull, "queue full (\(depth) tasks waiting); retry later")
-        }
+        try await api { try await hub.admit(limit: application.configuration.queueLimit) }
     }
 
     func execute(_ request: Request) async throws -> Response {
@@ -124,13 +121,13 @@ struct HubRoutes: Sendable {
     }
 
     func job(_ id: String) async throws -> Response {
-        guard let record = try await hub.queue.record(id: id) else { throw APIError(.notFound, "no job \(id)") }
+        guard let record = try await hub.job(id: id) else { throw APIError(.notFound, "no job \(id)") }
         let request = HubRequest(provider: record.task.provider, transaction: record.task.request.transaction, parameters: Self.parameters(of: record.task.request))
         return .json(try await renderJob(record, request: request))
     }
 
     func cancelJob(_ id: String) async throws -> Response {
-        guard let record = try await hub.queue.cancel(id) else { throw APIError(.notFound, "no job \(id)") }
+        guard let record = try await hub.cancel(id: id) else { throw APIError(.notFound, "no job \(id)") }
         let request = HubRequest(provider: record.task.provider, transaction: record.task.request.transaction)
         return .json(try await renderJob(record, request: request))
     }

@@ -55,7 +55,7 @@ struct ProxyRoutes: Sendable {
                 return .json(object.json, status: .forbidden)
             }
             // The shared, cached approval key (never a second issuance per client).
-            guard let account = hub.gateway.account(for: .kis) else { throw APIError(.invalidArgument, "no KIS account is configured") }
+            guard let account = hub.account(for: .kis) else { throw APIError(.invalidArgument, "no KIS account is configured") }
             let key = try await api { try await application.tokens.token(for: account, kind: .approval) }
             var object = JSONWriter.Object()
             object.add("approval_key", key)
@@ -134,8 +134,7 @@ struct ProxyRoutes: Sendable {
     func forward(_ brokerRequest: BrokerRequest, request: Request, returned: [String]) async throws -> Response {
         let priority = request.headers[HTTPField.Name("X-BrokerHub-Priority")!].flatMap(Priority.init(name:)) ?? .interactive
         let timeoutMs = request.headers[HTTPField.Name("X-BrokerHub-Timeout-Ms")!].flatMap(Int.init).map { min(max($0, 100), 600_000) } ?? 10_000
-        let depth = try await hub.queue.depth().values.reduce(0, +)
-        if depth >= application.configuration.queueLimit { throw APIError(.queueFull, "queue full (\(depth) tasks waiting); retry later") }
+        try await api { try await hub.admit(limit: application.configuration.queueLimit) }
         let timeout = Duration.milliseconds(timeoutMs)
         let (record, _) = try await api { try await hub.submit(raw: brokerRequest, priority: priority, timeout: timeout) }
         guard let finished = try await hub.wait(for: record.task.id, timeout: timeout + .milliseconds(500)), finished.state.isFinished else {

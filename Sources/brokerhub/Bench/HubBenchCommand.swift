@@ -66,7 +66,7 @@ struct HubBenchCommand: AsyncParsableCommand {
     func budget(application: HubApplication, broker: MockBroker) async throws {
         let symbols = broker.market.universe.symbols.prefix(50).map(\.code)
         let start = Date()
-        let sendsBefore = application.hub.gateway.sends[.kis] ?? 0
+        let sendsBefore = try await application.hub.snapshot().provider(.kis)?.sends ?? 0
         await withTaskGroup(of: Void.self) { group in
             for caller in 0..<callers {
                 group.addTask {
@@ -79,7 +79,7 @@ struct HubBenchCommand: AsyncParsableCommand {
             }
         }
         let elapsed = Date().timeIntervalSince(start)
-        let sends = Double((application.hub.gateway.sends[.kis] ?? 0) - sendsBefore)
+        let sends = Double((try await application.hub.snapshot().provider(.kis)?.sends ?? 0) - sendsBefore)
         let stats = broker.stats.snapshot(.kis)
         let limit = Double(application.configuration.limits.kisRealPerSecond)
         print(String(format: "budget      %d callers, %.0f s, limit %.0f/s (mock %d/s), 5–25 ms injected latency: %.0f sends = %.2f/s → %.1f%% of the budget; violations %d; tokens issued %d",

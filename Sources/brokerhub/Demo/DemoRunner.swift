@@ -100,7 +100,7 @@ struct DemoRunner: Sendable {
             hub: hubURL, mock: mockURL, tally: tally,
             symbols: broker.market.universe.symbols.prefix(300).map(\.code), until: start.addingTimeInterval(duration)
         )
-        let gateway = application.hub.gateway
+        let hub = application.hub
         let samples = DemoSamples()
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<10 { group.addTask { await load.quotes(provider: "kis", seed: index) } }
@@ -115,14 +115,15 @@ struct DemoRunner: Sendable {
             group.addTask {
                 while Date() < start.addingTimeInterval(duration) {
                     try? await Task.sleep(for: .seconds(2))
-                    let depth = (try? await application.hub.queue.depth()) ?? [:]
-                    let rate = gateway.sendRate(.kis, over: 2)
-                    if gateway.breaker(.kis).state == .closed, Date().timeIntervalSince(start) > 4 { samples.add(rate) }
+                    guard let status = try? await hub.snapshot(rateWindow: 2), let kis = status.provider(.kis) else { continue }
+                    let depth = status.queueDepth
+                    let rate = kis.sendRate
+                    if kis.breaker == .closed, Date().timeIntervalSince(start) > 4 { samples.add(rate) }
                     print(String(
                         format: "  t=%3.0fs  calls ok %5d / %5d  jobs %3d/%3d  queue i%-3d s%-3d b%-4d  kis %5.1f/s (%3.0f%%)  breaker %@  rt pub %d / stored %d",
                         Date().timeIntervalSince(start), tally.succeeded, tally.total, tally.jobs.finished, tally.jobs.submitted,
                         depth[.interactive] ?? 0, depth[.snapshot] ?? 0, depth[.backfill] ?? 0, rate,
-                        (gateway.budgetUtilisation(.kis, over: 2) ?? 0) * 100, gateway.breaker(.kis).state.rawValue as NSString,
+                        kis.budgetUtilisation * 100, kis.breaker.rawValue as NSString,
                         realtime.published, realtime.stored
                     ))
                 }
@@ -156,11 +157,12 @@ struct DemoRunner: Sendable {
     }
 
     func summarize(application: HubApplication, broker: MockBroker, tally: DemoTally, elapsed: Double, saturatedRate: Double) async -> Bool {
-        let gateway = application.hub.gateway
+        let status = try? await application.hub.snapshot()
+        let kis = status?.provider(.kis)
         let kisStats = broker.stats.snapshot(.kis)
         let kiwoomStats = broker.stats.snapshot(.kiwoom)
         let kisLimit = Double(application.configuration.limits.kisRealPerSecond)
-        let kisSends = Double(gateway.sends[.kis] ?? 0)
+        let kisSends = Double(kis?.sends ?? 0)
         print("\nSummary")
         print(String(format: "  caller requests   %d in %.1f s (%d ok)", tally.total, elapsed, tally.succeeded))
         for (outcome, count) in tally.outcomes.sorted(by: { $0.value > $1.value }) {
@@ -168,13 +170,12 @@ struct DemoRunner: Sendable {
         }
         print(String(format: "  latency           p50 %.1f ms, p99 %.1f ms (successful calls)", tally.percentile(0.5), tally.percentile(0.99)))
         print("  backfill jobs     \(tally.jobs.finished) of \(tally.jobs.submitted) finished")
-        let sharing = application.hub.sharing
-        print("  sharing           \(sharing.cacheHits) history-cache hits, \(sharing.coalesced) coalesced calls")
+        print("  sharing           \(status?.cacheHits ?? 0) history-cache hits, \(status?.coalesced ?? 0) coalesced calls")
         print(String(format: "  KIS budget        %.1f/s of %.0f/s → %.1f%% utilisation while the circuit was closed (median of 2-s samples)",
                      saturatedRate, kisLimit, saturatedRate / kisLimit * 100))
         print(String(format: "                    %.0f sends in %.1f s overall, fault burst and wind-down included (circuit opened %d×)",
-                     kisSends, elapsed, gateway.breaker(.kis).openCount))
-        print("  Kiwoom            \(gateway.sends[.kiwoom] ?? 0) sends")
+                     kisSends, elapsed, kis?.breakerOpened ?? 0))
+        print("  Kiwoom            \(status?.provider(.kiwoom)?.sends ?? 0) sends")
         print("  mock broker saw   KIS: \(kisStats.rateLimitViolations) rate-limit violations, \(kisStats.tokensIssued) token(s) issued, \(kisStats.faultsInjected["server_error"] ?? 0) injected 5xx")
         print("                    Kiwoom: \(kiwoomStats.rateLimitViolations) rate-limit violations, \(kiwoomStats.tokensIssued) token(s) issued")
         let passed = saturatedRate / kisLimit >= 0.95 && kisStats.rateLimitViolations == 0 && kiwoomStats.rateLimitViolations == 0 && kisStats.tokensIssued == 1 && kiwoomStats.tokensIssued <= 1
