@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerWire
 
 /// One HTTP exchange with a broker, before authentication headers are added.
 public struct BrokerRequest: Sendable, Hashable, Codable {
@@ -57,4 +58,17 @@ public struct BrokerResponse: Sendable, Hashable, Codable {
     }
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
+}
+
+extension BrokerRequest {
+    /// What was asked: the query items and the JSON body's fields (names case-insensitive), as the
+    /// normalisers read them.
+    public var parameters: RequestParameters {
+        var parameters = RequestParameters([:])
+        for item in query { parameters[item.name] = item.value }
+        if let body = try? JSONParser.parse(body), let fields = body.objectValue {
+            for (name, value) in fields { parameters[name] = value.text }
+        }
+        return parameters
+    }
 }

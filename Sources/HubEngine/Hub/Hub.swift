@@ -184,7 +184,7 @@ public final class Hub: Sendable {
         let cacheable = HistoryCache.isImmutable(brokerRequest, today: KSTDate(clock.now))
         if cacheable, let pages = cache.get(signature) {
             counters.withLock { $0.cacheHits += 1 }
-            var result = try normalize(pages, request: request, taskID: "cache", attempts: 0, queueWait: .zero)
+            var result = try normalize(pages, of: brokerRequest, sourceType: request.sourceType, taskID: "cache", attempts: 0, queueWait: .zero)
             result.cached = true
             return result
         }
@@ -214,21 +214,22 @@ public final class Hub: Sendable {
         }
         if cacheable { cache.put(signature, pages: outcome.pages) }
         let waited = outcome.startedAt.timeIntervalSince(finished.task.enqueuedAt)
-        return try normalize(outcome.pages, request: request, taskID: finished.task.id, attempts: outcome.attempts, queueWait: .milliseconds(Int64(max(0, waited) * 1000)))
+        return try normalize(outcome.pages, of: brokerRequest, sourceType: request.sourceType, taskID: finished.task.id, attempts: outcome.attempts, queueWait: .milliseconds(Int64(max(0, waited) * 1000)))
     }
 
-    /// Turns a finished task's pages into records.
-    public func normalize(_ pages: [BrokerResponse], request: HubRequest, taskID: String, attempts: Int, queueWait: Duration) throws -> HubResult {
+    /// A finished job's records: its pages normalised against the request it was sent as; nil unless it
+    /// succeeded with a catalogued transaction.
+    public func result(of record: TaskRecord) throws -> HubResult? {
+        guard record.state == .succeeded, let outcome = record.outcome,
+              TransactionCatalog.spec(provider: record.task.provider, id: record.task.request.transaction) != nil else { return nil }
+        return try normalize(outcome.pages, of: record.task.request, sourceType: nil, taskID: record.task.id, attempts: outcome.attempts, queueWait: .zero)
+    }
+
+    /// Turns a task's pages into records, reading the request's own parameters (query and body).
+    func normalize(_ pages: [BrokerResponse], of request: BrokerRequest, sourceType: SourceType?, taskID: String, attempts: Int, queueWait: Duration) throws -> HubResult {
         var records: [MarketRecord] = []
         var skipped: [String] = []
-        var parameters = RequestParameters(request.parameters)
-        if let brokerRequest = try? TransactionCatalog.request(provider: request.provider, transaction: request.transaction, parameters: request.parameters) {
-            for item in brokerRequest.query { parameters[item.name] = item.value }
-            if let body = try? JSONParser.parse(brokerRequest.body), let fields = body.objectValue {
-                for (name, value) in fields { parameters[name] = value.text }
-            }
-        }
-        let context = NormalizationContext(receivedAt: clock.now, parameters: parameters, sourceType: request.sourceType)
+        let context = NormalizationContext(receivedAt: clock.now, parameters: request.parameters, sourceType: sourceType)
         for page in pages {
             let batch = switch request.provider {
             case .kis: try KISRestNormalizer.normalize(trID: request.transaction, body: page.body, httpStatus: page.status, context: context)

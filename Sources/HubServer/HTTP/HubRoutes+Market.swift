@@ -23,11 +23,8 @@ extension HubRoutes {
 
     /// `GET /v1/quotes/{symbol}`.
     func quote(_ request: Request, symbol: String) async throws -> Response {
-        let provider = try provider(request)
-        let hubRequest = switch provider {
-        case .kis: HubRequest(provider: .kis, transaction: "FHKST01010100", parameters: ["FID_INPUT_ISCD": symbol], priority: try priority(request))
-        case .kiwoom: HubRequest(provider: .kiwoom, transaction: "ka10001", parameters: ["stk_cd": symbol], priority: try priority(request))
-        }
+        let call = TransactionCatalog.quoteCall(provider: try provider(request), symbol: symbol)
+        let hubRequest = HubRequest(provider: call.provider, transaction: call.transaction, parameters: call.parameters, priority: try priority(request))
         try await checkCapacity()
         let result = try await api { try await hub.execute(hubRequest) }
         guard let record = result.records.first else { throw APIError(.notFound, "no quote for \(symbol)") }
@@ -46,7 +43,7 @@ extension HubRoutes {
         guard let to = query.get("to").map({ KSTDate($0) }) ?? today else { throw APIError(.invalidArgument, "to must be YYYYMMDD") }
         guard let from = query.get("from").map({ KSTDate($0) }) ?? to.adding(days: -30) else { throw APIError(.invalidArgument, "from must be YYYYMMDD") }
         guard from <= to else { throw APIError(.invalidArgument, "from is after to") }
-        let calls: [CandleCall]
+        let calls: [MarketCall]
         do {
             calls = try TransactionCatalog.candleCalls(provider: provider, symbol: symbol, interval: interval, from: from, to: to, today: today)
         } catch let error as BrokerHubError {

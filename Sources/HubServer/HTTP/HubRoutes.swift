@@ -122,7 +122,7 @@ struct HubRoutes: Sendable {
 
     func job(_ id: String) async throws -> Response {
         guard let record = try await hub.job(id: id) else { throw APIError(.notFound, "no job \(id)") }
-        let request = HubRequest(provider: record.task.provider, transaction: record.task.request.transaction, parameters: Self.parameters(of: record.task.request))
+        let request = HubRequest(provider: record.task.provider, transaction: record.task.request.transaction)
         return .json(try await renderJob(record, request: request))
     }
 
@@ -151,21 +151,11 @@ struct HubRoutes: Sendable {
                 failure.add("category", error.category)
                 failure.add("broker_code", error.brokerCode)
                 object.add("error", raw: failure.json)
-            } else if record.state == .succeeded, TransactionCatalog.spec(provider: request.provider, id: request.transaction) != nil,
-                      let result = try? hub.normalize(outcome.pages, request: request, taskID: record.task.id, attempts: outcome.attempts, queueWait: .zero) {
+            } else if let result = try? hub.result(of: record) {
                 object.add("result", raw: Self.render(result, request: request, raw: false))
             }
         }
         return object.json
-    }
-
-    static func parameters(of request: BrokerRequest) -> [String: String] {
-        var parameters: [String: String] = [:]
-        for item in request.query { parameters[item.name] = item.value }
-        if let body = try? JSONParser.parse(request.body).objectValue {
-            for (name, value) in body { parameters[name] = value.text }
-        }
-        return parameters
     }
 
     func catalog() -> Response {

@@ -1,8 +1,8 @@
 import BrokerCore
 
-/// One broker call that serves part of a candle request: the transaction, its parameters and how many pages
-/// to follow.
-public struct CandleCall: Sendable, Hashable {
+/// One broker call that serves (part of) a market-data request — a quote, candles of a day or a range: the
+/// transaction, its parameters and how many pages to follow.
+public struct MarketCall: Sendable, Hashable {
     public var provider: Provider
     public var transaction: String
     public var parameters: [String: String]
@@ -17,6 +17,14 @@ public struct CandleCall: Sendable, Hashable {
 }
 
 extension TransactionCatalog {
+    /// The call that serves one symbol's quote: KIS FHKST01010100, Kiwoom ka10001.
+    public static func quoteCall(provider: Provider, symbol: String) -> MarketCall {
+        switch provider {
+        case .kis: MarketCall(provider: .kis, transaction: "FHKST01010100", parameters: ["FID_INPUT_ISCD": symbol], maxPages: 1)
+        case .kiwoom: MarketCall(provider: .kiwoom, transaction: "ka10001", parameters: ["stk_cd": symbol], maxPages: 1)
+        }
+    }
+
     /// Minute candles are fetched a day at a time; a request may span at most this many calendar days.
     public static let maximumMinuteDays = 31
 
@@ -28,13 +36,13 @@ extension TransactionCatalog {
     public static func candleCalls(
         provider: Provider, symbol: String, interval: CandleInterval, from: KSTDate, to: KSTDate,
         today: KSTDate, calendar: KRXCalendar = KRXCalendar()
-    ) throws -> [CandleCall] {
+    ) throws -> [MarketCall] {
         guard from <= to else { throw BrokerHubError(.invalidArgument, "from is after to") }
         switch (provider, interval.unit) {
         case (.kis, .day), (.kis, .week), (.kis, .month), (.kis, .year):
             guard interval.count == 1 else { throw BrokerHubError(.invalidArgument, "KIS candles come in 1d, 1w, 1M or 1Y") }
             let period = ["d": "D", "w": "W", "M": "M", "Y": "Y"][interval.unit.rawValue]!
-            return [CandleCall(provider: .kis, transaction: "FHKST03010100", parameters: [
+            return [MarketCall(provider: .kis, transaction: "FHKST03010100", parameters: [
                 "FID_INPUT_ISCD": symbol, "FID_INPUT_DATE_1": from.compact, "FID_INPUT_DATE_2": to.compact, "FID_PERIOD_DIV_CODE": period,
             ], maxPages: 60)]
         case (.kis, .minute):
@@ -44,18 +52,18 @@ extension TransactionCatalog {
             }
             return calendar.tradingDays(from: from, through: min(to, today)).map { day in
                 day < today
-                    ? CandleCall(provider: .kis, transaction: "FHKST03010230", parameters: [
+                    ? MarketCall(provider: .kis, transaction: "FHKST03010230", parameters: [
                         "FID_INPUT_ISCD": symbol, "FID_INPUT_DATE_1": day.compact, "FID_INPUT_HOUR_1": "",
                     ], maxPages: 8)
                     // Today's bars so far: a time after the close means "now"; 30 rows a page back to 09:00.
-                    : CandleCall(provider: .kis, transaction: "FHKST03010200", parameters: [
+                    : MarketCall(provider: .kis, transaction: "FHKST03010200", parameters: [
                         "FID_INPUT_ISCD": symbol, "FID_INPUT_HOUR_1": "235959",
                     ], maxPages: 16)
             }
         case (.kiwoom, .day) where interval.count == 1:
-            return [CandleCall(provider: .kiwoom, transaction: "ka10081", parameters: ["stk_cd": symbol, "base_dt": to.compact], maxPages: 20)]
+            return [MarketCall(provider: .kiwoom, transaction: "ka10081", parameters: ["stk_cd": symbol, "base_dt": to.compact], maxPages: 20)]
         case (.kiwoom, .minute):
-            return [CandleCall(provider: .kiwoom, transaction: "ka10080", parameters: [
+            return [MarketCall(provider: .kiwoom, transaction: "ka10080", parameters: [
                 "stk_cd": symbol, "base_dt": to.compact, "tic_scope": String(interval.count),
             ], maxPages: 20)]
         default:
