@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "Collector",
             dependencies: [
-                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "Realtime",
+                "BrokerCore", "BrokerWire", "BrokerClients", "Realtime",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -135,7 +135,7 @@ let package = Package(
         .target(
             name: "HubServer",
             dependencies: [
-                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubRedis", "RedisClient",
+                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubRedis", "RedisClient", "Collector",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -236,7 +236,7 @@ let package = Package(
         .testTarget(
             name: "CollectorTests",
             dependencies: [
-                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "Realtime", "Collector", "MockBroker",
+                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubServer", "Realtime", "Collector", "MockBroker",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,7 +1,6 @@
 import BrokerClients
 import BrokerCore
 import Foundation
-import HubEngine
 import Logging
 import Realtime
 import ServiceLifecycle
@@ -24,7 +23,7 @@ public final class Collector: Service, Sendable {
     private let logger: Logger
 
     /// - Parameter credential: the KIS approval key or the Kiwoom access token of an account, and where a
-    ///   refused one goes (see `Collector.credentials(from:)` for the hub's `TokenManager`).
+    ///   refused one goes (`CredentialSource.tokens(_:)` in HubServer serves them from the hub's `TokenManager`).
     public init(
         configuration: CollectorConfiguration, bus: any EventBus, rawLog: RawFrameLogger? = nil,
         credential: CredentialSource,
@@ -80,16 +79,6 @@ public final class Collector: Service, Sendable {
     public static func makeRunID(now: Date = Date()) -> String {
         let millis = UInt64(now.timeIntervalSince1970 * 1000)
         return String(millis, radix: 36) + String(UInt32.random(in: 0...UInt32.max), radix: 36)
-    }
-
-    /// Credentials from the hub's token manager: KIS approval keys, Kiwoom access tokens; a refused one is
-    /// invalidated there (the next fetch issues a new one, paced by the manager's rules).
-    public static func credentials(from tokens: TokenManager) -> CredentialSource {
-        @Sendable func kind(_ account: BrokerAccount) -> TokenKind { account.provider == .kis ? .approval : .access }
-        return CredentialSource(
-            fetch: { account in try await tokens.token(for: account, kind: kind(account)) },
-            invalidate: { account, value in _ = try? await tokens.invalidate(value, for: account, kind: kind(account)) }
-        )
     }
 
     /// Session names with their subscription state (for status and tests).

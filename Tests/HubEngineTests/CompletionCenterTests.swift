@@ -1,3 +1,4 @@
+import BrokerCore
 import Foundation
 @testable import HubEngine
 import Testing

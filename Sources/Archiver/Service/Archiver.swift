@@ -4,10 +4,6 @@ import Realtime
 import ServiceLifecycle
 import Synchronization
 
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
 
 /// Bus → database, nothing lost: reads the bus as consumer group `archiver`, writes batches (size or time,
 /// whichever first) in one transaction each and acknowledges the bus only after the commit. Database errors are
@@ -57,7 +53,7 @@ public final class Archiver: Service {
     public var stalledSeconds: Double { progress.withLock { $0.stalledSeconds(at: .now) } }
 
     /// Whether the stall is past `configuration.stallThreshold` (`/ready` fails then).
-    public var isStalled: Bool { stalledSeconds >= configuration.stallThreshold.seconds }
+    public var isStalled: Bool { stalledSeconds >= configuration.stallThreshold.timeInterval }
 
     /// Database health as the loop sees it.
     private struct Health {
@@ -89,7 +85,7 @@ public final class Archiver: Service {
                 metrics.stalls.increment()
                 metrics.stalled.record(1)
                 logger.error("archiver stalled: events are pending and no batch was committed", metadata: [
-                    "archiver.stall_seconds": "\(Int(seconds))", "archiver.threshold_seconds": "\(Int(configuration.stallThreshold.seconds))",
+                    "archiver.stall_seconds": "\(Int(seconds))", "archiver.threshold_seconds": "\(Int(configuration.stallThreshold.timeInterval))",
                     "archiver.spooled": "\(statistics.spooledEvents)", "archiver.database_errors": "\(statistics.databaseErrors)",
                 ])
             case .cleared(let seconds):

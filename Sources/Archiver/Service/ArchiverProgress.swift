@@ -49,13 +49,13 @@ public struct ArchiverProgress: Sendable, Equatable {
     /// Seconds since the last commit while events are pending (0 when idle).
     public func stalledSeconds(at now: ContinuousClock.Instant) -> Double {
         guard case .pending(let since, _) = state else { return 0 }
-        return (now - since).seconds
+        return (now - since).timeInterval
     }
 
     /// Compares the stall with `threshold`; raises once when it is passed and clears once when it is over.
     public mutating func check(at now: ContinuousClock.Instant, threshold: Duration) -> Alert {
         let seconds = stalledSeconds(at: now)
-        let limit = threshold.seconds
+        let limit = threshold.timeInterval
         if seconds >= limit, !alerting {
             alerting = true
             return .raised(seconds: seconds)

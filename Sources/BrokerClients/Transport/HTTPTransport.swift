@@ -64,6 +64,4 @@ public struct HTTPTransport: Sendable {
     }
 }
 
-extension Duration {
-    var timeInterval: TimeInterval { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
+

@@ -1,6 +1,5 @@
 import BrokerCore
 import Foundation
-import HubEngine
 import HummingbirdWSClient
 import Logging
 import Synchronization

@@ -1,5 +1,4 @@
 import Foundation
-import HubEngine
 
 /// Desired versus confirmed subscriptions of one session, with the requests in flight. Pure: the session
 /// machine asks it what to send and tells it what the broker answered.

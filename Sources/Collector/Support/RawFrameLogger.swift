@@ -1,6 +1,5 @@
 import BrokerCore
 import Foundation
-import HubEngine
 import Logging
 import Metrics
 import Realtime

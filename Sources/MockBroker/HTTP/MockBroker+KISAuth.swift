@@ -38,11 +38,11 @@ extension MockBroker {
             return kisOAuthError(403, code: "EGW00105", message: "유효하지 않은 AppSecret입니다.")
         }
         let now = Date()
-        let lifetime = faults.tokenLifetimeSeconds ?? configuration.kisTokenLifetime.seconds
+        let lifetime = faults.tokenLifetimeSeconds ?? configuration.kisTokenLifetime.timeInterval
         let result = tokens.issue(
             provider: .kis, appKey: appKey, now: now, lifetime: lifetime,
-            sameTokenWindow: configuration.kisSameTokenWindow.seconds,
-            minimumInterval: configuration.kisTokenIssueInterval.seconds, reuseWhileValid: false
+            sameTokenWindow: configuration.kisSameTokenWindow.timeInterval,
+            minimumInterval: configuration.kisTokenIssueInterval.timeInterval, reuseWhileValid: false
         )
         let token: TokenRegistry.Token
         switch result {
@@ -93,7 +93,7 @@ extension MockBroker {
         guard body["secretkey"]?.stringValue == key.secret else {
             return kisOAuthError(403, code: "EGW00105", message: "유효하지 않은 AppSecret입니다.")
         }
-        guard let approval = tokens.approvalKey(appKey: appKey, now: Date(), minimumInterval: configuration.kisApprovalIssueInterval.seconds) else {
+        guard let approval = tokens.approvalKey(appKey: appKey, now: Date(), minimumInterval: configuration.kisApprovalIssueInterval.timeInterval) else {
             stats.update(.kis) { $0.approvalKeysRejected += 1 }
             stats.error(.kis, "EGW00201")
             return kisError(500, code: "EGW00201", message: "초당 거래건수를 초과하였습니다.")
@@ -167,6 +167,4 @@ extension MockBroker {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
+

@@ -31,7 +31,7 @@ extension MockBroker {
             return kiwoomError(200, returnCode: 2, message: "입력 값 오류입니다[8001:App Key와 Secret Key 검증에 실패했습니다]")
         }
         let now = Date()
-        let lifetime = faults.tokenLifetimeSeconds ?? configuration.kiwoomTokenLifetime.seconds
+        let lifetime = faults.tokenLifetimeSeconds ?? configuration.kiwoomTokenLifetime.timeInterval
         let token: TokenRegistry.Token
         switch tokens.issue(provider: .kiwoom, appKey: appKey, now: now, lifetime: lifetime, sameTokenWindow: nil, minimumInterval: nil, reuseWhileValid: true) {
         case .issued(let issued):

@@ -149,7 +149,7 @@ final class KISRealtimeSession: Sendable {
         while !Task.isCancelled {
             try await Task.sleep(for: configuration.pushInterval)
             let faults = broker.faults
-            let elapsed = (clock.now - started).seconds
+            let elapsed = (clock.now - started).timeInterval
             if let after = faults.disconnectAfterSeconds, elapsed >= after {
                 broker.stats.fault(.kis, "ws_disconnect")
                 channel.close(promise: nil)

@@ -163,7 +163,7 @@ final class KiwoomRealtimeSession: Sendable {
                 return
             }
             let faults = broker.faults
-            let elapsed = (clock.now - started).seconds
+            let elapsed = (clock.now - started).timeInterval
             if let after = faults.disconnectAfterSeconds, elapsed >= after {
                 broker.stats.fault(.kiwoom, "ws_disconnect")
                 channel.close(promise: nil)

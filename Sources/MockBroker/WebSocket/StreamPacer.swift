@@ -4,7 +4,7 @@ struct StreamPacer: Sendable {
     private var carry = 0.0
 
     mutating func due(rate: Int, elapsed: Duration) -> Int {
-        let exact = carry + Double(rate) * min(max(elapsed.seconds, 0), 1)
+        let exact = carry + Double(rate) * min(max(elapsed.timeInterval, 0), 1)
         let count = Int(exact)
         carry = exact - Double(count)
         return count

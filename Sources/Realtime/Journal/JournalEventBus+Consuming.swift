@@ -55,7 +55,7 @@ extension JournalEventBus {
     /// position; record every delivery in `bus_pending` and advance the position.
     func readOnce(group: String, consumer: String, maximum: Int) async throws -> [BusDelivery] {
         let now = configuration.now().timeIntervalSince1970
-        let leaseEnd = now + configuration.redeliverAfter.busSeconds
+        let leaseEnd = now + configuration.redeliverAfter.timeInterval
         let instance = instance
         let (rows, redelivered) = try await database.writeWithoutTransaction { db -> ([(Int64, Data)], Int) in
             var rows: [(Int64, Data)] = []

@@ -137,7 +137,4 @@ struct JournalMetrics: Sendable {
     let compacted = Counter(label: "brokerhub_bus_compacted_total", dimensions: [("bus", "journal")])
 }
 
-extension Duration {
-    /// The duration in seconds (internal: other modules have their own).
-    var busSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
+

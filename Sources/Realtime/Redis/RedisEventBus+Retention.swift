@@ -9,7 +9,7 @@ extension RedisEventBus {
     /// retention window. A stream without groups is left alone. Returns how many entries were removed.
     @discardableResult
     public func compact() async throws -> Int {
-        let cutoff = StreamID(milliseconds: UInt64(max(0, (Date().timeIntervalSince1970 - configuration.retention.busSeconds) * 1_000)), sequence: 0)
+        let cutoff = StreamID(milliseconds: UInt64(max(0, (Date().timeIntervalSince1970 - configuration.retention.timeInterval) * 1_000)), sequence: 0)
         var removed = 0
         for channel in Self.channels {
             let stream = streamKey(channel)

@@ -66,9 +66,9 @@ struct RedisBenchCommand: AsyncParsableCommand {
     }
 
     private func report(_ name: String, _ result: (count: Int, elapsed: Duration), unit: String) {
-        let perSecond = Double(result.count) / result.elapsed.seconds
+        let perSecond = Double(result.count) / result.elapsed.timeInterval
         let padded = name.padding(toLength: 36, withPad: " ", startingAt: 0)
-        print("\(padded) \(Int(perSecond.rounded())) \(unit)  (\(result.count) in \(String(format: "%.2f", result.elapsed.seconds)) s)")
+        print("\(padded) \(Int(perSecond.rounded())) \(unit)  (\(result.count) in \(String(format: "%.2f", result.elapsed.timeInterval)) s)")
     }
 
     /// Runs `body` sequentially until `duration` has passed; `body` returns how many commands it completed.
@@ -106,9 +106,4 @@ struct RedisBenchCommand: AsyncParsableCommand {
     }
 }
 
-extension Duration {
-    fileprivate var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
-    }
-}
+

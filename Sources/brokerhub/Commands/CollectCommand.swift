@@ -120,7 +120,7 @@ struct CollectCommand: AsyncParsableCommand {
             rawLogger = logger
             services.append(logger)
         }
-        let collector = Collector(configuration: configuration, bus: opened.bus, rawLog: rawLogger, credential: Collector.credentials(from: tokens), logger: logger)
+        let collector = Collector(configuration: configuration, bus: opened.bus, rawLog: rawLogger, credential: CredentialSource.tokens(tokens), logger: logger)
         services.append(collector)
         let started = Date()
         print("brokerhub collect: run \(collector.runID), \(collector.sessionSubscriptions.count) session(s), bus \(bus)")

@@ -3,6 +3,7 @@ import BrokerClients
 import BrokerCore
 import Collector
 import Foundation
+import HubServer
 import HubEngine
 import Logging
 import Realtime
@@ -44,7 +45,7 @@ final class DemoRealtime: Sendable {
         configuration.marketOpen = { _ in true }
         configuration.want(.kis, channels: [.ticker, .orderbook], symbols: tickers)
         configuration.want(.kiwoom, channels: [.ticker], symbols: kiwoomTickers)
-        collector = Collector(configuration: configuration, bus: bus, credential: Collector.credentials(from: tokens), logger: logger)
+        collector = Collector(configuration: configuration, bus: bus, credential: CredentialSource.tokens(tokens), logger: logger)
 
         pipelineGroup = ServiceGroup(configuration: .init(services: [.init(service: bus), .init(service: archiver)], logger: logger))
         collectorGroup = ServiceGroup(configuration: .init(services: [.init(service: collector)], logger: logger))

@@ -2,6 +2,7 @@ import BrokerClients
 import BrokerCore
 @testable import Collector
 import Foundation
+import HubServer
 import MockBroker
 import Realtime
 import Testing
@@ -22,7 +23,7 @@ struct CredentialRefusalTests {
             let account = try #require(CollectorHarness.accounts(broker, provider, base: base).first)
             var configuration = CollectorHarness.configuration(base: base, accounts: [account])
             configuration.want(provider, channels: [.ticker], symbols: ["005930", "000660"])
-            let collector = Collector(configuration: configuration, bus: bus, credential: Collector.credentials(from: try CollectorHarness.tokens()), logger: CollectorHarness.logger)
+            let collector = Collector(configuration: configuration, bus: bus, credential: CredentialSource.tokens(try CollectorHarness.tokens()), logger: CollectorHarness.logger)
             try await CollectorHarness.running(collector) {
                 try await CollectorHarness.eventually("first records") { collector.stats.snapshot.totalRecords >= 10 }
                 // The broker forgets the credential, then drops the session: the reconnect presents the old one.

@@ -2,6 +2,7 @@ import BrokerClients
 import BrokerCore
 @testable import Collector
 import Foundation
+import HubServer
 import MockBroker
 import Realtime
 import Testing
@@ -15,7 +16,7 @@ struct KISCollectorTests {
             var configuration = CollectorHarness.configuration(base: base, accounts: CollectorHarness.accounts(broker, .kis, base: base))
             configuration.want(.kis, channels: [.ticker, .orderbook], symbols: ["005930", "000660", "035420"])
             let tokens = try CollectorHarness.tokens()
-            let collector = Collector(configuration: configuration, bus: bus, credential: Collector.credentials(from: tokens), logger: CollectorHarness.logger)
+            let collector = Collector(configuration: configuration, bus: bus, credential: CredentialSource.tokens(tokens), logger: CollectorHarness.logger)
             try await CollectorHarness.running(collector) {
                 try await CollectorHarness.eventually("records") { collector.stats.snapshot.totalRecords >= 100 }
             }
@@ -38,7 +39,7 @@ struct KISCollectorTests {
             let (bus, _) = try CollectorHarness.journal()
             var configuration = CollectorHarness.configuration(base: base, accounts: Array(CollectorHarness.accounts(broker, .kis, base: base).prefix(1)))
             configuration.want(.kis, channels: [.ticker], symbols: ["005930", "000660", "035420", "005380", "051910"])
-            let collector = Collector(configuration: configuration, bus: bus, credential: Collector.credentials(from: try CollectorHarness.tokens()), logger: CollectorHarness.logger)
+            let collector = Collector(configuration: configuration, bus: bus, credential: CredentialSource.tokens(try CollectorHarness.tokens()), logger: CollectorHarness.logger)
             try await CollectorHarness.running(collector) {
                 try await CollectorHarness.eventually("cap alert") { (collector.stats.snapshot.alerts["subscription.cap"] ?? 0) >= 2 }
                 let session = try #require(collector.sessionSubscriptions.values.first)
@@ -59,7 +60,7 @@ struct KISCollectorTests {
             var configuration = CollectorHarness.configuration(base: base, accounts: Array(CollectorHarness.accounts(broker, .kis, base: base).prefix(1)))
             configuration.capacity[.kis] = 2
             configuration.want(.kis, channels: [.ticker], symbols: ["005930", "000660", "035420"])
-            let collector = Collector(configuration: configuration, bus: bus, credential: Collector.credentials(from: try CollectorHarness.tokens()), logger: CollectorHarness.logger)
+            let collector = Collector(configuration: configuration, bus: bus, credential: CredentialSource.tokens(try CollectorHarness.tokens()), logger: CollectorHarness.logger)
             #expect(collector.uncovered[.kis] == [SubscriptionKey(.ticker, "035420")])
             try await CollectorHarness.running(collector) {
                 try await CollectorHarness.eventually("confirmed") { collector.stats.snapshot.totalConfirmed == 2 }
@@ -73,7 +74,7 @@ struct KISCollectorTests {
             let (bus, _) = try CollectorHarness.journal()
             var configuration = CollectorHarness.configuration(base: base, accounts: Array(CollectorHarness.accounts(broker, .kis, base: base).prefix(1)))
             configuration.want(.kis, channels: [.ticker], symbols: ["005930"])
-            let collector = Collector(configuration: configuration, bus: bus, credential: Collector.credentials(from: try CollectorHarness.tokens()), logger: CollectorHarness.logger)
+            let collector = Collector(configuration: configuration, bus: bus, credential: CredentialSource.tokens(try CollectorHarness.tokens()), logger: CollectorHarness.logger)
             try await CollectorHarness.running(collector) {
                 try await CollectorHarness.eventually("confirmed") { collector.stats.snapshot.totalConfirmed == 1 }
                 try await Task.sleep(for: .milliseconds(1_600)) // five ping intervals
@@ -89,7 +90,7 @@ struct KISCollectorTests {
             let (bus, _) = try CollectorHarness.journal()
             var configuration = CollectorHarness.configuration(base: base, accounts: Array(CollectorHarness.accounts(broker, .kis, base: base).prefix(1)))
             configuration.want(.kis, channels: [.ticker, .orderbook], symbols: ["005930", "000660"])
-            let collector = Collector(configuration: configuration, bus: bus, credential: Collector.credentials(from: try CollectorHarness.tokens()), logger: CollectorHarness.logger)
+            let collector = Collector(configuration: configuration, bus: bus, credential: CredentialSource.tokens(try CollectorHarness.tokens()), logger: CollectorHarness.logger)
             try await CollectorHarness.running(collector) {
                 try await CollectorHarness.eventually("confirmed") { collector.stats.snapshot.totalConfirmed == 4 }
                 var faults = FaultProfile()
@@ -117,7 +118,7 @@ struct KISCollectorTests {
             let rawLog = RawFrameLogger(configuration: .init(directory: URL(fileURLWithPath: directory).appendingPathComponent("raw")), logger: CollectorHarness.logger, diskUsage: { _ in 0 })
             var configuration = CollectorHarness.configuration(base: base, accounts: Array(CollectorHarness.accounts(broker, .kis, base: base).prefix(1)))
             configuration.want(.kis, channels: [.ticker], symbols: ["005930", "000660", "035420"])
-            let collector = Collector(configuration: configuration, bus: bus, rawLog: rawLog, credential: Collector.credentials(from: try CollectorHarness.tokens()), logger: CollectorHarness.logger)
+            let collector = Collector(configuration: configuration, bus: bus, rawLog: rawLog, credential: CredentialSource.tokens(try CollectorHarness.tokens()), logger: CollectorHarness.logger)
             var faults = FaultProfile()
             faults.malformedFrameRate = 0.2
             faults.fragmentedFrameRate = 0.2

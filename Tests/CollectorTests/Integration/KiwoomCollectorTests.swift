@@ -2,6 +2,7 @@ import BrokerClients
 import BrokerCore
 @testable import Collector
 import Foundation
+import HubServer
 import MockBroker
 import Realtime
 import Synchronization
@@ -22,7 +23,7 @@ struct KiwoomCollectorTests {
             let (bus, _) = try CollectorHarness.journal()
             var configuration = CollectorHarness.configuration(base: base, accounts: Array(CollectorHarness.accounts(broker, .kiwoom, base: base).prefix(1)))
             configuration.want(.kiwoom, channels: [.ticker, .orderbook], symbols: ["005930", "000660"])
-            let collector = Collector(configuration: configuration, bus: bus, credential: Collector.credentials(from: try CollectorHarness.tokens()), logger: CollectorHarness.logger)
+            let collector = Collector(configuration: configuration, bus: bus, credential: CredentialSource.tokens(try CollectorHarness.tokens()), logger: CollectorHarness.logger)
             try await CollectorHarness.running(collector) {
                 try await CollectorHarness.eventually("records") { collector.stats.snapshot.totalRecords >= 100 }
                 try await Task.sleep(for: .milliseconds(3_200)) // several PINGs
@@ -46,8 +47,8 @@ struct KiwoomCollectorTests {
             var configuration = CollectorHarness.configuration(base: base, accounts: Array(CollectorHarness.accounts(broker, .kiwoom, base: base).prefix(1)))
             configuration.want(.kiwoom, channels: [.ticker], symbols: ["005930"])
             let tokens = try CollectorHarness.tokens()
-            let first = Collector(configuration: configuration, bus: bus, credential: Collector.credentials(from: tokens), logger: CollectorHarness.logger)
-            let second = Collector(configuration: configuration, bus: bus, credential: Collector.credentials(from: tokens), logger: CollectorHarness.logger)
+            let first = Collector(configuration: configuration, bus: bus, credential: CredentialSource.tokens(tokens), logger: CollectorHarness.logger)
+            let second = Collector(configuration: configuration, bus: bus, credential: CredentialSource.tokens(tokens), logger: CollectorHarness.logger)
             let firstEnded = Flag()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {

@@ -2,6 +2,7 @@ import BrokerClients
 import BrokerCore
 @testable import Collector
 import Foundation
+import HubServer
 import MockBroker
 import Realtime
 import Testing
@@ -18,7 +19,7 @@ struct WatchdogCollectorTests {
             var configuration = CollectorHarness.configuration(base: base, accounts: Array(CollectorHarness.accounts(broker, .kis, base: base).prefix(1)))
             configuration.watchdog = .init(warn: .milliseconds(300), resubscribe: .milliseconds(600), reconnect: .milliseconds(1_200))
             configuration.want(.kis, channels: [.ticker, .orderbook], symbols: ["005930"])
-            let collector = Collector(configuration: configuration, bus: bus, credential: Collector.credentials(from: try CollectorHarness.tokens()), logger: CollectorHarness.logger)
+            let collector = Collector(configuration: configuration, bus: bus, credential: CredentialSource.tokens(try CollectorHarness.tokens()), logger: CollectorHarness.logger)
             try await CollectorHarness.running(collector) {
                 try await CollectorHarness.eventually("resubscribed") { (collector.stats.snapshot.alerts["watchdog.silence"] ?? 0) >= 2 }
                 try await Task.sleep(for: .milliseconds(200))

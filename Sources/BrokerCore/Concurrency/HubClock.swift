@@ -80,9 +80,4 @@ public final class ManualClock: HubClock {
     }
 }
 
-extension Duration {
-    /// The duration in seconds.
-    public var timeInterval: TimeInterval {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
+
