@@ -14,6 +14,7 @@ public final class SQLiteArchiveSink: ArchiveSink {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         do {
+            try PrivateFiles.prepareDatabase(at: path)
             writer = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw ArchiverError(.sinkUnavailable, "cannot open SQLite archive at \(path)", underlying: error)

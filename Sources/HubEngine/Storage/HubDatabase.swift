@@ -1,3 +1,4 @@
+import BrokerCore
 import Foundation
 import GRDB
 
@@ -9,8 +10,8 @@ public final class HubDatabase: Sendable {
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     public init(path: String) throws {
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // Tokens and queued requests: readable by this user alone (0600 files in a 0700 directory).
+        try PrivateFiles.prepareDatabase(at: path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         writer = try DatabasePool(path: path, configuration: configuration)

@@ -24,7 +24,9 @@ struct ProxyRoutes: Sendable {
     let application: HubApplication
     var hub: Hub { application.hub }
 
-    static let kisHeadersPassed: Set<String> = ["tr_cont", "custtype", "seq_no", "mac_address", "phone_number", "ip_addr", "gt_uid", "hashkey", "personalseckey"]
+    /// Headers a caller's request passes to the broker. Not `personalseckey`: a per-request secret would be
+    /// stored with the queued task (issue #18 item 12).
+    static let kisHeadersPassed: Set<String> = ["tr_cont", "custtype", "seq_no", "mac_address", "phone_number", "ip_addr", "gt_uid", "hashkey"]
     static let kisHeadersReturned = ["content-type", "tr_id", "tr_cont", "gt_uid"]
     static let kiwoomHeadersReturned = ["content-type", "api-id", "cont-yn", "next-key"]
 

@@ -32,8 +32,7 @@ public final class JournalEventBus: EventBus, Service {
         var logger = logger
         logger[metadataKey: "bus.path"] = "\(configuration.path)"
         self.logger = logger
-        let directory = URL(fileURLWithPath: configuration.path).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try PrivateFiles.prepareDatabase(at: configuration.path)
         var options = Configuration()
         options.busyMode = .timeout(30)
         options.label = "brokerhub.bus.journal"
