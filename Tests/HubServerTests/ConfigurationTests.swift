@@ -32,4 +32,16 @@ struct ConfigurationTests {
         #expect(error?.code == .invalidConfiguration)
         #expect(error?.message.contains("approval_interval_seconds") == true)
     }
+
+    @Test("switches: orders, approval keys and budget learning; a value that is not a switch is an error")
+    func switches() throws {
+        let off = try HubConfiguration.load(environment: [:])
+        #expect(!off.proxyOrders && !off.proxyApprovalKeys && off.learning.enabled)
+        let on = try HubConfiguration.load(environment: [
+            "BROKERHUB_PROXY_ORDERS": "true", "BROKERHUB_PROXY_APPROVAL_KEYS": "on", "BROKERHUB_LEARN_BUDGETS": "false",
+        ])
+        #expect(on.proxyOrders && on.proxyApprovalKeys && !on.learning.enabled)
+        let error = #expect(throws: BrokerHubError.self) { try HubConfiguration.load(environment: ["BROKERHUB_PROXY_ORDERS": "sometimes"]) }
+        #expect(error?.message.contains("proxy_orders") == true)
+    }
 }

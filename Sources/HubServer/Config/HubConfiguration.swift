@@ -99,6 +99,14 @@ public struct HubConfiguration: Sendable {
             guard let number = value.intValue else { throw BrokerHubError(.invalidConfiguration, "\(source): \(key) must be a whole number, got \(value.text)") }
             return number
         }
+        func flag(_ key: String) throws -> Bool? {
+            guard let value = values[key]?.text else { return nil }
+            switch value.lowercased() {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw BrokerHubError(.invalidConfiguration, "\(source): \(key) must be true or false, got \(value)")
+            }
+        }
         func double(_ key: String) throws -> Double? {
             guard let value = values[key] else { return nil }
             guard let number = Double(value.text) else { throw BrokerHubError(.invalidConfiguration, "\(source): \(key) must be a number, got \(value.text)") }
@@ -119,7 +127,7 @@ public struct HubConfiguration: Sendable {
         if let rate = try int("kiwoom_rate") { limits.kiwoomTotalPerSecond = rate }
         if let rate = try int("kiwoom_api_rate") { limits.kiwoomPerTransactionPerSecond = rate }
         if let jitter = try int("jitter_ms") { limits.jitterAllowance = .milliseconds(jitter) }
-        if let flag = values["learn_budgets"]?.text { learning.enabled = !["0", "false", "no", "off"].contains(flag.lowercased()) }
+        if let enabled = try flag("learn_budgets") { learning.enabled = enabled }
         if let factor = try double("learn_decrease") {
             guard factor > 0, factor < 1 else { throw BrokerHubError(.invalidConfiguration, "\(source): learn_decrease must be between 0 and 1, got \(factor)") }
             learning.decrease = factor
@@ -135,8 +143,8 @@ public struct HubConfiguration: Sendable {
         if let lease = try double("lease_seconds") { leaseDuration = .milliseconds(Int64(max(0.5, lease) * 1000)) }
         if let drain = try double("drain_seconds") { drainDuration = .milliseconds(Int64(max(0.1, drain) * 1000)) }
         if let interval = try double("approval_interval_seconds") { tokens.approvalIssueInterval = .milliseconds(Int64(max(0, interval) * 1000)) }
-        if let flag = values["proxy_orders"]?.text { proxyOrders = ["1", "true", "yes", "on"].contains(flag.lowercased()) }
-        if let flag = values["proxy_approval_keys"]?.text { proxyApprovalKeys = ["1", "true", "yes", "on"].contains(flag.lowercased()) }
+        if let enabled = try flag("proxy_orders") { proxyOrders = enabled }
+        if let enabled = try flag("proxy_approval_keys") { proxyApprovalKeys = enabled }
         if let share = try double("share_backfill") { shareBackfill = share }
         if let share = try double("share_snapshot") { shareSnapshot = share }
         if let url = values["redis_url"]?.text { redisURL = url.isEmpty ? nil : url }

@@ -77,10 +77,7 @@ struct ProxyRoutes: Sendable {
         guard bearer(request).map(application.localTokens.isValid) == true else {
             return Self.kisError(500, "EGW00121", "유효하지 않은 token 입니다.")
         }
-        var headers: [BrokerRequest.QueryItem] = []
-        for field in request.headers where Self.kisHeadersPassed.contains(field.name.canonicalName) {
-            headers.append(.init(field.name.canonicalName, field.value))
-        }
+        let headers = Self.kisPassedHeaders(request)
         let body = try await request.body.collect(upTo: 1 << 20)
         let brokerRequest = BrokerRequest(
             provider: .kis, transaction: spec.id, method: spec.method, path: spec.path,
@@ -143,12 +140,7 @@ struct ProxyRoutes: Sendable {
             throw APIError(.deadlineExceeded, "\(brokerRequest.transaction): no answer within \(timeoutMs) ms")
         }
         if finished.state == .succeeded, let page = finished.outcome?.pages.last {
-            var headers = HTTPFields()
-            for name in returned {
-                if let value = page.header(name), let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
-            }
-            if headers[.contentType] == nil { headers[.contentType] = "application/json; charset=utf-8" }
-            return Response(status: HTTPResponse.Status(code: page.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: page.body)))
+            return Self.relay(page, returned: returned)
         }
         let error = Hub.error(from: finished)
         guard let failure = error.failure, failure.httpStatus > 0 else { throw APIError(error) }
@@ -184,25 +176,32 @@ struct ProxyRoutes: Sendable {
         guard missing.isEmpty else {
             return Self.kisError(400, "BHORDER400", "\(spec.id): missing \(missing.joined(separator: ", "))")
         }
-        var headers: [BrokerRequest.QueryItem] = []
-        for field in request.headers where Self.kisHeadersPassed.contains(field.name.canonicalName) {
-            headers.append(.init(field.name.canonicalName, field.value))
-        }
+        let headers = Self.kisPassedHeaders(request)
         let brokerRequest = BrokerRequest(provider: .kis, transaction: spec.id, method: "POST", path: spec.path, query: [], headers: headers, body: Array(buffer: body))
         let timeoutMs = request.headers[HTTPField.Name("X-BrokerHub-Timeout-Ms")!].flatMap(Int.init).map { min(max($0, 100), 60_000) } ?? 10_000
         do {
             let answer = try await hub.placeOrder(brokerRequest, timeout: .milliseconds(timeoutMs))
-            var returned = HTTPFields()
-            for name in Self.kisHeadersReturned {
-                if let value = answer.header(name), let field = HTTPField.Name(name) { returned.append(HTTPField(name: field, value: value)) }
-            }
-            if returned[.contentType] == nil { returned[.contentType] = "application/json; charset=utf-8" }
-            return Response(status: HTTPResponse.Status(code: answer.status), headers: returned, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+            return Self.relay(answer, returned: Self.kisHeadersReturned)
         } catch let error as BrokerHubError where error.code == .outcomeUnknown {
             return Self.kisError(504, "BHORDER504", "order outcome unknown: \(error.message)")
         } catch let error as BrokerHubError {
             throw APIError(error)
         }
+    }
+
+    /// The caller's headers the broker gets (`kisHeadersPassed`).
+    static func kisPassedHeaders(_ request: Request) -> [BrokerRequest.QueryItem] {
+        request.headers.filter { kisHeadersPassed.contains($0.name.canonicalName) }.map { .init($0.name.canonicalName, $0.value) }
+    }
+
+    /// The broker's answer as it came: status, body and the `returned` headers.
+    static func relay(_ page: BrokerResponse, returned: [String]) -> Response {
+        var headers = HTTPFields()
+        for name in returned {
+            if let value = page.header(name), let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+        }
+        if headers[.contentType] == nil { headers[.contentType] = "application/json; charset=utf-8" }
+        return Response(status: HTTPResponse.Status(code: page.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: page.body)))
     }
 
     func bearer(_ request: Request) -> String? {
