@@ -204,7 +204,7 @@ public final class BrokerGateway: Sendable {
     /// means it was not processed); throws `.outcomeUnknown` when the order may or may not have been taken (no
     /// answer, a timeout, a cut connection, a gateway error without a code): the caller must look at its order
     /// book before sending again.
-    public func sendOnce(_ request: BrokerRequest, account: BrokerAccount, deadline: Date?) async throws -> BrokerResponse {
+    public func sendOnce(_ request: BrokerRequest, account: BrokerAccount, deadline: Date?) async throws -> (answer: BrokerResponse, accepted: Bool) {
         guard let client = clients[account.provider] else {
             throw BrokerHubError(.invalidConfiguration, "no client for \(account.provider.rawValue)")
         }
@@ -222,7 +222,7 @@ public final class BrokerGateway: Sendable {
         }
         guard let failure = client.failure(in: answer) else {
             breaker.record(success: true)
-            return answer
+            return (answer, true)
         }
         if CircuitBreaker.counts(failure.category) { breaker.record(success: false) } else { breaker.recordNeutral() }
         if failure.category == .rateLimited { await learner.refused(configuredBudgets, failure: failure) }
@@ -231,12 +231,7 @@ public final class BrokerGateway: Sendable {
         if failure.category == .transient {
             throw BrokerHubError(.outcomeUnknown, "\(request.transaction): the broker answered HTTP \(failure.httpStatus) \(failure.code ?? "") — the order may or may not have been taken; check the order book before sending it again")
         }
-        return answer
-    }
-
-    /// Whether the provider's client reads `answer` as a success.
-    public func isSuccess(_ answer: BrokerResponse, provider: Provider) -> Bool {
-        clients[provider].map { $0.failure(in: answer) == nil } ?? false
+        return (answer, false)
     }
 
     static func taskError(_ error: any Error) -> TaskError {

@@ -101,8 +101,8 @@ public final class Hub: Sendable {
             Counter(label: "brokerhub_orders_total", dimensions: [("provider", request.provider.rawValue), ("outcome", outcome)]).increment()
         }
         do {
-            let answer = try await gateway.sendOnce(request, account: account, deadline: clock.now.addingTimeInterval(timeout.timeInterval))
-            let outcome = (200..<300).contains(answer.status) && gateway.isSuccess(answer, provider: request.provider) ? "answered" : "refused"
+            let (answer, accepted) = try await gateway.sendOnce(request, account: account, deadline: clock.now.addingTimeInterval(timeout.timeInterval))
+            let outcome = accepted ? "answered" : "refused"
             count(outcome)
             logger.notice("order sent once", metadata: ["order.tr": "\(request.transaction)", "order.outcome": "\(outcome)", "order.http_status": "\(answer.status)"])
             return answer

@@ -96,12 +96,12 @@ public final class BudgetLearner: Service, Sendable {
                     _ = next.advance(to: now, policy: policy)
                     return next.state == .configured ? nil : next
                 }
-                current[id] = stored
+                current[id] = stored  // nil: back at the configured limit, no longer learned
                 logger.info("learned budget raised", metadata: [
                     "budget.id": "\(id)", "budget.configured": "\(entry.configured)", "budget.limit": "\(stored?.limit ?? entry.configured)",
                 ])
             }
-            let snapshot = current.compactMapValues { $0 }
+            let snapshot = current
             for (id, entry) in snapshot { Gauge(label: "brokerhub_budget_limit", dimensions: [("budget", id)]).record(entry.limit) }
             let vanished = learned.withLock { learned -> [String: LearnedBudget] in
                 let gone = learned.filter { snapshot[$0.key] == nil }
