@@ -20,20 +20,23 @@ public final class Collector: Service, Sendable {
     private let buffer: EventBuffer
     private let sink: CollectorSink
     private let sessions: [any SessionControl]
+    private let clock: any HubClock
     private let logger: Logger
 
     /// - Parameter credential: the KIS approval key or the Kiwoom access token of an account, and where a
     ///   refused one goes (`CredentialSource.tokens(_:)` in HubServer serves them from the hub's `TokenManager`).
+    /// - Parameter clock: every wait and time stamp of the sessions and the publisher (`ManualClock` in tests).
     public init(
         configuration: CollectorConfiguration, bus: any EventBus, rawLog: RawFrameLogger? = nil,
-        credential: CredentialSource,
-        runID: String = Collector.makeRunID(), logger: Logger = Logger(label: "brokerhub.collector")
+        credential: CredentialSource, clock: any HubClock = SystemClock(),
+        runID: String? = nil, logger: Logger = Logger(label: "brokerhub.collector")
     ) {
-        self.runID = runID
+        self.runID = runID ?? Collector.makeRunID(now: clock.now)
+        self.clock = clock
         self.configuration = configuration
         self.bus = bus
         self.logger = logger
-        buffer = EventBuffer(runID: runID, capacity: configuration.bufferCapacity)
+        buffer = EventBuffer(runID: self.runID, capacity: configuration.bufferCapacity)
         sink = CollectorSink(buffer: buffer, stats: stats, rawLog: rawLog, logger: logger)
         var sessions: [any SessionControl] = []
         var uncovered: [Provider: [SubscriptionKey]] = [:]
@@ -47,7 +50,7 @@ public final class Collector: Service, Sendable {
                 var manager = SubscriptionManager(capacity: capacity, ackTimeout: configuration.ackTimeout)
                 manager.want(assignment.keys)
                 guard let url = configuration.webSocketURL(for: assignment.account) else { continue }
-                let settings = SessionRunner<KISSessionMachine>.Settings(
+                let settings = SessionSettings(
                     url: url, tickInterval: configuration.tickInterval, reconnect: configuration.reconnect,
                     watchdog: configuration.watchdog, marketOpen: configuration.marketOpen
                 )
@@ -60,12 +63,12 @@ public final class Collector: Service, Sendable {
                     // Execution notices ride on the first KIS session only.
                     let notices = index == 0 ? configuration.kisNoticeHTSID.map { (trID: account.kind == .paper ? "H0STCNI9" : "H0STCNI0", htsID: $0) } : nil
                     sessions.append(SessionRunner(
-                        name: name, machine: KISSessionMachine(subscriptions: manager, notices: notices), settings: settings, credential: fetch, invalidate: invalidate, sink: sink, logger: logger
+                        name: name, machine: KISSessionMachine(subscriptions: manager, notices: notices), settings: settings, clock: clock,
+                        credential: fetch, invalidate: invalidate, sink: sink, logger: logger
                     ))
                 case .kiwoom:
                     sessions.append(SessionRunner(
-                        name: name, machine: KiwoomSessionMachine(subscriptions: manager),
-                        settings: .init(url: settings.url, tickInterval: settings.tickInterval, reconnect: settings.reconnect, watchdog: settings.watchdog, marketOpen: settings.marketOpen),
+                        name: name, machine: KiwoomSessionMachine(subscriptions: manager), settings: settings, clock: clock,
                         credential: fetch, invalidate: invalidate, sink: sink, logger: logger
                     ))
                 }
@@ -76,7 +79,7 @@ public final class Collector: Service, Sendable {
     }
 
     /// A run id unique per start: UTC time to the millisecond plus random bits.
-    public static func makeRunID(now: Date = Date()) -> String {
+    public static func makeRunID(now: Date) -> String {
         let millis = UInt64(now.timeIntervalSince1970 * 1000)
         return String(millis, radix: 36) + String(UInt32.random(in: 0...UInt32.max), radix: 36)
     }
@@ -106,7 +109,7 @@ public final class Collector: Service, Sendable {
                         await sink.alert(
                             "subscription.cap",
                             "\(provider.rawValue): \(keys.count) registration(s) not covered — more accounts needed at \(configuration.capacity[provider] ?? 41) per session: \(keys.prefix(20).map(\.description).joined(separator: ", "))\(keys.count > 20 ? ", …" : "")",
-                            provider: provider, session: nil, at: Date()
+                            provider: provider, session: nil, at: clock.now
                         )
                     }
                     await withTaskGroup(of: Void.self) { sessionGroup in
@@ -139,7 +142,7 @@ public final class Collector: Service, Sendable {
                 } catch {
                     sink.publishFailed()
                     logger.error("bus publish failed; retrying", metadata: ["collector.error": "\(error)", "collector.batch": "\(batch.count)"])
-                    try? await Task.sleep(for: delay)
+                    try? await clock.sleep(for: delay)
                     delay = min(delay * 2, .seconds(5))
                 }
             }

@@ -1,4 +1,5 @@
 import Archiver
+import BrokerCore
 import Foundation
 import Logging
 import Realtime
@@ -12,11 +13,11 @@ struct RunningArchiver {
 
     init(
         bus: any EventBus, sink: any ArchiveSink, spool: ArchiveSpool, configuration: ArchiverConfiguration = .testing,
-        sleep: @escaping Archiver.Sleep = { try await Task.sleep(for: min($0, .milliseconds(50))) }
+        clock: any HubClock = SystemClock()
     ) {
         var logger = Logger(label: "test.archiver")
         logger.logLevel = .warning
-        archiver = Archiver(bus: bus, sink: sink, spool: spool, configuration: configuration, logger: logger, sleep: sleep)
+        archiver = Archiver(bus: bus, sink: sink, spool: spool, configuration: configuration, clock: clock, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: archiver)], logger: logger))
         self.group = group
         task = Task { try await group.run() }

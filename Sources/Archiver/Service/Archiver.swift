@@ -1,3 +1,4 @@
+import BrokerCore
 import Foundation
 import Logging
 import Realtime
@@ -17,24 +18,25 @@ import Synchronization
 /// the refused events are isolated: the rest are written, and each refused event goes to the dead-letter
 /// spool (`<spool>/dead-letter`, fsynced, counted, logged with its id) so one bad event never stalls the
 /// pipeline and nothing is dropped. The ledger shows dead letters as missing.
+///
+/// Every wait of its own (backoff, probes, linger, the stall watch) runs on the injected `HubClock`; the bus
+/// read waits on the bus.
 public final class Archiver: Service {
-    public typealias Sleep = @Sendable (Duration) async throws -> Void
-
     private let bus: any EventBus
     private let sink: any ArchiveSink
     private let spool: ArchiveSpool
     private let deadLetterSpool = Mutex<ArchiveSpool?>(nil)
     private let configuration: ArchiverConfiguration
     private let logger: Logger
-    private let sleep: Sleep
+    private let clock: any HubClock
     private let metrics = ArchiverMetrics()
     private let state = Mutex(ArchiverStatistics())
     private let progress = Mutex(ArchiverProgress())
 
-    /// - Parameter sleep: waits between database attempts (inject a short one in tests).
+    /// - Parameter clock: backoff, probes, linger and the stall watch (`ManualClock` in tests).
     public init(
         bus: any EventBus, sink: any ArchiveSink, spool: ArchiveSpool, configuration: ArchiverConfiguration = ArchiverConfiguration(),
-        logger: Logger = Logger(label: "brokerhub.archiver"), sleep: @escaping Sleep = { try await Task.sleep(for: $0) }
+        clock: any HubClock = SystemClock(), logger: Logger = Logger(label: "brokerhub.archiver")
     ) {
         self.bus = bus
         self.sink = sink
@@ -43,14 +45,14 @@ public final class Archiver: Service {
         var logger = logger
         logger[metadataKey: "archiver.consumer"] = "\(configuration.consumer)"
         self.logger = logger
-        self.sleep = sleep
+        self.clock = clock
     }
 
     /// What this archiver did so far.
     public var statistics: ArchiverStatistics { state.withLock { $0 } }
 
     /// Seconds since the last committed batch while events are pending (0 when idle).
-    public var stalledSeconds: Double { progress.withLock { $0.stalledSeconds(at: .now) } }
+    public var stalledSeconds: Double { progress.withLock { $0.stalledSeconds(at: clock.now) } }
 
     /// Whether the stall is past `configuration.stallThreshold` (`/ready` fails then).
     public var isStalled: Bool { stalledSeconds >= configuration.stallThreshold.timeInterval }
@@ -59,7 +61,7 @@ public final class Archiver: Service {
     private struct Health {
         var down = false
         var failedProbes = 0
-        var nextProbe = ContinuousClock.now
+        var nextProbe = Date.distantPast
     }
 
     public func run() async throws {
@@ -74,8 +76,8 @@ public final class Archiver: Service {
     /// stall passes the threshold — a stall is never silent.
     private func watch() async {
         while !Task.isCancelled {
-            do { try await Task.sleep(for: configuration.watchInterval) } catch { return }
-            let now = ContinuousClock.now
+            do { try await clock.sleep(for: configuration.watchInterval) } catch { return }
+            let now = clock.now
             let (seconds, alert) = progress.withLock { ($0.stalledSeconds(at: now), $0.check(at: now, threshold: configuration.stallThreshold)) }
             metrics.stallSeconds.record(seconds)
             switch alert {
@@ -98,7 +100,7 @@ public final class Archiver: Service {
     private func archive() async throws {
         var health = Health()
         var spoolPending = await !spool.isEmpty
-        if spoolPending { progress.withLock { $0.received(at: .now) } }
+        if spoolPending { progress.withLock { $0.received(at: clock.now) } }
         do {
             try await sink.prepare()
         } catch {
@@ -108,7 +110,7 @@ public final class Archiver: Service {
         logger.info("archiver started", metadata: ["archiver.group": "\(configuration.group)", "archiver.spool_pending": "\(spoolPending)"])
         while !Task.isShuttingDownGracefully {
             try Task.checkCancellation()
-            if spoolPending, !health.down || ContinuousClock.now >= health.nextProbe {
+            if spoolPending, !health.down || clock.now >= health.nextProbe {
                 spoolPending = try await replaySpool(&health)
             }
             let deliveries = try await collectBatch()
@@ -125,13 +127,13 @@ public final class Archiver: Service {
     /// the loop can probe, replay or stop). Returns early with what it has on graceful shutdown.
     private func collectBatch() async throws -> [BusDelivery] {
         var deliveries: [BusDelivery] = []
-        var deadline: ContinuousClock.Instant?
+        var deadline: Date?
         while deliveries.count < configuration.batchSize, !Task.isShuttingDownGracefully {
             var wait = configuration.readWait
             if let deadline {
-                let remaining = deadline - ContinuousClock.now
-                if remaining <= .zero { break }
-                wait = min(wait, remaining)
+                let remaining = deadline.timeIntervalSince(clock.now)
+                if remaining <= 0 { break }
+                wait = min(wait, .seconds(remaining))
             }
             let read: [BusDelivery]
             do {
@@ -142,14 +144,15 @@ public final class Archiver: Service {
             } catch {
                 if Task.isCancelled { throw CancellationError() }
                 logger.warning("bus read failed", metadata: ["error": "\(error)"])
-                if deliveries.isEmpty { try? await Task.sleep(for: configuration.readWait) }
+                if deliveries.isEmpty { try? await clock.sleep(for: configuration.readWait) }
                 break
             }
-            if read.isEmpty, deadline == nil { break }
-            if deadline == nil { deadline = ContinuousClock.now + configuration.lingerTime }
+            // Empty: nothing came within the wait, so the batch goes now (the bus waited, not our clock).
+            if read.isEmpty { break }
+            if deadline == nil { deadline = clock.now.addingTimeInterval(configuration.lingerTime.timeInterval) }
             deliveries += read
             state.withLock { $0.received += read.count }
-            if !read.isEmpty { progress.withLock { $0.received(at: .now) } }
+            progress.withLock { $0.received(at: clock.now) }
         }
         return deliveries
     }
@@ -160,7 +163,7 @@ public final class Archiver: Service {
         // While the database is down, only probe it when the probe is due; otherwise spool at once.
         let attempts: Int
         if health.down {
-            attempts = ContinuousClock.now >= health.nextProbe ? 1 : 0
+            attempts = clock.now >= health.nextProbe ? 1 : 0
         } else {
             attempts = Task.isShuttingDownGracefully ? 1 : max(1, configuration.attemptsBeforeSpooling)
         }
@@ -171,7 +174,7 @@ public final class Archiver: Service {
                 return false
             }
             if attempt + 1 < attempts, !Task.isShuttingDownGracefully {
-                try await sleep(configuration.backoff(after: attempt))
+                try await clock.sleep(for: configuration.backoff(after: attempt))
             }
         }
         if attempts > 0 { markDown(&health) }
@@ -186,7 +189,7 @@ public final class Archiver: Service {
                 if Task.isShuttingDownGracefully {
                     return false  // left unacknowledged: the bus delivers it again
                 }
-                try await sleep(configuration.backoff(after: spoolAttempt))
+                try await clock.sleep(for: configuration.backoff(after: spoolAttempt))
                 spoolAttempt += 1
                 if try await store(events) {
                     markUp(&health)
@@ -212,14 +215,13 @@ public final class Archiver: Service {
 
     /// One database attempt (failures counted and logged). Cancellation propagates.
     private func writeToDatabase(_ events: [RealtimeEvent]) async throws -> WriteOutcome {
-        let start = ContinuousClock.now
+        let start = clock.now
         do {
             let summary = try await sink.write(events)
-            let elapsed = ContinuousClock.now - start
-            metrics.batchLatency.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            metrics.batchLatency.recordNanoseconds(Int64((clock.now.timeIntervalSince(start) * 1e9).rounded()))
             metrics.batches.increment()
             metrics.recordRows(summary)
-            progress.withLock { $0.committed(at: .now) }
+            progress.withLock { $0.committed(at: clock.now) }
             state.withLock {
                 $0.batches += 1
                 $0.rowsInserted += summary.total
@@ -313,7 +315,7 @@ public final class Archiver: Service {
     private func markDown(_ health: inout Health) {
         if !health.down { logger.error("database unavailable; spooling batches") }
         health.down = true
-        health.nextProbe = ContinuousClock.now + configuration.backoff(after: health.failedProbes)
+        health.nextProbe = clock.now.addingTimeInterval(configuration.backoff(after: health.failedProbes).timeInterval)
         health.failedProbes += 1
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Whether the archiver is keeping up — pure bookkeeping the archiver feeds and its watch reads.
 ///
 /// "Stalled for s seconds" means: events taken from the bus (or waiting in the spool) are not in the
@@ -7,10 +9,10 @@
 public struct ArchiverProgress: Sendable, Equatable {
     public enum State: Sendable, Equatable {
         /// Everything taken from the bus is committed.
-        case idle(lastCommit: ContinuousClock.Instant?)
+        case idle(lastCommit: Date?)
         /// Events are waiting for the database since `since` (the later of the first pending event and the
         /// last commit).
-        case pending(since: ContinuousClock.Instant, lastCommit: ContinuousClock.Instant?)
+        case pending(since: Date, lastCommit: Date?)
     }
 
     /// What the watch should do after looking.
@@ -29,12 +31,12 @@ public struct ArchiverProgress: Sendable, Equatable {
     public init() {}
 
     /// Events were taken from the bus (or found in the spool at start).
-    public mutating func received(at now: ContinuousClock.Instant) {
+    public mutating func received(at now: Date) {
         if case .idle(let lastCommit) = state { state = .pending(since: now, lastCommit: lastCommit) }
     }
 
     /// A batch was committed: the stall clock starts again.
-    public mutating func committed(at now: ContinuousClock.Instant) {
+    public mutating func committed(at now: Date) {
         switch state {
         case .idle: state = .idle(lastCommit: now)
         case .pending: state = .pending(since: now, lastCommit: now)
@@ -47,13 +49,13 @@ public struct ArchiverProgress: Sendable, Equatable {
     }
 
     /// Seconds since the last commit while events are pending (0 when idle).
-    public func stalledSeconds(at now: ContinuousClock.Instant) -> Double {
+    public func stalledSeconds(at now: Date) -> Double {
         guard case .pending(let since, _) = state else { return 0 }
-        return (now - since).timeInterval
+        return max(0, now.timeIntervalSince(since))
     }
 
     /// Compares the stall with `threshold`; raises once when it is passed and clears once when it is over.
-    public mutating func check(at now: ContinuousClock.Instant, threshold: Duration) -> Alert {
+    public mutating func check(at now: Date, threshold: Duration) -> Alert {
         let seconds = stalledSeconds(at: now)
         let limit = threshold.timeInterval
         if seconds >= limit, !alerting {

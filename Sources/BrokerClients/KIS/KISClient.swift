@@ -10,8 +10,12 @@ public struct KISClient: BrokerClient {
     /// Timeout of token and approval calls.
     public var authTimeout: Duration = .seconds(10)
 
-    public init(transport: HTTPTransport = HTTPTransport()) {
+    /// Issue times of tokens and approval keys (the hub passes its own clock).
+    public let clock: any HubClock
+
+    public init(transport: HTTPTransport = HTTPTransport(), clock: any HubClock = SystemClock()) {
         self.transport = transport
+        self.clock = clock
     }
 
     public func issueToken(for account: BrokerAccount) async throws -> IssuedToken {
@@ -25,7 +29,7 @@ public struct KISClient: BrokerClient {
         guard let token = json?["access_token"]?.stringValue, !token.isEmpty else {
             throw BrokerHubError.malformed("tokenP", field: "access_token", "missing")
         }
-        let now = Date()
+        let now = clock.now
         let expiry = json?["access_token_token_expired"]?.stringValue.flatMap { KST.parseDashedDateTime($0) }
             ?? json?["expires_in"]?.intValue.map { now.addingTimeInterval(TimeInterval($0)) }
         guard let expiry else { throw BrokerHubError.malformed("tokenP", field: "access_token_token_expired", "missing or not YYYY-MM-DD HH:MM:SS") }
@@ -54,7 +58,7 @@ public struct KISClient: BrokerClient {
         guard let key = json?["approval_key"]?.stringValue, !key.isEmpty else {
             throw BrokerHubError.malformed("Approval", field: "approval_key", "missing")
         }
-        let now = Date()
+        let now = clock.now
         return IssuedToken(value: key, expiresAt: now.addingTimeInterval(86_400), issuedAt: now)
     }
 

@@ -9,8 +9,12 @@ public struct KiwoomClient: BrokerClient {
     public let transport: HTTPTransport
     public var authTimeout: Duration = .seconds(10)
 
-    public init(transport: HTTPTransport = HTTPTransport()) {
+    /// Issue times of tokens and approval keys (the hub passes its own clock).
+    public let clock: any HubClock
+
+    public init(transport: HTTPTransport = HTTPTransport(), clock: any HubClock = SystemClock()) {
         self.transport = transport
+        self.clock = clock
     }
 
     public func issueToken(for account: BrokerAccount) async throws -> IssuedToken {
@@ -26,7 +30,7 @@ public struct KiwoomClient: BrokerClient {
         guard let expiry = json?["expires_dt"]?.stringValue.flatMap({ KST.parseCompactDateTime($0) }) else {
             throw BrokerHubError.malformed("au10001", field: "expires_dt", "missing or not YYYYMMDDHHMMSS")
         }
-        return IssuedToken(value: token, expiresAt: expiry, issuedAt: Date())
+        return IssuedToken(value: token, expiresAt: expiry, issuedAt: clock.now)
     }
 
     public func revokeToken(_ token: String, for account: BrokerAccount) async throws {

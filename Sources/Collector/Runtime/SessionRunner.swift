@@ -8,17 +8,9 @@ import Synchronization
 /// `ReconnectPolicy` (restoring every subscription), watches for silence during market hours with
 /// `RealtimeWatchdog`, and hands records, alerts and unusable frames to the sink. On `requestStop` it
 /// unsubscribes, waits briefly for the acks and closes the socket.
+/// All its waiting and time stamps go through the injected `HubClock` (a `ManualClock` in tests).
 final class SessionRunner<Machine: SessionMachine>: Sendable {
-    struct Settings: Sendable {
-        var url: String
-        var tickInterval: Duration = .milliseconds(250)
-        var shutdownAckWait: Duration = .seconds(2)
-        /// Reading goes on this long after the last unsubscribe ack, for frames the broker sent before it.
-        var shutdownLinger: Duration = .milliseconds(250)
-        var reconnect = ReconnectPolicy.Configuration()
-        var watchdog = RealtimeWatchdog.Thresholds()
-        var marketOpen: @Sendable (Date) -> Bool
-    }
+    typealias Settings = SessionSettings
 
     private struct State {
         var machine: Machine
@@ -39,6 +31,7 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
     let name: String
     let provider: Provider
     private let settings: Settings
+    private let clock: any HubClock
     private let credential: @Sendable () async throws -> String
     private let invalidate: @Sendable (String) async -> Void
     private let sink: CollectorSink
@@ -46,12 +39,13 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
     private let state: Mutex<State>
 
     init(
-        name: String, machine: Machine, settings: Settings, credential: @escaping @Sendable () async throws -> String,
+        name: String, machine: Machine, settings: Settings, clock: any HubClock, credential: @escaping @Sendable () async throws -> String,
         invalidate: @escaping @Sendable (String) async -> Void = { _ in }, sink: CollectorSink, logger: Logger
     ) {
         self.name = name
         self.provider = machine.provider
         self.settings = settings
+        self.clock = clock
         self.credential = credential
         self.invalidate = invalidate
         self.sink = sink
@@ -75,7 +69,7 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
     func run() async {
         // The first connect is counted here; every later one was counted by `nextDelay` (counting it twice
         // halved the frequency caps: the fourth connect in a minute waited a whole minute).
-        let first = Date()
+        let first = clock.now
         state.withLock { $0.policy.recordConnect(at: first) }
         while !shouldEnd, !Task.isCancelled {
             do {
@@ -90,7 +84,7 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
                 logger.warning("session ended with an error", metadata: ["collector.error": "\(error)"])
             }
             let restore = state.withLock { state -> Int in
-                state.disconnectedAt = Date()
+                state.disconnectedAt = self.clock.now
                 return state.machine.disconnected()
             }
             publishConfirmed()
@@ -99,7 +93,7 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
             let delay = state.withLock { state -> Duration in
                 if state.healthy { state.policy.reset() }
                 state.healthy = false
-                return state.policy.nextDelay(now: Date())
+                return state.policy.nextDelay(now: self.clock.now)
             }
             logger.notice("disconnected; reconnecting", metadata: [
                 "collector.delay_ms": "\(Int(delay.timeInterval * 1000))", "collector.restore": "\(restore)",
@@ -110,9 +104,9 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
 
     /// Sleeps up to `delay`, waking early when a stop is requested.
     private func pause(_ delay: Duration) async {
-        let end = ContinuousClock.now + delay
-        while ContinuousClock.now < end, !shouldEnd {
-            do { try await Task.sleep(for: min(.milliseconds(100), end - ContinuousClock.now)) } catch { return }
+        let end = clock.now.addingTimeInterval(delay.timeInterval)
+        while clock.now < end, !shouldEnd {
+            do { try await clock.sleep(until: min(clock.now.addingTimeInterval(0.1), end)) } catch { return }
         }
     }
 
@@ -121,7 +115,7 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
     }
 
     private func connection(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, credential: String) async throws {
-        let now = Date()
+        let now = clock.now
         sink.connected(session: name)
         let (outputs, gap) = state.withLock { state -> ([SessionOutput], TimeInterval?) in
             state.watchdog.connectionRestarted(at: now)
@@ -142,7 +136,7 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for try await message in inbound.messages(maxSize: 1 << 22) {
-                    let received = Date()
+                    let received = self.clock.now
                     self.sink.frame(self.provider)
                     switch message {
                     case .text(let text):
@@ -167,8 +161,8 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
     /// Periodic work: acks that timed out, new requests, the watchdog, and a graceful stop.
     private func timer(outbound: WebSocketOutboundWriter) async throws {
         while true {
-            try await Task.sleep(for: settings.tickInterval)
-            let now = Date()
+            try await clock.sleep(for: settings.tickInterval)
+            let now = clock.now
             if state.withLock({ $0.stopRequested }) {
                 try await stop(outbound: outbound)
                 throw Close(reason: "collector shutting down")
@@ -195,14 +189,14 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
 
     /// Unsubscribes everything and waits (bounded) for the acks.
     private func stop(outbound: WebSocketOutboundWriter) async throws {
-        let now = Date()
+        let now = clock.now
         let outputs = state.withLock { $0.machine.unsubscribeAll(now: now) }
         try await perform(outputs, outbound: outbound, at: now)
-        let end = ContinuousClock.now + settings.shutdownAckWait
-        while ContinuousClock.now < end, state.withLock({ !$0.machine.subscriptions.pending.isEmpty }) {
-            try await Task.sleep(for: .milliseconds(20))
+        let end = now.addingTimeInterval(settings.shutdownAckWait.timeInterval)
+        while clock.now < end, state.withLock({ !$0.machine.subscriptions.pending.isEmpty }) {
+            try await clock.sleep(for: .milliseconds(20))
         }
-        try await Task.sleep(for: settings.shutdownLinger)
+        try await clock.sleep(for: settings.shutdownLinger)
     }
 
     private func perform(_ outputs: [SessionOutput], outbound: WebSocketOutboundWriter, at now: Date) async throws {

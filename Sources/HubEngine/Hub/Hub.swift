@@ -41,6 +41,11 @@ public final class Hub: Sendable {
     /// The configured account of `provider` callers get when they name none.
     public func account(for provider: Provider) -> BrokerAccount? { gateway.account(for: provider) }
 
+    /// The KIS WebSocket approval key of `account`, shared and cached like every token.
+    public func approvalKey(for account: BrokerAccount) async throws -> String {
+        try await gateway.tokens.token(for: account, kind: .approval)
+    }
+
     /// A task's record (state, outcome), by id.
     public func job(id: String) async throws -> TaskRecord? { try await queue.record(id: id) }
 

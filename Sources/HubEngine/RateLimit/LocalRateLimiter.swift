@@ -123,20 +123,3 @@ public final class LocalRateLimiter: RateLimiter {
         if let index = log.lastIndex(of: instant) { log.remove(at: index) }
     }
 }
-
-extension BrokerHubError.Code {
-    /// A deadline passed before the work could be done.
-    public static let deadlineExceeded = BrokerHubError.Code(rawValue: "hub.deadline")
-    /// The provider's circuit is open: calls fail fast.
-    public static let circuitOpen = BrokerHubError.Code(rawValue: "hub.circuit_open")
-    /// The queue is full.
-    public static let queueFull = BrokerHubError.Code(rawValue: "hub.queue_full")
-    /// The hub is shutting down or a backend is unavailable.
-    public static let unavailable = BrokerHubError.Code(rawValue: "hub.unavailable")
-    /// The caller is not allowed.
-    public static let unauthorized = BrokerHubError.Code(rawValue: "hub.unauthorized")
-    /// An idempotency key was reused for a different request.
-    public static let idempotencyConflict = BrokerHubError.Code(rawValue: "hub.idempotency_conflict")
-    /// An order was sent but whether the broker took it is unknown: check the order book before resending.
-    public static let outcomeUnknown = BrokerHubError.Code(rawValue: "hub.order_outcome_unknown")
-}

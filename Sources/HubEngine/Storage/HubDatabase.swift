@@ -2,8 +2,8 @@ import BrokerCore
 import Foundation
 import GRDB
 
-/// The embedded store: one SQLite database (WAL) holding the durable queue, encrypted tokens and the
-/// history cache. Opened once per process; every embedded component shares it.
+/// The embedded store: one SQLite database (WAL) holding the durable queue and the encrypted tokens.
+/// Opened once per process; every embedded component shares it.
 public final class HubDatabase: Sendable {
     public let writer: any DatabaseWriter
     public let path: String?
@@ -61,6 +61,11 @@ public final class HubDatabase: Sendable {
                     stored_at DOUBLE NOT NULL
                 );
                 """)
+        }
+        // hub-v1 created a `hub_cache` table nothing ever used (the history cache is `HistoryCache`, in memory);
+        // databases that have it lose it.
+        migrator.registerMigration("hub-v2-drop-cache") { db in
+            try db.execute(sql: "DROP TABLE IF EXISTS hub_cache")
         }
         return migrator
     }

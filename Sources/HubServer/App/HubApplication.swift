@@ -27,7 +27,7 @@ public final class HubApplication: Sendable {
         let scheduler = ShareScheduler(minimumShares: [.snapshot: configuration.shareSnapshot, .backfill: configuration.shareBackfill])
         let backends = try HubBackends.make(configuration, clock: clock, scheduler: scheduler, logger: logger)
         self.backends = backends
-        let clients: [any BrokerClient] = [KISClient(), KiwoomClient()]
+        let clients: [any BrokerClient] = [KISClient(clock: clock), KiwoomClient(clock: clock)]
         tokens = TokenManager(
             store: backends.tokenStore, cipher: backends.cipher, clients: clients, clock: clock,
             policy: configuration.tokens, logger: logger.child("tokens")
@@ -59,7 +59,9 @@ public final class HubApplication: Sendable {
 
     /// The long-running parts: workers and maintenance, token refresh, and the HTTP server.
     public func services(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
-        backends.services + hub.services + [TokenRefresher(manager: tokens, clock: clock), HubHTTPServer(application: self, onListening: onListening)]
+        backends.services + hub.services + [TokenRefresher(manager: tokens, clock: clock), HubHTTPServer(
+            hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, logger: logger, onListening: onListening
+        )]
     }
 
     /// Runs everything under one `ServiceGroup` until SIGTERM/SIGINT (then drains: workers finish the task

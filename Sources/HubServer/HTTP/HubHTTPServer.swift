@@ -1,3 +1,4 @@
+import BrokerCore
 import Foundation
 import HubEngine
 import Hummingbird
@@ -7,26 +8,35 @@ import ServiceLifecycle
 /// The hub's HTTP API as a `Service` (Hummingbird): `/v1/…`, the broker-native proxy under `/kis/…` and
 /// `/kiwoom/…`, and the operations endpoints.
 public struct HubHTTPServer: Service {
-    let application: HubApplication
+    let routes: HubRoutes
+    let configuration: HubConfiguration
+    let logger: Logger
     let onListening: @Sendable (Int) async -> Void
 
-    public init(application: HubApplication, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) {
-        self.application = application
+    /// - Parameters:
+    ///   - hub: the front door every route calls.
+    ///   - localTokens: the hub-issued tokens the proxy hands to broker-native clients.
+    ///   - startedAt: when the process started (`/v1/status`).
+    public init(
+        hub: Hub, localTokens: LocalTokens, configuration: HubConfiguration, clock: any HubClock, startedAt: Date,
+        logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) {
+        routes = HubRoutes(hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt)
+        self.configuration = configuration
+        self.logger = logger
         self.onListening = onListening
     }
 
     public func run() async throws {
-        let configuration = application.configuration
         let router = Router()
         router.middlewares.add(APIKeyMiddleware(keys: Set(configuration.apiKeys)))
-        let routes = HubRoutes(application: application)
         routes.register(on: router)
         let onListening = self.onListening
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "brokerhub"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
-            logger: application.logger
+            logger: logger
         )
         try await app.runService()
     }

@@ -39,7 +39,7 @@ extension HubRoutes {
         let query = request.uri.queryParameters
         let intervalText = query.get("interval") ?? "1d"
         guard let interval = CandleInterval(intervalText) else { throw APIError(.invalidArgument, "interval must look like 1d, 1w, 1M, 1Y or 5m") }
-        let today = KSTDate(Date())
+        let today = KSTDate(clock.now)
         guard let to = query.get("to").map({ KSTDate($0) }) ?? today else { throw APIError(.invalidArgument, "to must be YYYYMMDD") }
         guard let from = query.get("from").map({ KSTDate($0) }) ?? to.adding(days: -30) else { throw APIError(.invalidArgument, "from must be YYYYMMDD") }
         guard from <= to else { throw APIError(.invalidArgument, "from is after to") }

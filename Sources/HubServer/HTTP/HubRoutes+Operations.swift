@@ -19,7 +19,7 @@ extension HubRoutes {
         let open = status.providers.filter { $0.breaker == .open }.map(\.provider)
         var object = JSONWriter.Object()
         object.add("ready", true)
-        object.add("mode", application.configuration.isDistributed ? "distributed" : "embedded")
+        object.add("mode", configuration.isDistributed ? "distributed" : "embedded")
         object.add("open_circuits", raw: "[" + open.map { "\"\($0.rawValue)\"" }.joined(separator: ",") + "]")
         return .json(object.json)
     }
@@ -28,13 +28,13 @@ extension HubRoutes {
     func status() async throws -> Response {
         let status = try await hub.snapshot()
         var object = JSONWriter.Object()
-        object.add("started_at", KST.iso8601(application.startedAt))
-        object.add("mode", application.configuration.isDistributed ? "distributed" : "embedded")
-        object.add("uptime_s", Int64(Date().timeIntervalSince(application.startedAt)))
+        object.add("started_at", KST.iso8601(startedAt))
+        object.add("mode", configuration.isDistributed ? "distributed" : "embedded")
+        object.add("uptime_s", Int64(clock.now.timeIntervalSince(startedAt)))
         var queue = JSONWriter.Object()
         for priority in Priority.allCases { queue.add(priority.name, Int64(status.queueDepth[priority] ?? 0)) }
         object.add("queue_depth", raw: queue.json)
-        object.add("workers", Int64(application.configuration.workers))
+        object.add("workers", Int64(configuration.workers))
         object.add("workers_busy", Int64(status.workersBusy))
         object.add("coalesced", Int64(status.coalesced))
         object.add("cache_hits", Int64(status.cacheHits))

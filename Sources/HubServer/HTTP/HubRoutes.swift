@@ -9,8 +9,11 @@ import NIOCore
 
 /// Route handlers. Thin: they parse, call the `Hub`, and render.
 struct HubRoutes: Sendable {
-    let application: HubApplication
-    var hub: Hub { application.hub }
+    let hub: Hub
+    let localTokens: LocalTokens
+    let configuration: HubConfiguration
+    let clock: any HubClock
+    let startedAt: Date
 
     func register(on router: Router<BasicRequestContext>) {
         router.post("/v1/execute") { request, _ in try await execute(request) }
@@ -26,7 +29,7 @@ struct HubRoutes: Sendable {
         router.get("/metrics") { _, _ in try await metrics() }
         router.get("/dashboard") { _, _ in dashboard() }
         router.get("/openapi.json") { _, _ in Response.json(OpenAPIDocument.json) }
-        let proxy = ProxyRoutes(application: application)
+        let proxy = ProxyRoutes(hub: hub, localTokens: localTokens, configuration: configuration)
         for method in [HTTPRequest.Method.get, .post] {
             router.on("/kis/**", method: method) { request, _ in try await proxy.kis(request, path: String(request.uri.path.dropFirst(4))) }
             router.on("/kiwoom/**", method: method) { request, _ in try await proxy.kiwoom(request, path: String(request.uri.path.dropFirst(7))) }
@@ -78,7 +81,7 @@ struct HubRoutes: Sendable {
 
     /// Refuses new work with 429 when the queue is full, 503 when the queue cannot be read (store down).
     func checkCapacity() async throws {
-        try await api { try await hub.admit(limit: application.configuration.queueLimit) }
+        try await api { try await hub.admit(limit: configuration.queueLimit) }
     }
 
     func execute(_ request: Request) async throws -> Response {

@@ -21,8 +21,9 @@ import NIOCore
 /// included) never reach the broker: they are answered in the broker's own error shape and counted
 /// (`brokerhub_proxy_refused_total`). The gateway retries what it forwards, which is safe only for reads.
 struct ProxyRoutes: Sendable {
-    let application: HubApplication
-    var hub: Hub { application.hub }
+    let hub: Hub
+    let localTokens: LocalTokens
+    let configuration: HubConfiguration
 
     /// Headers a caller's request passes to the broker. Not `personalseckey`: a per-request secret would be
     /// stored with the queued task (issue #18 item 12).
@@ -36,20 +37,20 @@ struct ProxyRoutes: Sendable {
     func kis(_ request: Request, path: String) async throws -> Response {
         switch path {
         case "/oauth2/tokenP":
-            let (token, expiry) = application.localTokens.issue()
+            let (token, expiry) = localTokens.issue()
             var object = JSONWriter.Object()
             object.add("access_token", token)
             object.add("access_token_token_expired", KST.dashedDateTime(expiry))
             object.add("token_type", "Bearer")
-            object.add("expires_in", Int64(application.localTokens.lifetime))
+            object.add("expires_in", Int64(localTokens.lifetime))
             return .json(object.json)
         case "/oauth2/revokeP":
-            if let body = try? await jsonBody(request), let token = body["token"]?.stringValue { application.localTokens.revoke(token) }
+            if let body = try? await jsonBody(request), let token = body["token"]?.stringValue { localTokens.revoke(token) }
             return .json(#"{"code":200,"message":"접근토큰 폐기에 성공하였습니다"}"#)
         case "/oauth2/Approval":
             // The real approval key opens the key's single realtime session: whoever holds it can knock the
             // collector off (OPSP8996). Handed out only when the deployment asked for it.
-            guard application.configuration.proxyApprovalKeys else {
+            guard configuration.proxyApprovalKeys else {
                 Counter(label: "brokerhub_proxy_refused_total", dimensions: [("provider", "kis"), ("reason", "approval_key")]).increment()
                 var object = JSONWriter.Object()
                 object.add("error_description", "BrokerHub does not hand out the real WebSocket approval key (it opens the app key's only realtime session); set BROKERHUB_PROXY_APPROVAL_KEYS=true to allow it")
@@ -58,7 +59,7 @@ struct ProxyRoutes: Sendable {
             }
             // The shared, cached approval key (never a second issuance per client).
             guard let account = hub.account(for: .kis) else { throw APIError(.invalidArgument, "no KIS account is configured") }
-            let key = try await api { try await application.tokens.token(for: account, kind: .approval) }
+            let key = try await api { try await hub.approvalKey(for: account) }
             var object = JSONWriter.Object()
             object.add("approval_key", key)
             return .json(object.json)
@@ -74,7 +75,7 @@ struct ProxyRoutes: Sendable {
         guard let spec = Self.permitted(.kis, transaction: trID.uppercased(), method: request.method.rawValue, path: path) else {
             return Self.refused(.kis, transaction: trID, path: path)
         }
-        guard bearer(request).map(application.localTokens.isValid) == true else {
+        guard bearer(request).map(localTokens.isValid) == true else {
             return Self.kisError(500, "EGW00121", "유효하지 않은 token 입니다.")
         }
         let headers = Self.kisPassedHeaders(request)
@@ -92,7 +93,7 @@ struct ProxyRoutes: Sendable {
     func kiwoom(_ request: Request, path: String) async throws -> Response {
         switch path {
         case "/oauth2/token":
-            let (token, expiry) = application.localTokens.issue()
+            let (token, expiry) = localTokens.issue()
             var object = JSONWriter.Object()
             object.add("expires_dt", KST.compactDateTime(expiry))
             object.add("token_type", "Bearer")
@@ -101,7 +102,7 @@ struct ProxyRoutes: Sendable {
             object.add("return_msg", "정상적으로 처리되었습니다")
             return .json(object.json)
         case "/oauth2/revoke":
-            if let body = try? await jsonBody(request), let token = body["token"]?.stringValue { application.localTokens.revoke(token) }
+            if let body = try? await jsonBody(request), let token = body["token"]?.stringValue { localTokens.revoke(token) }
             return .json(#"{"return_code":0,"return_msg":"정상적으로 처리되었습니다"}"#)
         default:
             break
@@ -112,7 +113,7 @@ struct ProxyRoutes: Sendable {
         guard let spec = Self.permitted(.kiwoom, transaction: apiID.lowercased(), method: request.method.rawValue, path: path) else {
             return Self.refused(.kiwoom, transaction: apiID, path: path)
         }
-        guard bearer(request).map(application.localTokens.isValid) == true else {
+        guard bearer(request).map(localTokens.isValid) == true else {
             return .json(#"{"return_msg":"인증에 실패했습니다[8005:Token이 유효하지 않습니다]","return_code":3}"#)
         }
         var headers: [BrokerRequest.QueryItem] = []
@@ -133,7 +134,7 @@ struct ProxyRoutes: Sendable {
     func forward(_ brokerRequest: BrokerRequest, request: Request, returned: [String]) async throws -> Response {
         let priority = request.headers[HTTPField.Name("X-BrokerHub-Priority")!].flatMap(Priority.init(name:)) ?? .interactive
         let timeoutMs = request.headers[HTTPField.Name("X-BrokerHub-Timeout-Ms")!].flatMap(Int.init).map { min(max($0, 100), 600_000) } ?? 10_000
-        try await api { try await hub.admit(limit: application.configuration.queueLimit) }
+        try await api { try await hub.admit(limit: configuration.queueLimit) }
         let timeout = Duration.milliseconds(timeoutMs)
         let (record, _) = try await api { try await hub.submit(raw: brokerRequest, priority: priority, timeout: timeout) }
         guard let finished = try await hub.wait(for: record.task.id, timeout: timeout + .milliseconds(500)), finished.state.isFinished else {
@@ -160,12 +161,12 @@ struct ProxyRoutes: Sendable {
     /// (`Hub.placeOrder`); the broker's answer is relayed as it came, an ambiguous one as HTTP 504
     /// `BHORDER504` ("outcome unknown: check the order book").
     func kisOrder(_ request: Request, spec: TransactionSpec, path: String) async throws -> Response {
-        guard application.configuration.proxyOrders else {
+        guard configuration.proxyOrders else {
             Counter(label: "brokerhub_proxy_refused_total", dimensions: [("provider", "kis"), ("reason", "order")]).increment()
             return Self.kisError(403, "BHPROXY403", "BrokerHub does not send orders unless BROKERHUB_PROXY_ORDERS=true; then each is sent at most once")
         }
         guard Self.normalizedPath(path) == spec.path, request.method == .post else { return Self.refused(.kis, transaction: spec.id, path: path) }
-        guard bearer(request).map(application.localTokens.isValid) == true else {
+        guard bearer(request).map(localTokens.isValid) == true else {
             return Self.kisError(500, "EGW00121", "유효하지 않은 token 입니다.")
         }
         let body = try await request.body.collect(upTo: 1 << 16)

@@ -1,3 +1,4 @@
+import BrokerCore
 import Synchronization
 
 /// Wakes readers waiting for new events in this process: publishers `signal()`, readers remember the
@@ -12,6 +13,11 @@ final class BusSignal: Sendable {
     }
 
     private let state = Mutex(State())
+    private let clock: any HubClock
+
+    init(clock: any HubClock) {
+        self.clock = clock
+    }
 
     var generation: UInt64 { state.withLock { $0.generation } }
 
@@ -27,7 +33,7 @@ final class BusSignal: Sendable {
     /// Returns when `generation` is no longer `seen`, after `timeout`, or on cancellation.
     func wait(after seen: UInt64, timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: timeout) }
+            group.addTask { try? await self.clock.sleep(for: timeout) }
             group.addTask { await self.waitForSignal(after: seen) }
             await group.next()
             group.cancelAll()

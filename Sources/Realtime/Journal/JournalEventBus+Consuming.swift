@@ -5,15 +5,15 @@ import GRDB
 extension JournalEventBus {
     public func read(group: String, consumer: String, maximum: Int, wait: Duration) async throws -> [BusDelivery] {
         guard maximum > 0 else { return [] }
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: max(.zero, wait))
+        let clock = configuration.clock
+        let deadline = clock.now.addingTimeInterval(max(.zero, wait).timeInterval)
         while true {
             let seen = signal.generation
             let deliveries = try await readOnce(group: group, consumer: consumer, maximum: maximum)
             if !deliveries.isEmpty { return deliveries }
             let now = clock.now
             if now >= deadline || Task.isCancelled { return [] }
-            await signal.wait(after: seen, timeout: min(configuration.pollInterval, now.duration(to: deadline)))
+            await signal.wait(after: seen, timeout: min(configuration.pollInterval, .seconds(deadline.timeIntervalSince(now))))
         }
     }
 
@@ -54,7 +54,7 @@ extension JournalEventBus {
     /// name's deliveries held by an instance that went away), then deliver new events after the group's
     /// position; record every delivery in `bus_pending` and advance the position.
     func readOnce(group: String, consumer: String, maximum: Int) async throws -> [BusDelivery] {
-        let now = configuration.now().timeIntervalSince1970
+        let now = configuration.clock.now.timeIntervalSince1970
         let leaseEnd = now + configuration.redeliverAfter.timeInterval
         let instance = instance
         let (rows, redelivered) = try await database.writeWithoutTransaction { db -> ([(Int64, Data)], Int) in

@@ -8,7 +8,7 @@ extension JournalEventBus {
     /// deleted. Deletes in chunks so publishers are never held up for long; returns how many were deleted.
     @discardableResult
     public func compact() async throws -> Int {
-        let cutoff = configuration.now().timeIntervalSince1970 - configuration.retention.timeInterval
+        let cutoff = configuration.clock.now.timeIntervalSince1970 - configuration.retention.timeInterval
         var total = 0
         while true {
             let deleted = try await database.writeWithoutTransaction { db -> Int in
@@ -44,7 +44,7 @@ extension JournalEventBus {
     public func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: self.configuration.compactionInterval)
+                try await self.configuration.clock.sleep(for: self.configuration.compactionInterval)
                 do {
                     try await self.compact()
                 } catch {

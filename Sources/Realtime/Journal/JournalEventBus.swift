@@ -21,7 +21,7 @@ public final class JournalEventBus: EventBus, Service {
     /// Identifies this open instance in `bus_pending`: deliveries owned by another instance go back to their
     /// consumer name at once (that process restarted).
     let instance = UUID().uuidString
-    let signal = BusSignal()
+    let signal: BusSignal
     let broadcaster: LiveBroadcaster
     private let committer: JournalGroupCommit<JournalRow>
     let metrics: JournalMetrics
@@ -52,9 +52,10 @@ public final class JournalEventBus: EventBus, Service {
         broadcaster = LiveBroadcaster(bufferSize: configuration.liveBufferSize, bus: "journal")
         let metrics = JournalMetrics()
         self.metrics = metrics
-        let now = configuration.now
-        committer = JournalGroupCommit(window: configuration.commitWindow, maxBatch: configuration.maxBatch) { rows in
-            try await Self.append(rows, to: database, at: now())
+        let clock = configuration.clock
+        signal = BusSignal(clock: clock)
+        committer = JournalGroupCommit(window: configuration.commitWindow, maxBatch: configuration.maxBatch, clock: clock) { rows in
+            try await Self.append(rows, to: database, at: clock.now)
             metrics.commits.increment()
             metrics.published.increment(by: rows.count)
         }

@@ -1,3 +1,4 @@
+import BrokerCore
 import Foundation
 
 /// How a `JournalEventBus` stores, batches, redelivers and retains events.
@@ -33,8 +34,8 @@ public struct JournalEventBusConfiguration: Sendable {
     public var groups: [String] = []
     /// Events buffered per live subscriber.
     public var liveBufferSize = 4_096
-    /// Wall-clock time for leases and retention (inject a fixed clock in tests).
-    public var now: @Sendable () -> Date = { Date() }
+    /// Time for leases, retention, compaction, the commit window and read waits (`ManualClock` in tests).
+    public var clock: any HubClock = SystemClock()
 
     public init(path: String) {
         self.path = path

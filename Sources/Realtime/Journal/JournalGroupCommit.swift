@@ -1,3 +1,4 @@
+import BrokerCore
 import Synchronization
 
 /// Group commit: concurrent `submit` calls are gathered into batches, and each batch is committed by one
@@ -32,9 +33,11 @@ final class JournalGroupCommit<Row: Sendable>: Sendable {
     private let window: Duration
     private let maxBatch: Int
     private let commit: Commit
+    private let clock: any HubClock
 
-    init(window: Duration, maxBatch: Int, commit: @escaping Commit) {
+    init(window: Duration, maxBatch: Int, clock: any HubClock, commit: @escaping Commit) {
         self.window = window
+        self.clock = clock
         self.maxBatch = max(1, maxBatch)
         self.commit = commit
     }
@@ -89,7 +92,7 @@ final class JournalGroupCommit<Row: Sendable>: Sendable {
     private func lead(until own: UInt64) async -> Outcome {
         while true {
             if window > .zero, state.withLock({ $0.pendingRows }) < maxBatch {
-                try? await Task.sleep(for: window)
+                try? await clock.sleep(for: window)
             }
             let batch = state.withLock { state -> [Entry] in
                 var taken = 0

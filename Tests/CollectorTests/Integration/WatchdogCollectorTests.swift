@@ -5,6 +5,7 @@ import Foundation
 import HubServer
 import MockBroker
 import Realtime
+import Synchronization
 import Testing
 
 /// A session that stays connected but goes silent during market hours: warn, resubscribe (answered
@@ -30,6 +31,72 @@ struct WatchdogCollectorTests {
                 try await CollectorHarness.eventually("restored") { collector.stats.snapshot.totalConfirmed == 2 }
             }
             #expect((collector.stats.snapshot.alerts["watchdog.silence"] ?? 0) >= 3)
+            #expect(collector.stats.snapshot.totalRecords == 0)
+        }
+    }
+
+    /// The same tiers on a `ManualClock`: each fires exactly when the injected clock passes its threshold,
+    /// however long the test waits for real (no test ever waits the thresholds out).
+    @Test func tiersFollowTheInjectedClock() async throws {
+        var faults = FaultProfile()
+        faults.stallSeconds = 3_600
+        try await CollectorHarness.withMock(CollectorHarness.mockConfiguration { $0.faults = faults }) { broker, base in
+            let (bus, _) = try CollectorHarness.journal()
+            var configuration = CollectorHarness.configuration(base: base, accounts: Array(CollectorHarness.accounts(broker, .kis, base: base).prefix(1)))
+            configuration.watchdog = .init(warn: .seconds(60), resubscribe: .seconds(120), reconnect: .seconds(180))
+            configuration.tickInterval = .seconds(1)
+            configuration.marketOpen = { _ in true }
+            configuration.want(.kis, channels: [.ticker, .orderbook], symbols: ["005930"])
+            let clock = ManualClock()
+            let collector = Collector(
+                configuration: configuration, bus: bus, credential: CredentialSource.tokens(try CollectorHarness.tokens()), clock: clock,
+                logger: CollectorHarness.logger
+            )
+            let silence: @Sendable () -> Int = { collector.stats.snapshot.alerts["watchdog.silence"] ?? 0 }
+            let settled: @Sendable () -> Bool = { collector.sessionSubscriptions.values.allSatisfy { $0.pending.isEmpty } }
+            /// Moves the clock once the session's timer is asleep on it, then waits until it sleeps again
+            /// (the evaluation at the new instant is done).
+            @Sendable func advance(_ seconds: Double) async throws {
+                try await CollectorHarness.eventually("timer asleep") { clock.sleeperCount == 1 }
+                clock.advance(by: .seconds(seconds))
+                try await CollectorHarness.eventually("timer asleep again") { clock.sleeperCount == 1 && settled() }
+            }
+            let ticking = Mutex<Task<Void, Never>?>(nil)
+            try await CollectorHarness.running(collector) {
+                // The first tick sends the registrations; its evaluation in market hours starts the silence clock.
+                try await advance(1)
+                try await CollectorHarness.eventually("confirmed") { collector.stats.snapshot.totalConfirmed == 2 }
+                try await advance(59)
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(silence() == 0, "59 s of silence on the clock: below the warn tier")
+                try await advance(1)
+                #expect(silence() == 1, "warn at 60 s")
+                try await advance(59)
+                #expect(silence() == 1)
+                try await advance(1)
+                #expect(silence() == 2, "resubscribe at 120 s")
+                try await advance(1)  // the next tick sends the registrations again; OPSP0002 confirms them
+                #expect(collector.stats.snapshot.totalConfirmed == 2)
+                #expect(collector.stats.snapshot.connections.values.reduce(0, +) == 1)
+                try await advance(58)
+                #expect(silence() == 2)
+                try await advance(1)
+                #expect(silence() == 3, "reconnect at 180 s")
+                // The reconnect waits its backoff on the same clock, and the new connection's ticks restore the registrations.
+                let restored: @Sendable () -> Bool = {
+                    collector.stats.snapshot.connections.values.reduce(0, +) == 2 && collector.stats.snapshot.totalConfirmed == 2
+                }
+                for _ in 0..<200 where !restored() {
+                    try await CollectorHarness.eventually("a sleeper") { clock.sleeperCount >= 1 }
+                    clock.advance(by: .milliseconds(500))
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(restored())
+                // Let time run for the graceful stop (unsubscribe acks, linger).
+                ticking.withLock { $0 = Task { while !Task.isCancelled { clock.advance(by: .milliseconds(50)); try? await Task.sleep(for: .milliseconds(5)) } } }
+            }
+            ticking.withLock { $0?.cancel() }
+            #expect(silence() == 3)
             #expect(collector.stats.snapshot.totalRecords == 0)
         }
     }
