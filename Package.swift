@@ -174,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "MockBrokerTests",
             dependencies: [
-                "BrokerCore", "BrokerWire", "MockMarket", "MockBroker",
+                "BrokerCore", "BrokerHubTesting", "BrokerWire", "MockMarket", "MockBroker",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -184,10 +184,16 @@ let package = Package(
         .testTarget(
             name: "HubEngineTests",
             dependencies: [
-                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "MockBroker",
+                "BrokerCore", "BrokerHubTesting", "BrokerWire", "BrokerClients", "HubEngine", "MockBroker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        // Shared test support for in-process suites: the manual clock and the mock-broker harness.
+        .target(
+            name: "BrokerHubTesting",
+            dependencies: ["BrokerCore", "BrokerClients", "MockBroker", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/BrokerHubTesting"
         ),
         // Runs `brokerhub` subcommands as real processes and talks HTTP to them (end-to-end test suites).
         .target(
@@ -229,14 +235,14 @@ let package = Package(
         .testTarget(
             name: "BackendBehaviourTests",
             dependencies: [
-                "BrokerCore", "BrokerClients", "HubEngine", "HubRedis", "RedisClient", "MockBroker",
+                "BrokerCore", "BrokerHubTesting", "BrokerClients", "HubEngine", "HubRedis", "RedisClient", "MockBroker",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "CollectorTests",
             dependencies: [
-                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubServer", "Realtime", "Collector", "MockBroker",
+                "BrokerCore", "BrokerHubTesting", "BrokerWire", "BrokerClients", "HubEngine", "HubServer", "Realtime", "Collector", "MockBroker",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -244,7 +250,7 @@ let package = Package(
         .testTarget(
             name: "PipelineTests",
             dependencies: [
-                "BrokerCore", "BrokerWire", "Realtime", "Archiver", "RedisClient", "ProcessTestSupport",
+                "BrokerCore", "BrokerHubTesting", "BrokerWire", "Realtime", "Archiver", "RedisClient", "ProcessTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

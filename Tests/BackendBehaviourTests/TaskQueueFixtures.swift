@@ -1,5 +1,6 @@
 import BrokerClients
 import BrokerCore
+import BrokerHubTesting
 import Foundation
 import HubEngine
 import HubRedis

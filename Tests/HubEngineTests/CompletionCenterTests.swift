@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerHubTesting
 import Foundation
 @testable import HubEngine
 import Testing

@@ -1,5 +1,6 @@
 import BrokerClients
 import BrokerCore
+import BrokerHubTesting
 import BrokerWire
 import Foundation
 import HubEngine

@@ -1,5 +1,6 @@
 import BrokerClients
 import BrokerCore
+import BrokerHubTesting
 import BrokerWire
 import Foundation
 import HubEngine
@@ -124,32 +125,22 @@ enum HubMock {
     static let seed: UInt64 = 4242
 
     static func configuration(_ change: (inout MockBrokerConfiguration) -> Void = { _ in }) -> MockBrokerConfiguration {
-        var configuration = MockBrokerConfiguration(credentials: .generated(seed: seed))
-        configuration.universeSize = 300
-        configuration.alwaysOpen = true
-        configuration.marketSpeed = 20
-        configuration.marketStart = KST.instant(KSTDate(year: 2025, month: 9, day: 8)!, hour: 10, minute: 0, second: 0)
-        configuration.kisTokenIssueInterval = .milliseconds(200)
-        change(&configuration)
-        return configuration
+        MockBrokerHarness.configuration(seed: seed) { configuration in
+            configuration.kisTokenIssueInterval = .milliseconds(200)
+            change(&configuration)
+        }
     }
 
     static func run<Result: Sendable>(
         _ configuration: MockBrokerConfiguration = configuration(),
         _ body: @Sendable (MockBroker, String) async throws -> Result
     ) async throws -> Result {
-        var logger = Logger(label: "test.mock")
-        logger.logLevel = .error
-        return try await MockBrokerServer.withRunning(configuration, logger: logger, body)
+        try await MockBrokerHarness.run(configuration, logLevel: .error, body)
     }
 
     /// The mock's first (real-kind) key of `provider` as a client account.
     static func account(_ broker: MockBroker, _ provider: Provider, baseURL: String, index: Int = 0) -> BrokerAccount {
-        let key = broker.configuration.credentials.keys.filter { $0.provider == provider }[index]
-        return BrokerAccount(
-            provider: provider, appKey: key.appKey, secret: key.secret, account: provider == .kis ? "50000000-01" : "default",
-            kind: key.kind == .paper ? .paper : .real, baseURL: baseURL
-        )
+        MockBrokerHarness.accounts(broker, provider, base: baseURL, account: provider == .kis ? "50000000-01" : "default")[index]
     }
 
     private static func exchange(_ method: String, _ url: String, body: String? = nil) async throws -> JSONValue {

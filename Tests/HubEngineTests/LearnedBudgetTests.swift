@@ -1,5 +1,6 @@
 import BrokerClients
 import BrokerCore
+import BrokerHubTesting
 import Foundation
 @testable import HubEngine
 import Testing

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import BrokerCore
+import BrokerHubTesting
 import BrokerWire
 import Foundation
 import Logging
@@ -13,24 +14,18 @@ enum MockHarness {
     static let seed: UInt64 = 99
 
     static func configuration(_ change: (inout MockBrokerConfiguration) -> Void = { _ in }) -> MockBrokerConfiguration {
-        var configuration = MockBrokerConfiguration(credentials: .generated(seed: seed))
-        configuration.universeSize = 300
-        configuration.alwaysOpen = true
-        configuration.marketSpeed = 20
-        configuration.marketStart = KST.instant(KSTDate(year: 2025, month: 9, day: 8)!, hour: 10, minute: 0, second: 0)
-        configuration.pushInterval = .milliseconds(50)
-        configuration.kisTokenIssueInterval = .milliseconds(300)
-        change(&configuration)
-        return configuration
+        MockBrokerHarness.configuration(seed: seed) { configuration in
+            configuration.pushInterval = .milliseconds(50)
+            configuration.kisTokenIssueInterval = .milliseconds(300)
+            change(&configuration)
+        }
     }
 
     static func run<Result: Sendable>(
         _ configuration: MockBrokerConfiguration = configuration(),
         _ body: @Sendable (MockBroker, String) async throws -> Result
     ) async throws -> Result {
-        var logger = Logger(label: "test.mock")
-        logger.logLevel = .warning
-        return try await MockBrokerServer.withRunning(configuration, logger: logger, body)
+        try await MockBrokerHarness.run(configuration, body)
     }
 
     struct Answer: Sendable {

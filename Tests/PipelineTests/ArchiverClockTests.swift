@@ -1,5 +1,6 @@
 import Archiver
 import BrokerCore
+import BrokerHubTesting
 import Foundation
 import ProcessTestSupport
 import Realtime

@@ -6,9 +6,12 @@ extension ServiceGroupConfiguration {
     /// graceful shutdown that may take `drain`; then the services are cancelled, and a service that still has
     /// not returned 5 s later ends the process. SIGTERM always ends it, even when a dependency is down.
     public static func process(_ services: [any Service], drain: Duration, logger: Logger) -> ServiceGroupConfiguration {
-        var configuration = ServiceGroupConfiguration(
-            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        )
+        process(configured: services.map { .init(service: $0) }, drain: drain, logger: logger)
+    }
+
+    /// The same, with each service's own termination behaviour (e.g. a collector that may finish early).
+    public static func process(configured services: [ServiceConfiguration], drain: Duration, logger: Logger) -> ServiceGroupConfiguration {
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = max(drain, .milliseconds(100))
         configuration.maximumCancellationDuration = .seconds(5)
         return configuration

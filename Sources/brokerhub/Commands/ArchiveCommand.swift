@@ -4,7 +4,6 @@ import Foundation
 import HubServer
 import Logging
 import Realtime
-import RedisClient
 import ServiceLifecycle
 
 /// `brokerhub archive`: the archiver process — bus → database, spooling to disk while the database is down.
@@ -68,9 +67,8 @@ struct ArchiveCommand: AsyncParsableCommand {
 
     func run() async throws {
         HubMetrics.bootstrap()  // before any metric is created, so that /metrics sees them all
-        let logger = try ArchiverCLI.logger(label: "brokerhub.archiver", level: logLevel)
-        let opened = try await ArchiverCLI.openBus(bus, logger: logger)
-        let sink = try ArchiverCLI.openSink(sink, logger: logger)
+        let logger = try ProcessRunner.logger(label: "brokerhub.archiver", level: logLevel)
+        let opened = try ProcessRunner.openBus(bus, logger: logger)
         var configuration = ArchiverConfiguration()
         if let consumer { configuration.consumer = consumer }
         configuration.batchSize = batchSize
@@ -78,19 +76,15 @@ struct ArchiveCommand: AsyncParsableCommand {
         configuration.attemptsBeforeSpooling = attempts
         configuration.backoffCap = .seconds(backoffCapSeconds)
         configuration.stallThreshold = .milliseconds(Int64(max(0.1, stallSeconds) * 1000))
-        let spool: ArchiveSpool
-        do {
-            spool = try ArchiveSpool(directory: URL(fileURLWithPath: self.spool))
-        } catch {
-            CLIExit.report("\(error)")
-            throw ExitCode(CLIExit.usage)
+        let application = try ProcessRunner.archiverStep {
+            try ArchiverApplication(bus: opened.bus, sink: sink, spool: spool, configuration: configuration, logger: logger)
         }
-        let archiver = Archiver(bus: opened.bus, sink: sink, spool: spool, configuration: configuration, logger: logger)
+        let archiver = application.archiver
         logger.info("archiving", metadata: [
             "archiver.bus": "\(bus)", "archiver.sink": "\(ArchiveSinkSpecification.redacted(self.sink))",
             "archiver.spool": "\(self.spool)",
         ])
-        var services: [any Service] = opened.services + [archiver]
+        var services: [any Service] = opened.services + application.services
         if let httpPort {
             let readyFile = self.readyFile
             // Started last, stopped first: /ready answers until the archiver begins to drain.
@@ -104,8 +98,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         } else if let readyFile {
             try? Data("ready\n".utf8).write(to: URL(fileURLWithPath: readyFile))
         }
-        let group = ServiceGroup(configuration: .process(services, drainSeconds: drainSeconds, logger: logger))
-        try await group.run()
+        try await ProcessRunner.run(services, drainSeconds: drainSeconds, logger: logger)
         let statistics = archiver.statistics
         FileHandle.standardOutput.write(Data("""
             archiver stopped: \(statistics.batches) batches, \(statistics.rowsInserted) rows, \
@@ -113,80 +106,5 @@ struct ArchiveCommand: AsyncParsableCommand {
             \(statistics.databaseErrors) database errors
 
             """.utf8))
-    }
-}
-
-/// Shared by `archive` and `ledger`: opening `--bus` and `--sink` arguments.
-enum ArchiverCLI {
-    struct OpenedBus {
-        var bus: any EventBus
-        /// Services the bus needs running alongside (e.g. journal compaction).
-        var services: [any Service]
-    }
-
-    static func logger(label: String, level: String?) throws -> Logger {
-        var logger = Logger(label: label)
-        let level = level ?? ProcessInfo.processInfo.environment["BROKERHUB_LOG_LEVEL"] ?? "info"
-        guard let parsed = Logger.Level(rawValue: level) else {
-            throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical")
-        }
-        logger.logLevel = parsed
-        return logger
-    }
-
-    static func openBus(_ specification: String, logger: Logger) async throws -> OpenedBus {
-        do {
-            if specification.hasPrefix("journal:") {
-                let path = String(specification.dropFirst("journal:".count))
-                guard !path.isEmpty else { throw ValidationError("--bus journal: needs a path") }
-                var configuration = JournalEventBusConfiguration(path: path)
-                configuration.groups = ["archiver"]
-                let bus = try JournalEventBus(configuration: configuration, logger: logger)
-                return OpenedBus(bus: bus, services: [bus])
-            }
-            if specification.hasPrefix("redis://") {
-                return try await openRedisBus(specification, logger: logger)
-            }
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            CLIExit.report("cannot open bus \(specification): \(error)")
-            throw ExitCode(CLIExit.usage)
-        }
-        throw ValidationError("--bus must be journal:PATH or redis://host:port/db")
-    }
-
-    static func openSink(_ specification: String, logger: Logger) throws -> any ArchiveSink {
-        do {
-            return try ArchiveSinkSpecification.open(specification, logger: logger)
-        } catch let error as ArchiverError where error.code == .invalidSpecification {
-            throw ValidationError("--sink: \(error.message)")
-        } catch {
-            CLIExit.report("cannot open sink: \(error)")
-            throw ExitCode(CLIExit.usage)
-        }
-    }
-}
-
-extension ArchiverCLI {
-    /// `redis://host:port/db[?prefix=KEYS]`: Redis Streams (keys under `brokerhub:bus` unless `prefix` says
-    /// otherwise). The connection and the bus's compaction run as services.
-    static func openRedisBus(_ specification: String, logger: Logger) async throws -> OpenedBus {
-        var url = specification
-        var busConfiguration = RedisEventBusConfiguration()
-        if let query = url.firstIndex(of: "?") {
-            for item in url[url.index(after: query)...].split(separator: "&") {
-                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, parts[0] == "prefix", !parts[1].isEmpty else {
-                    throw ValidationError("--bus redis://…?prefix=NAME is the only option, got \(item)")
-                }
-                busConfiguration.keyPrefix = parts[1]
-            }
-            url = String(url[..<query])
-        }
-        busConfiguration.groups = ["archiver"]
-        let client = RedisClient(configuration: try RedisConfiguration(url: url), logger: logger)
-        let bus = RedisEventBus(client: client, configuration: busConfiguration, logger: logger)
-        return OpenedBus(bus: bus, services: [client, bus])
     }
 }

@@ -90,7 +90,7 @@ struct CollectCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = try ArchiverCLI.logger(label: "brokerhub.collector", level: logLevel)
+        let logger = try ProcessRunner.logger(label: "brokerhub.collector", level: logLevel)
         var configuration = CollectorConfiguration()
         configuration.accounts = try accounts()
         if let mock { configuration.useMockBroker(base: mock) }
@@ -109,33 +109,17 @@ struct CollectCommand: AsyncParsableCommand {
             CLIExit.report("no broker account for the chosen providers")
             throw ExitCode(CLIExit.usage)
         }
-        let opened = try await ArchiverCLI.openBus(bus, logger: logger)
+        let opened = try ProcessRunner.openBus(bus, logger: logger)
         let tokens = try TokenManager(
             store: InMemoryTokenStore(), cipher: TokenCipher(base64: Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()), clients: [KISClient(), KiwoomClient()], logger: logger
         )
-        var services: [any Service] = opened.services
-        var rawLogger: RawFrameLogger?
-        if let rawLog {
-            let logger = RawFrameLogger(configuration: .init(directory: URL(fileURLWithPath: rawLog)), logger: logger)
-            rawLogger = logger
-            services.append(logger)
-        }
-        let collector = Collector(configuration: configuration, bus: opened.bus, rawLog: rawLogger, credential: CredentialSource.tokens(tokens), logger: logger)
-        services.append(collector)
+        let application = CollectorApplication(
+            configuration: configuration, bus: opened.bus, rawLogDirectory: rawLog, credential: CredentialSource.tokens(tokens), logger: logger
+        )
+        let collector = application.collector
         let started = Date()
         print("brokerhub collect: run \(collector.runID), \(collector.sessionSubscriptions.count) session(s), bus \(bus)")
-        let group = ServiceGroup(configuration: .process(services, drainSeconds: drainSeconds, logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            if let duration {
-                tasks.addTask {
-                    try await Task.sleep(for: .milliseconds(Int(duration * 1000)))
-                    await group.triggerGracefulShutdown()
-                }
-            }
-            try await tasks.next()
-            tasks.cancelAll()
-        }
+        try await ProcessRunner.run(opened.services + application.services, drainSeconds: drainSeconds, duration: duration, logger: logger)
         print(Self.summary(collector, seconds: Date().timeIntervalSince(started)))
     }
 

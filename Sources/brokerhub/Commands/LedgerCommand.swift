@@ -33,9 +33,9 @@ struct LedgerStatusCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let logger = try ArchiverCLI.logger(label: "brokerhub.ledger", level: "warning")
-        let opened = try await ArchiverCLI.openBus(bus, logger: logger)
-        let sink = try ArchiverCLI.openSink(sink, logger: logger)
+        let logger = try ProcessRunner.logger(label: "brokerhub.ledger", level: "warning")
+        let opened = try ProcessRunner.openBus(bus, logger: logger)
+        let sink = try ProcessRunner.openSink(sink, logger: logger)
         let report: LedgerReport
         do {
             report = try await Ledger(bus: opened.bus, sink: sink).report()
@@ -66,8 +66,8 @@ struct LedgerCheckCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let logger = try ArchiverCLI.logger(label: "brokerhub.ledger", level: "warning")
-        let sink = try ArchiverCLI.openSink(sink, logger: logger)
+        let logger = try ProcessRunner.logger(label: "brokerhub.ledger", level: "warning")
+        let sink = try ProcessRunner.openSink(sink, logger: logger)
         let result: MockLedgerCheck.Result
         do {
             let url = mock.hasSuffix("/") ? mock + "_mock/stats" : mock + "/_mock/stats"

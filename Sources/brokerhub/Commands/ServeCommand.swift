@@ -58,12 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         if inMemory { configuration.inMemory = true }
         if let redis { configuration.redisURL = redis }
         if let gatekeeperRedis { configuration.gatekeeperURL = gatekeeperRedis }
-        var logger = Logger(label: "brokerhub")
-        let level = logLevel ?? ProcessInfo.processInfo.environment["BROKERHUB_LOG_LEVEL"] ?? "info"
-        guard let parsedLevel = Logger.Level(rawValue: level) else {
-            throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical")
-        }
-        logger.logLevel = parsedLevel
+        let logger = try ProcessRunner.logger(label: "brokerhub", level: logLevel)
         let application: HubApplication
         do {
             application = try HubApplication(configuration: configuration, logger: logger)

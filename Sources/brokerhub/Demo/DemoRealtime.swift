@@ -10,17 +10,15 @@ import Realtime
 import ServiceLifecycle
 
 /// The demo's realtime pipeline: a collector on the mock's WebSockets → a journal bus → an archiver into SQLite,
-/// all in the demo's data directory. The collector runs in its own service group so it can stop first; the bus
-/// and the archiver keep running until the archiver has drained.
+/// all in the demo's data directory, built by the same composition roots as `collect` and `archive`. Its services
+/// run in the demo's one service group; the collector may finish first (`stopCollector()`), so that the archiver
+/// can drain what it published before the group shuts down.
 final class DemoRealtime: Sendable {
-    let bus: JournalEventBus
-    let sink: SQLiteArchiveSink
-    let archiver: Archiver
-    let collector: Collector
-    private let pipelineGroup: ServiceGroup
-    private let collectorGroup: ServiceGroup
-    private let collectorStopped: AsyncStream<Void>
-    private let collectorStoppedContinuation: AsyncStream<Void>.Continuation
+    let bus: EventBusSpecification.Opened
+    let archiving: ArchiverApplication
+    let collecting: CollectorApplication
+    private let collectorFinished: AsyncStream<Void>
+    private let collectorFinishedContinuation: AsyncStream<Void>.Continuation
 
     /// - Parameters:
     ///   - tickers: KIS symbols collected as ticks and order books.
@@ -31,13 +29,8 @@ final class DemoRealtime: Sendable {
         tokens: TokenManager, logger: Logger
     ) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        var busConfiguration = JournalEventBusConfiguration(path: dataDirectory + "/bus.sqlite")
-        busConfiguration.groups = ["archiver"]
-        bus = try JournalEventBus(configuration: busConfiguration, logger: logger)
-        sink = try SQLiteArchiveSink(path: dataDirectory + "/archive.sqlite")
-        archiver = Archiver(
-            bus: bus, sink: sink, spool: try ArchiveSpool(directory: URL(fileURLWithPath: dataDirectory + "/spool")), logger: logger
-        )
+        bus = try EventBusSpecification.open("journal:" + dataDirectory + "/bus.sqlite", logger: logger)
+        archiving = try ArchiverApplication(bus: bus.bus, sink: "sqlite:" + dataDirectory + "/archive.sqlite", spool: dataDirectory + "/spool", logger: logger)
 
         var configuration = CollectorConfiguration()
         configuration.accounts = accounts
@@ -45,33 +38,29 @@ final class DemoRealtime: Sendable {
         configuration.marketOpen = { _ in true }
         configuration.want(.kis, channels: [.ticker, .orderbook], symbols: tickers)
         configuration.want(.kiwoom, channels: [.ticker], symbols: kiwoomTickers)
-        collector = Collector(configuration: configuration, bus: bus, credential: CredentialSource.tokens(tokens), logger: logger)
-
-        pipelineGroup = ServiceGroup(configuration: .init(services: [.init(service: bus), .init(service: archiver)], logger: logger))
-        collectorGroup = ServiceGroup(configuration: .init(services: [.init(service: collector)], logger: logger))
-        (collectorStopped, collectorStoppedContinuation) = AsyncStream.makeStream(of: Void.self)
+        collecting = CollectorApplication(configuration: configuration, bus: bus.bus, credential: CredentialSource.tokens(tokens), logger: logger)
+        (collectorFinished, collectorFinishedContinuation) = AsyncStream.makeStream(of: Void.self)
     }
 
-    /// Runs the bus and the archiver until `shutdown()`.
-    func runPipeline() async throws {
-        try await pipelineGroup.run()
-    }
+    /// The bus and the archiver: started before the hub, stopped after it.
+    var pipelineServices: [any Service] { bus.services + archiving.services }
 
-    /// Runs the collector until `stopCollector()`.
-    func runCollector() async throws {
-        defer { collectorStoppedContinuation.finish() }
-        try await collectorGroup.run()
+    /// The collector, last in the group (stopped first); it may return before the group ends.
+    var collectorServices: [ServiceGroupConfiguration.ServiceConfiguration] {
+        collecting.services.map { service in
+            .init(service: Finishing(service: service, finished: collectorFinishedContinuation), successTerminationBehavior: .ignore)
+        }
     }
 
     /// Stops the collector (unsubscribe, close, flush its buffer to the bus) and waits until it has.
     func stopCollector() async {
-        await collectorGroup.triggerGracefulShutdown()
-        for await _ in collectorStopped {}
+        collecting.collector.stop()
+        for await _ in collectorFinished {}
     }
 
     /// Polls the ledger until everything published is stored or `timeout` seconds have passed; the last report.
     func drain(timeout: Double) async -> LedgerReport? {
-        let ledger = Ledger(bus: bus, sink: sink)
+        let ledger = Ledger(bus: bus.bus, sink: archiving.sink)
         let deadline = Date().addingTimeInterval(timeout)
         var report = try? await ledger.report()
         while Date() < deadline, report.map({ $0.totalStored < $0.totalPublished }) ?? true {
@@ -81,14 +70,20 @@ final class DemoRealtime: Sendable {
         return report
     }
 
-    /// Stops the archiver, then the bus.
-    func shutdown() async {
-        await pipelineGroup.triggerGracefulShutdown()
-    }
-
     /// Events the collector published so far.
-    var published: Int { collector.stats.snapshot.published }
+    var published: Int { collecting.collector.stats.snapshot.published }
 
     /// Rows the archiver stored so far.
-    var stored: Int { archiver.statistics.rowsInserted }
+    var stored: Int { archiving.archiver.statistics.rowsInserted }
+
+    /// Runs a service and says when it has returned.
+    private struct Finishing: Service {
+        let service: any Service
+        let finished: AsyncStream<Void>.Continuation
+
+        func run() async throws {
+            defer { finished.finish() }
+            try await service.run()
+        }
+    }
 }

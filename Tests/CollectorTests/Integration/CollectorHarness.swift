@@ -1,5 +1,6 @@
 import BrokerClients
 import BrokerCore
+import BrokerHubTesting
 @testable import Collector
 import Foundation
 import HubEngine
@@ -24,30 +25,22 @@ enum CollectorHarness {
     }
 
     static func mockConfiguration(_ change: (inout MockBrokerConfiguration) -> Void = { _ in }) -> MockBrokerConfiguration {
-        var configuration = MockBrokerConfiguration(credentials: .generated(seed: 77))
-        configuration.universeSize = 300
-        configuration.alwaysOpen = true
-        configuration.marketSpeed = 20
-        configuration.marketStart = KST.instant(KSTDate(year: 2025, month: 9, day: 8)!, hour: 10, minute: 0, second: 0)
-        configuration.pushInterval = .milliseconds(50)
-        change(&configuration)
-        return configuration
+        MockBrokerHarness.configuration(seed: 77) { configuration in
+            configuration.pushInterval = .milliseconds(50)
+            change(&configuration)
+        }
     }
 
     static func withMock<Result: Sendable>(
         _ configuration: MockBrokerConfiguration = mockConfiguration(),
         _ body: @Sendable (MockBroker, String) async throws -> Result
     ) async throws -> Result {
-        var logger = Logger(label: "test.mock")
-        logger.logLevel = .warning
-        return try await MockBrokerServer.withRunning(configuration, logger: logger, body)
+        try await MockBrokerHarness.run(configuration, body)
     }
 
     /// The mock's accounts for `provider` (real keys first).
     static func accounts(_ broker: MockBroker, _ provider: Provider, base: String) -> [BrokerAccount] {
-        broker.configuration.credentials.keys.filter { $0.provider == provider }.map {
-            BrokerAccount(provider: provider, appKey: $0.appKey, secret: $0.secret, kind: $0.kind == .paper ? .paper : .real, baseURL: base)
-        }
+        MockBrokerHarness.accounts(broker, provider, base: base)
     }
 
     /// A token manager over the real REST clients: KIS approval keys and Kiwoom tokens from the mock.

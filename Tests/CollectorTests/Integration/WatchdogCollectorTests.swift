@@ -1,5 +1,6 @@
 import BrokerClients
 import BrokerCore
+import BrokerHubTesting
 @testable import Collector
 import Foundation
 import HubServer

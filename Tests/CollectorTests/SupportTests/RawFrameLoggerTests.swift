@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerHubTesting
 import Foundation
 import HubEngine
 import Realtime
