@@ -19,8 +19,9 @@ import Synchronization
 /// spool (`<spool>/dead-letter`, fsynced, counted, logged with its id) so one bad event never stalls the
 /// pipeline and nothing is dropped. The ledger shows dead letters as missing.
 ///
-/// Every wait of its own (backoff, probes, linger, the stall watch) runs on the injected `HubClock`; the bus
-/// read waits on the bus.
+/// When to write, retry, spool, probe and acknowledge is decided by the pure `ArchiverMachine`; this loop
+/// performs its actions. Every wait of its own (backoff, probes, linger, the stall watch) runs on the
+/// injected `HubClock`; the bus read waits on the bus.
 public final class Archiver: Service {
     private let bus: any EventBus
     private let sink: any ArchiveSink
@@ -57,13 +58,6 @@ public final class Archiver: Service {
     /// Whether the stall is past `configuration.stallThreshold` (`/ready` fails then).
     public var isStalled: Bool { stalledSeconds >= configuration.stallThreshold.timeInterval }
 
-    /// Database health as the loop sees it.
-    private struct Health {
-        var down = false
-        var failedProbes = 0
-        var nextProbe = Date.distantPast
-    }
-
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.watch() }
@@ -98,29 +92,42 @@ public final class Archiver: Service {
     }
 
     private func archive() async throws {
-        var health = Health()
+        var machine = ArchiverMachine(configuration: configuration)
         var spoolPending = await !spool.isEmpty
         if spoolPending { progress.withLock { $0.received(at: clock.now) } }
         do {
             try await sink.prepare()
         } catch {
             recordDatabaseError(error, context: "prepare")
-            markDown(&health)
+            update(&machine) { $0.databaseFailed(at: clock.now) }
         }
         logger.info("archiver started", metadata: ["archiver.group": "\(configuration.group)", "archiver.spool_pending": "\(spoolPending)"])
         while !Task.isShuttingDownGracefully {
             try Task.checkCancellation()
-            if spoolPending, !health.down || clock.now >= health.nextProbe {
-                spoolPending = try await replaySpool(&health)
+            if spoolPending, machine.databaseDue(at: clock.now) {
+                spoolPending = try await replaySpool(&machine)
             }
             let deliveries = try await collectBatch()
-            if !deliveries.isEmpty, try await persist(deliveries, health: &health) { spoolPending = true }
+            if !deliveries.isEmpty, try await persist(deliveries, machine: &machine) { spoolPending = true }
             if !spoolPending { progress.withLock { $0.drained() } }
         }
         // Graceful shutdown: collectBatch returned early with what it had; that batch is already persisted.
         logger.info("archiver stopping", metadata: ["archiver.batches": "\(statistics.batches)", "archiver.spooled": "\(statistics.spooledEvents)"])
         await spool.close()
         try? await sink.close()
+    }
+
+    /// Applies `change` to the machine, logging when the database goes down or comes back.
+    @discardableResult
+    private func update<T>(_ machine: inout ArchiverMachine, _ change: (inout ArchiverMachine) -> T) -> T {
+        let wasUp = machine.health == .up
+        let result = change(&machine)
+        switch (wasUp, machine.health == .up) {
+        case (true, false): logger.error("database unavailable; spooling batches")
+        case (false, true): logger.notice("database available again")
+        default: break
+        }
+        return result
     }
 
     /// Up to `batchSize` deliveries, waiting at most `lingerTime` after the first; empty after one idle wait (so
@@ -157,52 +164,37 @@ public final class Archiver: Service {
         return deliveries
     }
 
-    /// Writes the batch (retrying) or spools it, then acknowledges it. Returns true when it was spooled.
-    private func persist(_ deliveries: [BusDelivery], health: inout Health) async throws -> Bool {
+    /// Performs what the machine decides for one batch — write (retrying), spool, acknowledge — until it is
+    /// acknowledged or abandoned. Returns true when it was spooled.
+    private func persist(_ deliveries: [BusDelivery], machine: inout ArchiverMachine) async throws -> Bool {
         let events = deliveries.map(\.event)
-        // While the database is down, only probe it when the probe is due; otherwise spool at once.
-        let attempts: Int
-        if health.down {
-            attempts = clock.now >= health.nextProbe ? 1 : 0
-        } else {
-            attempts = Task.isShuttingDownGracefully ? 1 : max(1, configuration.attemptsBeforeSpooling)
-        }
-        for attempt in 0..<attempts {
-            if try await store(events) {
-                markUp(&health)
-                await acknowledge(deliveries)
-                return false
-            }
-            if attempt + 1 < attempts, !Task.isShuttingDownGracefully {
-                try await clock.sleep(for: configuration.backoff(after: attempt))
-            }
-        }
-        if attempts > 0 { markDown(&health) }
-        // Spool until it works: the batch is acknowledged only once it is durable somewhere.
-        var spoolAttempt = 0
+        var action = update(&machine) { $0.batchRead(at: clock.now, shuttingDown: Task.isShuttingDownGracefully) }
         while true {
-            do {
-                try await spool.append(events)
-                break
-            } catch {
-                logger.error("spool write failed; batch not acknowledged", metadata: ["error": "\(error)"])
-                if Task.isShuttingDownGracefully {
-                    return false  // left unacknowledged: the bus delivers it again
+            switch action {
+            case .write(let delay):
+                if delay > .zero { try await clock.sleep(for: delay) }
+                let stored = try await store(events)
+                action = update(&machine) { stored ? $0.written() : $0.writeFailed(at: clock.now, shuttingDown: Task.isShuttingDownGracefully) }
+            case .spool:
+                do {
+                    try await spool.append(events)
+                    action = machine.spooled()
+                } catch {
+                    logger.error("spool write failed; batch not acknowledged", metadata: ["error": "\(error)"])
+                    action = machine.spoolFailed(shuttingDown: Task.isShuttingDownGracefully)
                 }
-                try await clock.sleep(for: configuration.backoff(after: spoolAttempt))
-                spoolAttempt += 1
-                if try await store(events) {
-                    markUp(&health)
-                    await acknowledge(deliveries)
-                    return false
+            case .acknowledge(let spooled):
+                if spooled {
+                    metrics.spooled.increment(by: events.count)
+                    state.withLock { $0.spooledEvents += events.count }
+                    logger.warning("batch spooled", metadata: ["archiver.events": "\(events.count)"])
                 }
+                await acknowledge(deliveries)
+                return spooled
+            case .abandon:
+                return false  // left unacknowledged: the bus delivers it again
             }
         }
-        metrics.spooled.increment(by: events.count)
-        state.withLock { $0.spooledEvents += events.count }
-        logger.warning("batch spooled", metadata: ["archiver.events": "\(events.count)"])
-        await acknowledge(deliveries)
-        return true
     }
 
     private enum WriteOutcome {
@@ -273,7 +265,7 @@ public final class Archiver: Service {
     }
 
     /// Replays spool segments oldest first; returns whether anything is left in the spool.
-    private func replaySpool(_ health: inout Health) async throws -> Bool {
+    private func replaySpool(_ machine: inout ArchiverMachine) async throws -> Bool {
         await spool.seal()
         for segment in await spool.segments() {
             let events = try await spool.events(in: segment)
@@ -281,7 +273,7 @@ public final class Archiver: Service {
             while offset < events.count {
                 let chunk = Array(events[offset..<min(events.count, offset + configuration.batchSize)])
                 guard try await store(chunk) else {
-                    markDown(&health)
+                    update(&machine) { $0.databaseFailed(at: clock.now) }
                     return true
                 }
                 offset += chunk.count
@@ -291,7 +283,7 @@ public final class Archiver: Service {
             state.withLock { $0.replayedEvents += events.count }
             logger.info("spool segment replayed", metadata: ["archiver.segment": "\(segment.lastPathComponent)", "archiver.events": "\(events.count)"])
         }
-        markUp(&health)
+        update(&machine) { $0.databaseAnswered() }
         return false
     }
 
@@ -310,17 +302,5 @@ public final class Archiver: Service {
         metrics.databaseErrors.increment()
         state.withLock { $0.databaseErrors += 1 }
         logger.warning("database error", metadata: ["archiver.operation": "\(context)", "error": "\(error)"])
-    }
-
-    private func markDown(_ health: inout Health) {
-        if !health.down { logger.error("database unavailable; spooling batches") }
-        health.down = true
-        health.nextProbe = clock.now.addingTimeInterval(configuration.backoff(after: health.failedProbes).timeInterval)
-        health.failedProbes += 1
-    }
-
-    private func markUp(_ health: inout Health) {
-        if health.down { logger.notice("database available again") }
-        health = Health()
     }
 }
