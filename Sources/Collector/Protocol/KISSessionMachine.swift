@@ -25,10 +25,27 @@ public struct KISSessionMachine: SessionMachine {
     public var decryptor: NoticeDecryptor?
     /// Execution notices to subscribe to: the notice TR and the HTS ID it is keyed by.
     public var notices: (trID: String, htsID: String)?
-    private var approvalKey: String?
     private var assembler = FrameAssembler()
-    /// AES key and iv per notice TR, from its subscription ack.
-    public private(set) var noticeKeys: [String: (key: String, iv: String)] = [:]
+
+    /// The connection as the machine sees it.
+    enum State: Sendable {
+        case disconnected
+        /// Requests are signed with `approvalKey`; `noticeKeys` are the AES key and iv per notice TR, from its ack.
+        case connected(approvalKey: String, noticeKeys: [String: (key: String, iv: String)])
+    }
+
+    private(set) var state = State.disconnected
+
+    /// AES key and iv per notice TR, from its subscription ack on this connection.
+    public var noticeKeys: [String: (key: String, iv: String)] {
+        if case .connected(_, let keys) = state { return keys }
+        return [:]
+    }
+
+    private var approvalKey: String? {
+        if case .connected(let key, _) = state { return key }
+        return nil
+    }
 
     public init(
         subscriptions: SubscriptionManager = SubscriptionManager(), notices: (trID: String, htsID: String)? = nil,
@@ -40,8 +57,7 @@ public struct KISSessionMachine: SessionMachine {
     }
 
     public mutating func connected(credential: String, now: Date) -> [SessionOutput] {
-        approvalKey = credential
-        noticeKeys = [:]
+        state = .connected(approvalKey: credential, noticeKeys: [:])
         return noticeRequest(subscribe: true) + requests(now: now)
     }
 
@@ -62,7 +78,7 @@ public struct KISSessionMachine: SessionMachine {
     }
 
     public mutating func disconnected() -> Int {
-        approvalKey = nil
+        state = .disconnected
         _ = assembler.flush()
         return subscriptions.disconnected()
     }
@@ -126,7 +142,10 @@ public struct KISSessionMachine: SessionMachine {
             return [.credentialRefused(reason: "KIS refused the approval key: \(ack.code) \(ack.message)")]
         }
         guard let channel = channel(of: ack.trID) else {
-            if let key = ack.key, let iv = ack.iv, ack.succeeded { noticeKeys[ack.trID] = (key, iv) }
+            if let key = ack.key, let iv = ack.iv, ack.succeeded, case .connected(let approvalKey, var keys) = state {
+                keys[ack.trID] = (key, iv)
+                state = .connected(approvalKey: approvalKey, noticeKeys: keys)
+            }
             if ack.succeeded || ack.outcome == .alreadySubscribed || ack.outcome == .unsubscribed { return [] }
             return [.alert(kind: "subscription.refused", message: "KIS \(ack.trID) \(ack.trKey): \(ack.code) \(ack.message)", symbol: ack.trKey.isEmpty ? nil : ack.trKey)]
         }

@@ -12,20 +12,31 @@ public struct KiwoomSessionMachine: SessionMachine {
     public let provider = Provider.kiwoom
     public var subscriptions: SubscriptionManager
     public var group = "1"
-    private var token: String?
-    private var loggedIn = false
     private var assembler = FrameAssembler()
-    /// Requests sent and not yet answered, oldest first.
-    private var inFlight: [(trnm: String, keys: [SubscriptionKey])] = []
+
+    /// A `REG` or `REMOVE` sent and not yet answered.
+    struct Request: Sendable, Equatable {
+        var trnm: String
+        var keys: [SubscriptionKey]
+    }
+
+    /// The connection as the machine sees it.
+    enum State: Sendable, Equatable {
+        case disconnected
+        /// `LOGIN` sent; nothing is registered before it is answered.
+        case loggingIn
+        /// Logged in; `inFlight` requests wait for their acks, oldest first (acks carry no item).
+        case loggedIn(inFlight: [Request])
+    }
+
+    private(set) var state = State.disconnected
 
     public init(subscriptions: SubscriptionManager = SubscriptionManager()) {
         self.subscriptions = subscriptions
     }
 
     public mutating func connected(credential: String, now: Date) -> [SessionOutput] {
-        token = credential
-        loggedIn = false
-        inFlight.removeAll()
+        state = .loggingIn
         return [.send(#"{"trnm":"LOGIN","token":"\#(credential)"}"#)]
     }
 
@@ -34,7 +45,9 @@ public struct KiwoomSessionMachine: SessionMachine {
         let late = subscriptions.expire(now: now)
         if !late.isEmpty {
             let lateKeys = Set(late.map(\.key))
-            inFlight = inFlight.map { ($0.trnm, $0.keys.filter { !lateKeys.contains($0) }) }
+            if case .loggedIn(let inFlight) = state {
+                state = .loggedIn(inFlight: inFlight.map { Request(trnm: $0.trnm, keys: $0.keys.filter { !lateKeys.contains($0) }) })
+            }
             outputs.append(.alert(
                 kind: "subscription.timeout",
                 message: "Kiwoom: \(late.count) registration request(s) not acknowledged in time (\(late.prefix(5).map(\.key.description).joined(separator: ", ")))",
@@ -45,9 +58,7 @@ public struct KiwoomSessionMachine: SessionMachine {
     }
 
     public mutating func disconnected() -> Int {
-        token = nil
-        loggedIn = false
-        inFlight.removeAll()
+        state = .disconnected
         _ = assembler.flush()
         return subscriptions.disconnected()
     }
@@ -65,7 +76,8 @@ public struct KiwoomSessionMachine: SessionMachine {
     }
 
     private mutating func requests(now: Date) -> [SessionOutput] {
-        guard loggedIn else { return [] }
+        guard case .loggedIn(var inFlight) = state else { return [] }
+        defer { state = .loggedIn(inFlight: inFlight) }
         let requests = subscriptions.nextRequests(now: now)
         var outputs: [SessionOutput] = []
         for operation in [SubscriptionManager.Operation.unsubscribe, .subscribe] {
@@ -73,7 +85,7 @@ public struct KiwoomSessionMachine: SessionMachine {
             for channel in [RealtimeChannel.ticker, .orderbook] {
                 let keys = requests.filter { $0.operation == operation && $0.key.channel == channel }.map(\.key)
                 guard !keys.isEmpty else { continue }
-                inFlight.append((trnm, keys))
+                inFlight.append(Request(trnm: trnm, keys: keys))
                 outputs.append(.send(message(trnm: trnm, channel: channel, symbols: keys.map(\.symbol))))
             }
         }
@@ -100,11 +112,12 @@ public struct KiwoomSessionMachine: SessionMachine {
                 guard failure.category == .tokenExpired || failure.category == .tokenInvalid else { return outputs + refused }
                 return outputs + refused + [.credentialRefused(reason: "Kiwoom LOGIN refused the token: \(failure.code ?? "-")")]
             }
-            loggedIn = true
+            if case .loggingIn = state { state = .loggedIn(inFlight: []) }
             return outputs + requests(now: now)
         case .registration(let trnm, let failure):
-            guard let index = inFlight.firstIndex(where: { $0.trnm == trnm }) else { return outputs }
+            guard case .loggedIn(var inFlight) = state, let index = inFlight.firstIndex(where: { $0.trnm == trnm }) else { return outputs }
             let keys = inFlight.remove(at: index).keys
+            state = .loggedIn(inFlight: inFlight)
             if let failure {
                 for key in keys { subscriptions.resolve(key, .refused(failure.code ?? "\(failure.returnCode ?? -1)")) }
                 return outputs + [.alert(
