@@ -29,11 +29,11 @@ public struct MockBrokerServer: Service {
                 let handler: WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
                 if path.hasPrefix("/api/dostk/websocket") {
                     handler = { inbound, outbound, _ in
-                        try await KiwoomRealtimeSession(broker: broker, channel: channel).run(inbound: inbound, outbound: outbound)
+                        try await MockRealtimeRunner(broker: broker, channel: channel, session: KiwoomRealtimeSession(broker: broker)).run(inbound: inbound, outbound: outbound)
                     }
                 } else {
                     handler = { inbound, outbound, _ in
-                        try await KISRealtimeSession(broker: broker, channel: channel).run(inbound: inbound, outbound: outbound)
+                        try await MockRealtimeRunner(broker: broker, channel: channel, session: KISRealtimeSession(broker: broker)).run(inbound: inbound, outbound: outbound)
                     }
                 }
                 return .upgrade([:], handler)

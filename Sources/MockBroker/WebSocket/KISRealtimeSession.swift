@@ -10,7 +10,7 @@ import Synchronization
 /// subscribe/unsubscribe acks, the 41-registration cap, `PINGPONG` with disconnect when unanswered (a text echo
 /// or a WebSocket pong frame answers it), and
 /// `H0STCNT0`/`H0STASP0` frames from the simulated market.
-final class KISRealtimeSession: Sendable {
+final class KISRealtimeSession: MockRealtimeProtocol {
     static let tradeTransactions: Set<String> = ["H0STCNT0", "H0NXCNT0", "H0UNCNT0"]
     static let bookTransactions: Set<String> = ["H0STASP0", "H0NXASP0", "H0UNASP0"]
     static let noticeTransactions: Set<String> = ["H0STCNI0", "H0STCNI9"]
@@ -20,7 +20,6 @@ final class KISRealtimeSession: Sendable {
         var registrations: [String] = [] // "TRID|KEY" in subscription order
         var tradeCursors: [String: TradeCursor] = [:] // "TRID|KEY" → cursor
         var bookCursors: [String: TradeCursor] = [:]
-        var pingOutstanding = false
         /// Stream mode: pacing, the last push, the share rotation, and whether the last push streamed.
         var pacer = StreamPacer()
         var lastStream: ContinuousClock.Instant?
@@ -33,53 +32,40 @@ final class KISRealtimeSession: Sendable {
     }
 
     let broker: MockBroker
-    let channel: any Channel
     let state = Mutex(State())
 
-    init(broker: MockBroker, channel: any Channel) {
+    init(broker: MockBroker) {
         self.broker = broker
-        self.channel = channel
     }
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
-        let channel = self.channel
-        try await PongObserver.install(on: channel) { [self] in state.withLock { $0.pingOutstanding = false } }
-        let id = broker.sessions.register { _ in channel.close(promise: nil) }
-        broker.stats.update(.kis) {
-            $0.wsSessions += 1
-            $0.wsSessionsTotal += 1
-        }
-        defer {
-            broker.sessions.unregister(id)
-            let count = state.withLock { $0.registrations.count }
-            broker.stats.update(.kis) {
-                $0.wsSessions -= 1
-                $0.wsSubscriptions -= count
-            }
-        }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    guard case .text(let text) = message else { continue }
-                    for reply in self.receive(text, session: id) { try await outbound.write(.text(reply)) }
-                }
-            }
-            group.addTask { try await self.push(outbound) }
-            try await group.next()
-            group.cancelAll()
-        }
+    let provider = Provider.kis
+    let acceptsPongFrames = true
+    var registrationCount: Int { state.withLock { $0.registrations.count } }
+
+    func heartbeat() -> String { KISFrameEncoder.pingPong(at: Date()) }
+
+    func heartbeatUnanswered() -> MockRealtimeClose {
+        MockRealtimeClose(code: .goingAway, reason: "PINGPONG not answered", statsError: "pingpong_unanswered")
     }
 
-    /// Handles one client message; returns the replies.
-    func receive(_ text: String, session: UInt64) -> [String] {
+    /// KIS has no replacement: a second session of the key is refused (`OPSP8996`), so this never happens.
+    func replaced() -> MockRealtimeClose? { nil }
+
+    func receive(_ text: String, session: UInt64) -> MockRealtimeReply {
+        if let json = try? JSONParser.parse(text), json["header"]?["tr_id"]?.text == "PINGPONG" {
+            return MockRealtimeReply(heartbeatAnswered: true)
+        }
+        return MockRealtimeReply(replies: answer(text, session: session))
+    }
+
+    func collect() -> [String] { collectFrames() + collectNotices() }
+
+    /// Answers one (non-heartbeat) client message.
+    private func answer(_ text: String, session: UInt64) -> [String] {
         guard let json = try? JSONParser.parse(text) else {
             return [KISFrameEncoder.ack(trID: "", trKey: "", returnCode: "9", code: "OPSP9999", message: "JSON PARSING ERROR : invalid json format")]
         }
         let trID = json["body"]?["input"]?["tr_id"]?.text ?? json["header"]?["tr_id"]?.text ?? ""
-        if json["header"]?["tr_id"]?.text == "PINGPONG" {
-            state.withLock { $0.pingOutstanding = false }
-            return []
-        }
         let trKey = json["body"]?["input"]?["tr_key"]?.text ?? ""
         func reply(_ returnCode: String, _ code: String, _ message: String, keyAndIV: (String, String)? = nil) -> [String] {
             [KISFrameEncoder.ack(trID: trID, trKey: trKey, returnCode: returnCode, code: code, message: message, keyAndIV: keyAndIV)]
@@ -137,41 +123,6 @@ final class KISRealtimeSession: Sendable {
             return reply("0", "OPSP0001", "UNSUBSCRIBE SUCCESS")
         default:
             return reply("1", "OPSP0007", "SUBSCRIBE INTERNAL ERROR : invalid tr_type")
-        }
-    }
-
-    /// Sends due frames every push interval and `PINGPONG` every ping interval.
-    private func push(_ outbound: WebSocketOutboundWriter) async throws {
-        let clock = ContinuousClock()
-        let started = clock.now
-        let configuration = broker.configuration
-        var nextPing = started + configuration.pingInterval
-        while !Task.isCancelled {
-            try await Task.sleep(for: configuration.pushInterval)
-            let faults = broker.faults
-            let elapsed = (clock.now - started).timeInterval
-            if let after = faults.disconnectAfterSeconds, elapsed >= after {
-                broker.stats.fault(.kis, "ws_disconnect")
-                channel.close(promise: nil)
-                return
-            }
-            if clock.now >= nextPing {
-                let unanswered = state.withLock { state -> Bool in
-                    defer { state.pingOutstanding = true }
-                    return state.pingOutstanding
-                }
-                if unanswered {
-                    broker.stats.error(.kis, "pingpong_unanswered")
-                    try? await outbound.close(.goingAway, reason: "PINGPONG not answered")
-                    return
-                }
-                try await outbound.write(.text(KISFrameEncoder.pingPong(at: Date())))
-                nextPing = clock.now + configuration.pingInterval
-            }
-            if elapsed < faults.stallSeconds { continue }
-            for frame in collectFrames() + collectNotices() {
-                for part in broker.faulted(.kis, frame) { try await outbound.write(.text(part)) }
-            }
         }
     }
 

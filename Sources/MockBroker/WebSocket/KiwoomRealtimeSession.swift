@@ -9,7 +9,7 @@ import Synchronization
 /// One Kiwoom realtime WebSocket connection: `LOGIN` with a token, `REG`/`REMOVE` with groups and
 /// `refresh`, `PING` to be echoed (`R10002` and a disconnect otherwise), `R10001` when another login with
 /// the same app key replaces this one, and `REAL` `0B`/`0D` messages from the simulated market.
-final class KiwoomRealtimeSession: Sendable {
+final class KiwoomRealtimeSession: MockRealtimeProtocol {
     private struct Registration: Hashable {
         var group: String
         var item: String
@@ -20,8 +20,6 @@ final class KiwoomRealtimeSession: Sendable {
         var appKey: String?
         var registrations: [Registration] = []
         var cursors: [Registration: TradeCursor] = [:]
-        var pingOutstanding = false
-        var replaced = false
         /// Stream mode: pacing, the last push, the share rotation, and whether the last push streamed.
         var pacer = StreamPacer()
         var lastStream: ContinuousClock.Instant?
@@ -30,82 +28,62 @@ final class KiwoomRealtimeSession: Sendable {
     }
 
     let broker: MockBroker
-    let channel: any Channel
     private let state = Mutex(State())
 
-    init(broker: MockBroker, channel: any Channel) {
+    init(broker: MockBroker) {
         self.broker = broker
-        self.channel = channel
     }
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
-        let channel = self.channel
-        let id = broker.sessions.register { [weak self] reason in
-            switch reason {
-            case .abnormal: channel.close(promise: nil)
-            case .replaced: self?.state.withLock { $0.replaced = true }
-            }
-        }
-        broker.stats.update(.kiwoom) {
-            $0.wsSessions += 1
-            $0.wsSessionsTotal += 1
-        }
-        defer {
-            broker.sessions.unregister(id)
-            let count = state.withLock { $0.registrations.count }
-            broker.stats.update(.kiwoom) {
-                $0.wsSessions -= 1
-                $0.wsSubscriptions -= count
-            }
-        }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    guard case .text(let text) = message else { continue }
-                    let (replies, close) = self.receive(text, session: id)
-                    for reply in replies { try await outbound.write(.text(reply)) }
-                    if close {
-                        try? await outbound.close(.policyViolation, reason: "login failed")
-                        return
-                    }
-                }
-            }
-            group.addTask { try await self.push(outbound) }
-            try await group.next()
-            group.cancelAll()
-        }
+    let provider = Provider.kiwoom
+    let acceptsPongFrames = false
+    var registrationCount: Int { state.withLock { $0.registrations.count } }
+
+    func heartbeat() -> String { #"{"trnm":"PING"}"# }
+
+    func heartbeatUnanswered() -> MockRealtimeClose {
+        MockRealtimeClose(
+            farewell: #"{"trnm":"SYSTEM","code":"R10002","message":"사용자 프로그램으로부터 Heartbeat(연결유지) 메시지가 오지않아서 접속을 종료합니다"}"#,
+            code: .normalClosure, reason: "R10002", statsError: "R10002"
+        )
+    }
+
+    /// Another `LOGIN` with the same app key: `R10001`, then the close.
+    func replaced() -> MockRealtimeClose? {
+        MockRealtimeClose(farewell: #"{"trnm":"SYSTEM","code":"R10001","message":"동일한 App key로 접속이 되었습니다. 기존 세션은 종료가 됩니다"}"#, code: .normalClosure, reason: "R10001")
     }
 
     static func answer(_ trnm: String, code: Int, message: String, extra: String = "") -> String {
         #"{"trnm":"\#(trnm)","return_code":\#(code),"return_msg":"\#(KISFrameEncoder.escape(message))"\#(extra)}"#
     }
 
-    /// Handles one client message; returns the replies and whether to close afterwards.
-    func receive(_ text: String, session: UInt64) -> ([String], Bool) {
+    /// Answers one client message (a refused `LOGIN` closes the connection after its answer).
+    func receive(_ text: String, session: UInt64) -> MockRealtimeReply {
         guard let json = try? JSONParser.parse(text), let trnm = json["trnm"]?.stringValue else {
-            return ([Self.answer("SYSTEM", code: 1, message: "잘못된 요청입니다[1513:JSON 형식이 올바르지 않습니다]")], false)
+            return MockRealtimeReply(replies: [Self.answer("SYSTEM", code: 1, message: "잘못된 요청입니다[1513:JSON 형식이 올바르지 않습니다]")])
         }
         switch trnm {
         case "PING":
-            state.withLock { $0.pingOutstanding = false }
-            return ([], false)
+            return MockRealtimeReply(heartbeatAnswered: true)
         case "LOGIN":
             guard let token = json["token"]?.stringValue, case .valid(let valid) = broker.tokens.validate(token, provider: .kiwoom, now: Date()) else {
                 broker.stats.error(.kiwoom, "8005")
-                return ([Self.answer("LOGIN", code: 1, message: "토큰 인증에 실패했습니다. 접속을 종료합니다 [CODE=8005, MESSAGE=Token이 유효하지 않습니다]")], true)
+                return MockRealtimeReply(
+                    replies: [Self.answer("LOGIN", code: 1, message: "토큰 인증에 실패했습니다. 접속을 종료합니다 [CODE=8005, MESSAGE=Token이 유효하지 않습니다]")],
+                    close: MockRealtimeClose(code: .policyViolation, reason: "login failed")
+                )
             }
             if let previous = broker.sessions.claim(.kiwoom, appKey: valid.appKey, session: session, replace: true) {
                 broker.sessions.close(previous, reason: .replaced)
             }
             state.withLock { $0.appKey = valid.appKey }
-            return ([Self.answer("LOGIN", code: 0, message: "", extra: #","sor_yn":"Y""#)], false)
+            return MockRealtimeReply(replies: [Self.answer("LOGIN", code: 0, message: "", extra: #","sor_yn":"Y""#)])
         case "REG", "REMOVE":
             guard state.withLock({ $0.appKey }) != nil else {
-                return ([Self.answer(trnm, code: 1, message: "로그인이 필요합니다[8005:Token이 유효하지 않습니다]")], false)
+                return MockRealtimeReply(replies: [Self.answer(trnm, code: 1, message: "로그인이 필요합니다[8005:Token이 유효하지 않습니다]")])
             }
-            return ([register(json, remove: trnm == "REMOVE")], false)
+            return MockRealtimeReply(replies: [register(json, remove: trnm == "REMOVE")])
         default:
-            return ([Self.answer(trnm, code: 1, message: "잘못된 요청입니다[1504:지원하지 않는 trnm입니다]")], false)
+            return MockRealtimeReply(replies: [Self.answer(trnm, code: 1, message: "잘못된 요청입니다[1504:지원하지 않는 trnm입니다]")])
         }
     }
 
@@ -150,49 +128,9 @@ final class KiwoomRealtimeSession: Sendable {
         return Self.answer(trnm, code: 0, message: "")
     }
 
-    private func push(_ outbound: WebSocketOutboundWriter) async throws {
-        let clock = ContinuousClock()
-        let started = clock.now
-        let configuration = broker.configuration
-        var nextPing = started + configuration.pingInterval
-        while !Task.isCancelled {
-            try await Task.sleep(for: configuration.pushInterval)
-            if state.withLock({ $0.replaced }) {
-                try await outbound.write(.text(#"{"trnm":"SYSTEM","code":"R10001","message":"동일한 App key로 접속이 되었습니다. 기존 세션은 종료가 됩니다"}"#))
-                try? await outbound.close(.normalClosure, reason: "R10001")
-                return
-            }
-            let faults = broker.faults
-            let elapsed = (clock.now - started).timeInterval
-            if let after = faults.disconnectAfterSeconds, elapsed >= after {
-                broker.stats.fault(.kiwoom, "ws_disconnect")
-                channel.close(promise: nil)
-                return
-            }
-            if clock.now >= nextPing {
-                let unanswered = state.withLock { state -> Bool in
-                    defer { state.pingOutstanding = true }
-                    return state.pingOutstanding
-                }
-                if unanswered {
-                    broker.stats.error(.kiwoom, "R10002")
-                    try await outbound.write(.text(#"{"trnm":"SYSTEM","code":"R10002","message":"사용자 프로그램으로부터 Heartbeat(연결유지) 메시지가 오지않아서 접속을 종료합니다"}"#))
-                    try? await outbound.close(.normalClosure, reason: "R10002")
-                    return
-                }
-                try await outbound.write(.text(#"{"trnm":"PING"}"#))
-                nextPing = clock.now + configuration.pingInterval
-            }
-            if elapsed < faults.stallSeconds { continue }
-            for message in collect() {
-                for part in broker.faulted(.kiwoom, message) { try await outbound.write(.text(part)) }
-            }
-        }
-    }
-
     /// One `REAL` message with every trade and book that became due (none when nothing did); in stream mode
     /// trades come at the stream rate, `records_per_frame` entries a message.
-    private func collect() -> [String] {
+    func collect() -> [String] {
         let now = broker.marketNow
         let seed = broker.configuration.seed
         let control = broker.realtime
