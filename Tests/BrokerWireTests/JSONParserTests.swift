@@ -11,6 +11,13 @@ struct JSONParserTests {
         #expect(value["list"]?.arrayValue == [.number("1"), .number("-2.5"), .bool(true), .null])
     }
 
+    @Test func duplicateMemberNamesAreRefusedOnlyWhenAsked() throws {
+        let text = #"{"a":1,"b":{"c":2,"c":3}}"#
+        #expect(try JSONParser.parse(Array(text.utf8))["b"]?["c"] == .number("3"), "lenient by default: the last one wins")
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(text.utf8), uniqueKeys: true) }
+        #expect(try JSONParser.parse(Array(#"{"a":{"c":1},"b":{"c":2}}"#.utf8), uniqueKeys: true)["b"]?["c"] == .number("2"), "the same name in different objects")
+    }
+
     @Test func keepsNumbersExact() throws {
         let value = try JSONParser.parse(#"{"return_code":0,"big":123456789012345678901234567890,"e":1.5E-3}"#)
         #expect(value["return_code"] == .number("0"))

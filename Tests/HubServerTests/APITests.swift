@@ -51,6 +51,15 @@ struct APITests {
                 (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930"},"priority":"urgent"}"#, 400, "request.invalid_argument"),
                 (#"{"provider":"kis","tr_id":"FHKST01010100""#, 400, "request.invalid_argument"),
                 (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"999999"}}"#, 404, "broker.not_found"),
+                // Issue #18 item 13: wrong types, out-of-range numbers, duplicates and unknown members are refused, not defaulted.
+                (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930"},"timeout_ms":1e23}"#, 400, "request.invalid_argument"),
+                (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930"},"max_pages":9223372036854775808}"#, 400, "request.invalid_argument"),
+                (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930"},"priority":3}"#, 400, "request.invalid_argument"),
+                (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930"},"timeout_ms":"10"}"#, 400, "request.invalid_argument"),
+                (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930"},"timeout":10}"#, 400, "request.invalid_argument"),
+                (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930"},"tr_id":"FHKST03010100"}"#, 400, "request.invalid_argument"),
+                (#"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":true}}"#, 400, "request.invalid_argument"),
+                (#"{"provider":["kis"],"tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930"}}"#, 400, "request.invalid_argument"),
             ]
             for (body, status, code) in cases {
                 let answer = try await Web.post(stack.hub.url + "/v1/execute", body)
@@ -207,6 +216,34 @@ struct APITests {
 
     /// Issue #18 item 8: an unknown account, or another provider's, is a 400 — never the default account, never
     /// a KIS request sent with the Kiwoom token — and nothing reaches the broker.
+    /// Issue #18 item 9: each priority class has its own queue limit, so a backfill flood is refused (429)
+    /// while interactive work is still taken.
+    @Test func aBackfillFloodNeverGetsInteractiveWorkRefused() async throws {
+        let stack = try await HubStack.start(hubEnvironment: ["BROKERHUB_QUEUE_LIMIT": "3", "BROKERHUB_WORKERS": "1"])
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            try await stack.setFaults(#"{"hang_rate":1.0,"hang_seconds":5}"#)  // the one worker is held; the rest waits
+            func submit(_ priority: String, _ index: Int) async throws -> Web.Answer {
+                let body = #"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930"},"priority":"\#(priority)","idempotency_key":"\#(priority)-\#(index)"}"#
+                return try await Web.post(stack.hub.url + "/v1/jobs", body)
+            }
+            var refused: Web.Answer?
+            for index in 0..<10 {
+                let answer = try await submit("backfill", index)
+                if answer.status == 429 {
+                    refused = answer
+                    break
+                }
+                #expect(answer.status == 202, "\(answer.text)")
+            }
+            let flood = try #require(refused, "the backfill class filled up")
+            #expect(flood.json?["error"]?["code"]?.stringValue == "hub.queue_full")
+            #expect(flood.text.contains("backfill"))
+            let interactive = try await submit("interactive", 0)
+            #expect(interactive.status == 202, "interactive work is admitted while backfill is full: \(interactive.text)")
+            try await stack.setFaults("{}")
+        }
+    }
+
     @Test func accountsAreChecked() async throws {
         let stack = try await HubStack.start()
         try await withCleanup({ await stack.stop() }) { () async throws in
@@ -233,7 +270,12 @@ struct APITests {
         let stack = try await HubStack.start()
         try await withCleanup({ await stack.stop() }) { () async throws in
             let calendar = KRXCalendar()
-            let yesterday = calendar.previousTradingDay(before: KSTDate(Date()))
+            // The mock holds its market open: before 09:00 KST (or on a holiday) its "today" is the last trading
+            // day, still forming. Past days for both the mock and the hub are the ones before that.
+            let now = Date()
+            let date = KSTDate(now)
+            let mockToday = calendar.isTradingDay(date) && KST.secondOfDay(now) >= 9 * 3600 ? date : calendar.previousTradingDay(before: date)
+            let yesterday = calendar.previousTradingDay(before: mockToday)
             let before = calendar.previousTradingDay(before: yesterday)
             let answer = try await Web.get(stack.hub.url + "/v1/candles/005930?interval=1m&from=\(before.compact)&to=\(yesterday.compact)")
             #expect(answer.status == 200, "\(answer.text.prefix(300))")

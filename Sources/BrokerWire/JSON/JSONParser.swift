@@ -21,9 +21,11 @@ public struct JSONParser {
         }
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
+    /// - Parameter uniqueKeys: refuse an object that names a member twice (requests the hub takes; broker
+    ///   answers are read leniently, the last one winning).
+    public static func parse(_ bytes: [UInt8], uniqueKeys: Bool = false) throws(Failure) -> JSONValue {
         do {
-            return try bytes.withUnsafeBufferPointer { buffer in try parse(buffer) }
+            return try bytes.withUnsafeBufferPointer { buffer in try parse(buffer, uniqueKeys: uniqueKeys) }
         } catch let error as Failure {
             throw error
         } catch {
@@ -31,8 +33,8 @@ public struct JSONParser {
         }
     }
 
-    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(Failure) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, uniqueKeys: Bool = false) throws(Failure) -> JSONValue {
+        var parser = JSONParser(bytes: bytes, uniqueKeys: uniqueKeys)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
@@ -41,10 +43,12 @@ public struct JSONParser {
     }
 
     private let bytes: UnsafeBufferPointer<UInt8>
+    private let uniqueKeys: Bool
     private var index = 0
 
-    private init(bytes: UnsafeBufferPointer<UInt8>) {
+    private init(bytes: UnsafeBufferPointer<UInt8>, uniqueKeys: Bool) {
         self.bytes = bytes
+        self.uniqueKeys = uniqueKeys
     }
 
     private func failure(_ reason: String) -> Failure { Failure(offset: index, reason: reason) }
@@ -94,7 +98,9 @@ public struct JSONParser {
             skipWhitespace()
             guard index < bytes.count else { throw failure("unexpected end of input in object") }
             guard bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a member name") }
+            let keyOffset = index
             let key = try parseString()
+            if uniqueKeys, members[key] != nil { throw Failure(offset: keyOffset, reason: "duplicate member name \"\(key.prefix(64))\"") }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             index += 1

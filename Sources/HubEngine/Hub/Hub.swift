@@ -53,9 +53,11 @@ public final class Hub: Sendable {
     public func cancel(id: String) async throws -> TaskRecord? { try await queue.cancel(id) }
 
     /// Admission: refuses with `.queueFull` when `limit` tasks or more are waiting.
-    public func admit(limit: Int) async throws {
-        let depth = try await queue.depth().values.reduce(0, +)
-        if depth >= limit { throw BrokerHubError(.queueFull, "queue full (\(depth) tasks waiting); retry later") }
+    /// Admission: refuses new `priority` work (`hub.queue_full`) when `limit` tasks of that priority are
+    /// already waiting. Each class has its own limit, so a backfill flood never gets interactive calls refused.
+    public func admit(_ priority: Priority, limit: Int) async throws {
+        let depth = try await queue.depth()[priority] ?? 0
+        if depth >= limit { throw BrokerHubError(.queueFull, "\(priority.name) queue full (\(depth) tasks waiting); retry later") }
     }
 
     /// Everything about the hub now; rates over the last `rateWindow` seconds (at most 60).

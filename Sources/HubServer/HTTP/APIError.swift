@@ -79,7 +79,7 @@ func jsonBody(_ request: Request) async throws -> [String: JSONValue] {
     let buffer = try await request.body.collect(upTo: 1 << 20)
     guard buffer.readableBytes > 0 else { throw APIError(.invalidArgument, "expected a JSON object body") }
     do {
-        guard let object = try JSONParser.parse(Array(buffer: buffer)).objectValue else {
+        guard let object = try JSONParser.parse(Array(buffer: buffer), uniqueKeys: true).objectValue else {
             throw APIError(.invalidArgument, "expected a JSON object body")
         }
         return object

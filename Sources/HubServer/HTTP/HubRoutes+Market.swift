@@ -25,7 +25,7 @@ extension HubRoutes {
     func quote(_ request: Request, symbol: String) async throws -> Response {
         let call = TransactionCatalog.quoteCall(provider: try provider(request), symbol: symbol)
         let hubRequest = HubRequest(provider: call.provider, transaction: call.transaction, parameters: call.parameters, priority: try priority(request))
-        try await checkCapacity()
+        try await checkCapacity(hubRequest.priority)
         let result = try await api { try await hub.execute(hubRequest) }
         guard let record = result.records.first else { throw APIError(.notFound, "no quote for \(symbol)") }
         return .json(#"{"quote":\#(RecordJSON.encode(record))}"#)
@@ -50,7 +50,7 @@ extension HubRoutes {
             throw APIError(.invalidArgument, error.message)
         }
         let priority = try priority(request)
-        try await checkCapacity()
+        try await checkCapacity(priority)
         var records: [MarketRecord] = []
         var pages = 0
         for call in calls {

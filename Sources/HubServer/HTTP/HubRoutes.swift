@@ -44,49 +44,79 @@ struct HubRoutes: Sendable {
 
     // MARK: Execute and jobs
 
+    /// Members `/v1/execute` and `/v1/jobs` read; any other is refused (a misspelt `timeout_ms` would
+    /// otherwise be silently ignored).
+    static let requestMembers: Set<String> = [
+        "provider", "tr_id", "api_id", "params", "priority", "timeout_ms", "max_pages", "source_type", "idempotency_key", "account",
+    ]
+
+    /// Reads a request strictly: every member has its documented type (a number is not a string, `"10"` is
+    /// not a number) and range, unknown members are refused — 400 with the member named, never a default.
     func parseRequest(_ body: [String: JSONValue]) throws -> HubRequest {
-        guard let providerName = body["provider"]?.stringValue, let provider = Provider(rawValue: providerName) else {
+        if let unknown = body.keys.sorted().first(where: { !Self.requestMembers.contains($0) }) {
+            throw APIError(.invalidArgument, "unknown member \(unknown.prefix(64)); expected \(Self.requestMembers.sorted().joined(separator: ", "))")
+        }
+        guard let providerName = try Self.string(body, "provider"), let provider = Provider(rawValue: providerName) else {
             throw APIError(.invalidArgument, "provider must be \"kis\" or \"kiwoom\"")
         }
-        guard let transaction = (body["tr_id"] ?? body["api_id"])?.stringValue, !transaction.isEmpty else {
+        guard let transaction = try Self.string(body, "tr_id") ?? Self.string(body, "api_id"), !transaction.isEmpty else {
             throw APIError(.invalidArgument, "tr_id (or api_id) is required")
         }
         var parameters: [String: String] = [:]
         if let params = body["params"] {
             guard let object = params.objectValue else { throw APIError(.invalidArgument, "params must be an object of strings") }
-            for (name, value) in object { parameters[name] = value.text }
+            for (name, value) in object {
+                switch value {
+                case .string(let text), .number(let text): parameters[name] = text
+                default: throw APIError(.invalidArgument, "params.\(name.prefix(64)) must be a string or a number")
+                }
+            }
         }
         var priority = Priority.interactive
-        if let name = body["priority"]?.stringValue {
+        if let name = try Self.string(body, "priority") {
             guard let parsed = Priority(name: name) else {
                 throw APIError(.invalidArgument, "priority must be one of \(Priority.allCases.map(\.name).joined(separator: ", "))")
             }
             priority = parsed
         }
-        let timeout = body["timeout_ms"]?.intValue ?? 10_000
-        guard (1...600_000).contains(timeout) else { throw APIError(.invalidArgument, "timeout_ms must be within 1…600000") }
-        let pages = body["max_pages"]?.intValue ?? 1
-        guard (1...100).contains(pages) else { throw APIError(.invalidArgument, "max_pages must be within 1…100") }
+        let timeout = try Self.integer(body, "timeout_ms", in: 1...600_000) ?? 10_000
+        let pages = try Self.integer(body, "max_pages", in: 1...100) ?? 1
         var source: SourceType?
-        if let name = body["source_type"]?.stringValue {
-            guard let parsed = SourceType(rawValue: name) else { throw APIError(.invalidArgument, "unknown source_type \(name)") }
+        if let name = try Self.string(body, "source_type") {
+            guard let parsed = SourceType(rawValue: name) else { throw APIError(.invalidArgument, "unknown source_type \(name.prefix(64))") }
             source = parsed
         }
         return HubRequest(
             provider: provider, transaction: transaction, parameters: parameters, priority: priority, maxPages: pages,
-            timeout: .milliseconds(timeout), idempotencyKey: body["idempotency_key"]?.stringValue, account: body["account"]?.stringValue,
+            timeout: .milliseconds(timeout), idempotencyKey: try Self.string(body, "idempotency_key"), account: try Self.string(body, "account"),
             sourceType: source
         )
     }
 
-    /// Refuses new work with 429 when the queue is full, 503 when the queue cannot be read (store down).
-    func checkCapacity() async throws {
-        try await api { try await hub.admit(limit: configuration.queueLimit) }
+    /// A member that must be a string when present.
+    static func string(_ body: [String: JSONValue], _ name: String) throws -> String? {
+        guard let value = body[name], value != .null else { return nil }
+        guard case .string(let text) = value else { throw APIError(.invalidArgument, "\(name) must be a string") }
+        return text
+    }
+
+    /// A member that must be a JSON integer within `range` when present.
+    static func integer(_ body: [String: JSONValue], _ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let value = body[name], value != .null else { return nil }
+        guard case .number(let text) = value, let number = Int(text), range.contains(number) else {
+            throw APIError(.invalidArgument, "\(name) must be an integer within \(range.lowerBound)…\(range.upperBound)")
+        }
+        return number
+    }
+
+    /// Refuses new `priority` work with 429 when its queue is full, 503 when the queue cannot be read (store down).
+    func checkCapacity(_ priority: Priority) async throws {
+        try await api { try await hub.admit(priority, limit: configuration.queueLimit) }
     }
 
     func execute(_ request: Request) async throws -> Response {
         let hubRequest = try parseRequest(try await jsonBody(request))
-        try await checkCapacity()
+        try await checkCapacity(hubRequest.priority)
         let result = try await api { try await hub.execute(hubRequest) }
         let raw = request.uri.queryParameters.get("raw") == "1"
         return .json(Self.render(result, request: hubRequest, raw: raw))
@@ -118,7 +148,7 @@ struct HubRoutes: Sendable {
 
     func submitJob(_ request: Request) async throws -> Response {
         let hubRequest = try parseRequest(try await jsonBody(request))
-        try await checkCapacity()
+        try await checkCapacity(hubRequest.priority)
         let (record, created) = try await api { try await hub.submit(hubRequest) }
         return .json(try await renderJob(record, request: hubRequest), status: created ? .accepted : .ok, headers: [.location: "/v1/jobs/\(record.task.id)"])
     }

@@ -9,13 +9,14 @@ enum OpenAPIDocument {
        "ExecuteRequest":{"type":"object","required":["provider","tr_id"],"properties":{
          "provider":{"type":"string","enum":["kis","kiwoom"]},
          "tr_id":{"type":"string","description":"TR id (KIS) or api-id (Kiwoom); see GET /v1/catalog"},
+         "api_id":{"type":"string","description":"the same as tr_id (Kiwoom's name for it)"},
          "params":{"type":"object","additionalProperties":{"type":"string"}},
          "priority":{"type":"string","enum":["realtime_critical","interactive","snapshot","backfill"],"default":"interactive"},
          "timeout_ms":{"type":"integer","minimum":1,"maximum":600000,"default":10000},
          "max_pages":{"type":"integer","minimum":1,"maximum":100,"default":1},
          "idempotency_key":{"type":"string"},
          "account":{"type":"string"},
-         "source_type":{"type":"string","enum":["realtime","rest_quote","rest_candle","backfill","derived"]}}},
+         "source_type":{"type":"string","enum":["realtime","rest_quote","rest_candle","backfill","derived"]}},"additionalProperties":false},
        "Record":{"type":"object","required":["type","provider","symbol","source_type"],"properties":{
          "type":{"type":"string","enum":["candle","quote","tick","orderbook"]},"provider":{"type":"string"},"symbol":{"type":"string"},
          "source_type":{"type":"string"}},"additionalProperties":true},
