@@ -208,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "HubServerTests",
             dependencies: [
-                "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubServer", "MockBroker", "ProcessTestSupport",
+                "BrokerCore", "BrokerHubTesting", "BrokerWire", "BrokerClients", "HubEngine", "HubServer", "MockBroker", "ProcessTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]

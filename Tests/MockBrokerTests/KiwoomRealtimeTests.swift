@@ -7,6 +7,43 @@ import Testing
 
 @Suite("Mock broker: Kiwoom WebSocket", .timeLimit(.minutes(5)), .serialized)
 struct KiwoomRealtimeTests {
+    /// Issue #18 item 10: registrations are bounded — 100 items a group (the sheet's "about 100"), a session cap
+    /// — and checked before the item × type product is built.
+    @Test func registrationsAreBounded() async throws {
+        let configuration = MockHarness.configuration { $0.kiwoomSubscriptionCap = 150 }
+        try await MockHarness.run(configuration) { broker, base in
+            let token = try await MockHarness.kiwoomToken(base, MockHarness.key(broker, .kiwoom))
+            let symbols = broker.market.universe.symbols.map(\.code)
+            @Sendable func reg(_ group: String, _ items: ArraySlice<String>) -> String {
+                #"{"trnm":"REG","grp_no":"\#(group)","refresh":"1","data":[{"item":[\#(items.map { "\"\($0)\"" }.joined(separator: ","))],"type":["0B","0D"]}]}"#
+            }
+            let codes = try await RealtimeHarness.session(RealtimeHarness.wsURL(base, "/api/dostk/websocket")) { inbound, outbound in
+                try await outbound.write(.text(#"{"trnm":"LOGIN","token":"\#(token)"}"#))
+                let requests = [
+                    reg("1", symbols[0..<101]),  // one item too many for a group
+                    reg("1", symbols[0..<60]),  // 120 registrations
+                    reg("2", symbols[60..<80]),  // 40 more: past the session's 150
+                    reg("2", symbols[60..<75]),  // 30 more: 150 in all
+                ]
+                var codes: [Int] = []
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message, let json = try? JSONParser.parse(text) else { continue }
+                    switch json["trnm"]?.stringValue {
+                    case "LOGIN": try await outbound.write(.text(requests[0]))
+                    case "REG":
+                        codes.append(json["return_code"]?.intValue ?? -1)
+                        if codes.count == requests.count { return codes }
+                        try await outbound.write(.text(requests[codes.count]))
+                    default: break
+                    }
+                }
+                return codes
+            }
+            #expect(codes == [2, 0, 2, 0])
+            #expect(broker.stats.snapshot(.kiwoom).errors["registration_cap"] == 1)
+        }
+    }
+
     @Test func loginRegisterRealAndSessionReplacement() async throws {
         let configuration = MockHarness.configuration { $0.pingInterval = .milliseconds(300) }
         try await MockHarness.run(configuration) { broker, base in

@@ -48,6 +48,11 @@ public struct MockBrokerConfiguration: Sendable {
     public var pushInterval: Duration = .milliseconds(100)
     /// Registrations per KIS WebSocket session (the 42nd gets OPSP0008).
     public var kisSubscriptionCap = 41
+    /// Kiwoom items one `REG` group may hold ("about 100", reference sheet section 6, unofficial).
+    public var kiwoomItemsPerGroup = 100
+    /// Kiwoom registrations (item × type) one session may hold — the mock's own bound on a client's memory use,
+    /// not a documented Kiwoom limit.
+    public var kiwoomSubscriptionCap = 2_000
     /// Fields per `H0STCNT0`-layout record: 47 as KIS sends since 2026-09-14 (`MARKET_CLS_CODE` last), or 46 as
     /// before — for clients written for 46 (python-kis 2.1.6 refuses 47).
     public var kisTickFields = 47

@@ -94,9 +94,14 @@ final class KiwoomRealtimeSession: MockRealtimeProtocol {
             return Self.answer(trnm, code: 2, message: "입력 값 오류입니다[1511:필수 입력 값에 값이 존재하지 않습니다. 필수입력 파라미터=data]")
         }
         var wanted: [Registration] = []
+        let limit = broker.configuration.kiwoomItemsPerGroup
         for entry in data {
             let items = entry["item"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            let types = entry["type"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let types = Array(Set(entry["type"]?.arrayValue?.compactMap(\.stringValue) ?? []))
+            // Checked before the item × type product is built (a hostile REG once asked for 4.5 M pairs).
+            guard Set(items).count <= limit, types.count <= 2 else {
+                return Self.answer(trnm, code: 2, message: "입력 값 오류입니다[1513:한 그룹에 등록할 수 있는 종목 수(\(limit))를 초과했습니다]")
+            }
             for item in items {
                 for type in types {
                     guard ["0B", "0D"].contains(type) else {
@@ -110,8 +115,15 @@ final class KiwoomRealtimeSession: MockRealtimeProtocol {
             }
         }
         let now = broker.marketNow
-        let delta = state.withLock { state -> Int in
+        let caps = (group: limit, session: broker.configuration.kiwoomSubscriptionCap)
+        let delta = state.withLock { state -> Int? in
             let before = state.registrations.count
+            if !remove {
+                let kept = json["refresh"]?.text == "0" ? state.registrations.filter { $0.group != group } : state.registrations
+                let added = Set(wanted).subtracting(kept)
+                let groupItems = Set(kept.filter { $0.group == group }.map(\.item)).union(added.map(\.item))
+                if groupItems.count > caps.group || kept.count + added.count > caps.session { return nil }
+            }
             if remove {
                 state.registrations.removeAll { wanted.contains($0) }
             } else {
@@ -123,6 +135,10 @@ final class KiwoomRealtimeSession: MockRealtimeProtocol {
             }
             state.cursors = state.cursors.filter { state.registrations.contains($0.key) }
             return state.registrations.count - before
+        }
+        guard let delta else {
+            broker.stats.error(.kiwoom, "registration_cap")
+            return Self.answer(trnm, code: 2, message: "입력 값 오류입니다[1513:등록 가능한 종목 수를 초과했습니다(그룹당 \(caps.group), 세션당 \(caps.session))]")
         }
         broker.stats.update(.kiwoom) { $0.wsSubscriptions += delta }
         return Self.answer(trnm, code: 0, message: "")
