@@ -244,6 +244,39 @@ struct APITests {
         }
     }
 
+    /// Issue #18 item 6: a web page cannot drive a hub that has no API keys — not through DNS rebinding (a
+    /// foreign `Host`), not from its own origin (`Origin`), not with a "simple" `text/plain` POST — and the
+    /// dashboard carries a content security policy.
+    @Test func webPagesCannotDriveTheHub() async throws {
+        let stack = try await HubStack.start(hubEnvironment: ["BROKERHUB_ALLOWED_HOSTS": "hub.internal"])
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            let body = #"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"005930"}}"#
+            let url = stack.hub.url + "/v1/execute"
+            let port = try #require(URL(string: stack.hub.url)?.port)
+            let refused: [([(String, String)], Int, String)] = [
+                ([("host", "attacker.example:\(port)")], 403, "hub.forbidden"),
+                ([("origin", "http://attacker.example")], 403, "hub.forbidden"),
+                ([("origin", "null")], 403, "hub.forbidden"),
+                ([("content-type", "text/plain")], 415, "request.unsupported_media_type"),
+                ([("content-type", "application/x-www-form-urlencoded")], 415, "request.unsupported_media_type"),
+            ]
+            for (headers, status, code) in refused {
+                let answer = try await Web.post(url, body, headers: headers)
+                #expect(answer.status == status, "\(headers): \(answer.status) \(answer.text)")
+                #expect(answer.json?["error"]?["code"]?.stringValue == code, "\(headers): \(answer.text)")
+            }
+            #expect(try await stack.mockStats()["requests"]?["FHKST01010100"]?.intValue ?? 0 == 0, "nothing reached the broker")
+            for headers in [[("origin", "http://127.0.0.1:\(port)")], [("host", "hub.internal:\(port)"), ("origin", "http://hub.internal:\(port)")], []] {
+                let answer = try await Web.post(url, body, headers: headers)
+                #expect(answer.status == 200, "\(headers): \(answer.status) \(answer.text)")
+            }
+            #expect(try await Web.get(stack.hub.url + "/health", headers: [("host", "attacker.example")]).status == 200, "probes answer whatever the Host")
+            let dashboard = try await Web.get(stack.hub.url + "/dashboard")
+            #expect(dashboard.headers["content-security-policy"].first?.contains("frame-ancestors 'none'") == true)
+            #expect(dashboard.headers["x-frame-options"].first == "DENY")
+        }
+    }
+
     @Test func accountsAreChecked() async throws {
         let stack = try await HubStack.start()
         try await withCleanup({ await stack.stop() }) { () async throws in

@@ -19,7 +19,7 @@ public enum Web {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
-            request.headers.add(name: "content-type", value: "application/json")
+            if request.headers["content-type"].isEmpty { request.headers.add(name: "content-type", value: "application/json") }
             request.body = .bytes(ByteBuffer(string: body))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))

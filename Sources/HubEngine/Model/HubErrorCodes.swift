@@ -10,6 +10,10 @@ extension BrokerHubError.Code {
     public static let queueFull = BrokerHubError.Code(rawValue: "hub.queue_full")
     /// The hub is shutting down or a backend is unavailable.
     public static let unavailable = BrokerHubError.Code(rawValue: "hub.unavailable")
+    /// The request came from somewhere the hub does not serve (a foreign web page: its `Host` or `Origin`).
+    public static let forbidden = BrokerHubError.Code(rawValue: "hub.forbidden")
+    /// The body is not in the media type the route takes.
+    public static let unsupportedMediaType = BrokerHubError.Code(rawValue: "request.unsupported_media_type")
     /// The caller is not allowed.
     public static let unauthorized = BrokerHubError.Code(rawValue: "hub.unauthorized")
     /// An idempotency key was reused for a different request.

@@ -16,6 +16,8 @@ public struct HubConfiguration: Sendable {
     public var inMemory = false
     /// Accepted caller API keys; empty means no key needed (allowed only on a loopback address).
     public var apiKeys: [String] = []
+    /// Host names (no port) accepted in `Host` and `Origin` besides the loopback ones; `*` accepts any.
+    public var allowedHosts: [String] = []
     public var workers = 16
     /// Queued tasks above this are refused with 429.
     public var queueLimit = 10_000
@@ -118,6 +120,9 @@ public struct HubConfiguration: Sendable {
         if let flag = values["in_memory"]?.text { inMemory = ["1", "true", "yes"].contains(flag.lowercased()) }
         if let keys = values["api_keys"] {
             apiKeys = keys.arrayValue?.map(\.text) ?? keys.text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let hosts = values["allowed_hosts"] {
+            allowedHosts = hosts.arrayValue?.map(\.text) ?? hosts.text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
         }
         if let workers = try int("workers") { self.workers = max(1, workers) }
         if let limit = try int("queue_limit") { queueLimit = max(1, limit) }

@@ -18,6 +18,8 @@ struct APIError: Error, HTTPResponseError {
         switch error.code {
         case .invalidArgument, .unsupportedTransaction, .malformedPayload: .badRequest
         case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .unsupportedMediaType: .unsupportedMediaType
         case .notFound: .notFound
         case .idempotencyConflict: .conflict
         case .queueFull: .tooManyRequests

@@ -29,6 +29,7 @@ public struct HubHTTPServer: Service {
 
     public func run() async throws {
         let router = Router()
+        router.middlewares.add(BrowserGuardMiddleware(allowedHosts: Set(configuration.allowedHosts.map { $0.lowercased() }), keysRequired: !configuration.apiKeys.isEmpty))
         router.middlewares.add(APIKeyMiddleware(keys: Set(configuration.apiKeys)))
         routes.register(on: router)
         let onListening = self.onListening
