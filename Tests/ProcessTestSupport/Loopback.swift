@@ -15,6 +15,35 @@ public enum Loopback {
         return nil
     }
 
+    /// Writes all of `text` to `socket`.
+    public static func send(_ socket: Int32, _ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Foundation.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if written <= 0 { return }
+            bytes = bytes.dropFirst(written)
+        }
+    }
+
+    /// What `socket` received within `seconds`: the bytes read (empty when nothing came) and whether the peer
+    /// closed the connection.
+    public static func receive(_ socket: Int32, within seconds: Double) -> (bytes: [UInt8], closed: Bool) {
+        let deadline = Date().addingTimeInterval(seconds)
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 { return (received, false) }
+            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(max(1, remaining * 1000)))
+            if ready <= 0 { continue }
+            let count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { return (received, true) }
+            received += buffer[..<count]
+            if received.count > 0, String(decoding: received, as: UTF8.self).contains("\r\n\r\n") { return (received, false) }
+        }
+    }
+
     /// Whether something listens on `port` (connects and closes).
     public static func accepts(_ port: Int) -> Bool {
         guard let socket = connect(port) else { return false }

@@ -16,6 +16,8 @@ public struct HubConfiguration: Sendable {
     public var inMemory = false
     /// Accepted caller API keys; empty means no key needed (allowed only on a loopback address).
     public var apiKeys: [String] = []
+    /// Connections, idle time and header size every client is held to.
+    public var httpLimits = HTTPServerLimits()
     /// Host names (no port) accepted in `Host` and `Origin` besides the loopback ones; `*` accepts any.
     public var allowedHosts: [String] = []
     public var workers = 16
@@ -124,6 +126,9 @@ public struct HubConfiguration: Sendable {
         if let hosts = values["allowed_hosts"] {
             allowedHosts = hosts.arrayValue?.map(\.text) ?? hosts.text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
         }
+        if let limit = try int("max_connections") { httpLimits.maxConnections = max(1, limit) }
+        if let seconds = try double("idle_timeout_seconds") { httpLimits.idleTimeout = .milliseconds(Int64(max(0.1, min(seconds, 86_400)) * 1000)) }
+        if let bytes = try int("max_header_bytes") { httpLimits.maxHeaderBytes = max(1_024, bytes) }
         if let workers = try int("workers") { self.workers = max(1, workers) }
         if let limit = try int("queue_limit") { queueLimit = max(1, limit) }
         if let rate = try int("kis_rate") { limits.kisRealPerSecond = rate }

@@ -34,8 +34,8 @@ public struct HubHTTPServer: Service {
         routes.register(on: router)
         let onListening = self.onListening
         let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "brokerhub"),
+            router: router, server: configuration.httpLimits.server,
+            configuration: configuration.httpLimits.configuration(address: .hostname(configuration.host, port: configuration.port), serverName: "brokerhub"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger
         )

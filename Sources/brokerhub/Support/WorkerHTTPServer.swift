@@ -32,7 +32,8 @@ struct WorkerHTTPServer: Service {
         }
         let onListening = self.onListening
         let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "brokerhub-worker"),
+            router: router, server: HTTPServerLimits().server,
+            configuration: HTTPServerLimits().configuration(address: .hostname(host, port: port), serverName: "brokerhub-worker"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger
         )
         try await app.runService()

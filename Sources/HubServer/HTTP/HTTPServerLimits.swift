@@ -1,0 +1,30 @@
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+
+/// What every BrokerHub HTTP server (the hub, the workers' operations endpoint) allows one client before any
+/// authentication (issue #18 item 3): connections beyond `maxConnections` wait in the listen backlog until
+/// one closes (the server stops accepting; it never runs out of file descriptors), a connection without a
+/// request for `idleTimeout` is closed (slow or abandoned clients, HTTP/1.0 without keep-alive), and header
+/// blocks over `maxHeaderBytes` are refused by the parser.
+public struct HTTPServerLimits: Sendable {
+    public var maxConnections = 512
+    public var idleTimeout: Duration = .seconds(30)
+    public var maxHeaderBytes = 32 * 1024
+
+    public init() {}
+
+    /// The HTTP/1.1 server with these limits.
+    public var server: HTTPServerBuilder {
+        let idle = TimeAmount.nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
+        return .http1(configuration: .init(
+            idleTimeout: idle,
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: maxHeaderBytes, maxHeaderListSize: maxHeaderBytes, maxHeaderFieldCount: 200)
+        ))
+    }
+
+    /// The application configuration: `address`, the name in `Server`, and the connection cap.
+    public func configuration(address: BindAddress, serverName: String) -> ApplicationConfiguration {
+        ApplicationConfiguration(address: address, serverName: serverName, availableConnectionsDelegate: MaximumAvailableConnections(maxConnections))
+    }
+}
