@@ -23,7 +23,14 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
         /// The credential of the connection in hand, and when one was last re-issued after a refusal.
         var credential: String?
         var lastReissue: Date?
+        /// The last `parser.failure` alert, and frames that could not be parsed since.
+        var lastParserAlert: Date?
+        var unparsedSinceAlert = 0
     }
+
+    /// Frames that cannot be parsed raise one `parser.failure` alert in this long at most (each is counted
+    /// and kept raw; the alert says how many).
+    static var parserAlertWindow: TimeInterval { 60 }
 
     /// A refused credential is re-issued at most once in this long; refused again within it, the session stops.
     static var reissueWindow: TimeInterval { 600 }
@@ -218,6 +225,19 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
                 await sink.alert(kind, message, provider: provider, symbol: symbol, session: name, at: now)
             case .malformed(let raw, let reason):
                 sink.malformed(provider, session: name, raw: raw, reason: reason, at: now)
+                let unparsed = state.withLock { state -> Int? in
+                    state.unparsedSinceAlert += 1
+                    if let last = state.lastParserAlert, now.timeIntervalSince(last) < Self.parserAlertWindow { return nil }
+                    defer { state.unparsedSinceAlert = 0 }
+                    state.lastParserAlert = now
+                    return state.unparsedSinceAlert
+                }
+                if let unparsed {
+                    await sink.alert(
+                        "parser.failure", "\(name): \(unparsed) frame(s) could not be parsed (kept raw), e.g. \(reason.prefix(200))",
+                        provider: provider, session: name, at: now
+                    )
+                }
             case .fragmented(let parts):
                 sink.fragmented(provider, session: name, parts: parts, at: now)
             case .raw(let raw, let note):

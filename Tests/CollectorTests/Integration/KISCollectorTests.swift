@@ -138,6 +138,8 @@ struct KISCollectorTests {
             let injected = broker.stats.snapshot(.kis).faultsInjected
             #expect(stats.fragmented <= injected["fragmented_frame"] ?? 0)
             #expect(stats.malformed >= 2)
+            #expect(stats.alerts["parser.failure"] == 1, "one parser.failure alert a minute, however many frames")
+            #expect(try await CollectorHarness.published(bus, provider: .kis)[.system] ?? 0 >= 1, "the alert is on the system channel")
             #expect(rawLog.writtenFrames == stats.rawFrames)
             #expect(rawLog.writtenFrames >= stats.malformed + 2 * stats.fragmented)
             #expect(stats.totalRecords < broker.stats.snapshot(.kis).recordsSent)
