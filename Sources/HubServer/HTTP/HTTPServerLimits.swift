@@ -6,7 +6,8 @@ import NIOCore
 /// authentication (issue #18 item 3): connections beyond `maxConnections` wait in the listen backlog until
 /// one closes (the server stops accepting; it never runs out of file descriptors), a connection without a
 /// request for `idleTimeout` is closed (slow or abandoned clients, HTTP/1.0 without keep-alive), and header
-/// blocks over `maxHeaderBytes` are refused by the parser.
+/// blocks over `maxHeaderBytes` are refused by the parser. The cap stops the accept loop once it is
+/// reached, so connections arriving in the same burst may pass it by a few.
 public struct HTTPServerLimits: Sendable {
     public var maxConnections = 512
     public var idleTimeout: Duration = .seconds(30)

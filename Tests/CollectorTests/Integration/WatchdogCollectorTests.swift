@@ -14,13 +14,9 @@ import Testing
 @Suite("Collector: watchdog end to end", .timeLimit(.minutes(5)), .serialized)
 struct WatchdogCollectorTests {
     @Test func silentSessionIsResubscribedThenReconnected() async throws {
-        var faults = FaultProfile()
-        faults.stallSeconds = 3_600
-        try await CollectorHarness.withMock(CollectorHarness.mockConfiguration { $0.faults = faults }) { broker, base in
-            let (bus, _) = try CollectorHarness.journal()
-            var configuration = CollectorHarness.configuration(base: base, accounts: Array(CollectorHarness.accounts(broker, .kis, base: base).prefix(1)))
+        try await Self.withSilentSession { bus, configuration in
+            var configuration = configuration
             configuration.watchdog = .init(warn: .milliseconds(300), resubscribe: .milliseconds(600), reconnect: .milliseconds(1_200))
-            configuration.want(.kis, channels: [.ticker, .orderbook], symbols: ["005930"])
             let collector = Collector(configuration: configuration, bus: bus, credential: CredentialSource.tokens(try CollectorHarness.tokens()), logger: CollectorHarness.logger)
             try await CollectorHarness.running(collector) {
                 try await CollectorHarness.eventually("resubscribed") { (collector.stats.snapshot.alerts["watchdog.silence"] ?? 0) >= 2 }
@@ -39,15 +35,11 @@ struct WatchdogCollectorTests {
     /// The same tiers on a `ManualClock`: each fires exactly when the injected clock passes its threshold,
     /// however long the test waits for real (no test ever waits the thresholds out).
     @Test func tiersFollowTheInjectedClock() async throws {
-        var faults = FaultProfile()
-        faults.stallSeconds = 3_600
-        try await CollectorHarness.withMock(CollectorHarness.mockConfiguration { $0.faults = faults }) { broker, base in
-            let (bus, _) = try CollectorHarness.journal()
-            var configuration = CollectorHarness.configuration(base: base, accounts: Array(CollectorHarness.accounts(broker, .kis, base: base).prefix(1)))
+        try await Self.withSilentSession { bus, configuration in
+            var configuration = configuration
             configuration.watchdog = .init(warn: .seconds(60), resubscribe: .seconds(120), reconnect: .seconds(180))
             configuration.tickInterval = .seconds(1)
             configuration.marketOpen = { _ in true }
-            configuration.want(.kis, channels: [.ticker, .orderbook], symbols: ["005930"])
             let clock = ManualClock()
             let collector = Collector(
                 configuration: configuration, bus: bus, credential: CredentialSource.tokens(try CollectorHarness.tokens()), clock: clock,
@@ -55,6 +47,7 @@ struct WatchdogCollectorTests {
             )
             let silence: @Sendable () -> Int = { collector.stats.snapshot.alerts["watchdog.silence"] ?? 0 }
             let settled: @Sendable () -> Bool = { collector.sessionSubscriptions.values.allSatisfy { $0.pending.isEmpty } }
+            let registered: @Sendable () -> Int = { collector.sessionSubscriptions.values.reduce(0) { $0 + $1.confirmed.count } }
             /// Moves the clock once the session's timer is asleep on it, then waits until it sleeps again
             /// (the evaluation at the new instant is done).
             @Sendable func advance(_ seconds: Double) async throws {
@@ -64,9 +57,11 @@ struct WatchdogCollectorTests {
             }
             let ticking = Mutex<Task<Void, Never>?>(nil)
             try await CollectorHarness.running(collector) {
-                // The first tick sends the registrations; its evaluation in market hours starts the silence clock.
+                // The registrations go out on connect; the first tick's evaluation in market hours starts the
+                // silence clock (and publishes the confirmed count).
+                try await CollectorHarness.eventually("registered") { registered() == 2 }
                 try await advance(1)
-                try await CollectorHarness.eventually("confirmed") { collector.stats.snapshot.totalConfirmed == 2 }
+                #expect(collector.stats.snapshot.totalConfirmed == 2)
                 try await advance(59)
                 try await Task.sleep(for: .milliseconds(300))
                 #expect(silence() == 0, "59 s of silence on the clock: below the warn tier")
@@ -76,8 +71,8 @@ struct WatchdogCollectorTests {
                 #expect(silence() == 1)
                 try await advance(1)
                 #expect(silence() == 2, "resubscribe at 120 s")
-                try await advance(1)  // the next tick sends the registrations again; OPSP0002 confirms them
-                #expect(collector.stats.snapshot.totalConfirmed == 2)
+                try await advance(1)  // the registrations were sent again; OPSP0002 confirms them
+                #expect(registered() == 2)
                 #expect(collector.stats.snapshot.connections.values.reduce(0, +) == 1)
                 try await advance(58)
                 #expect(silence() == 2)
@@ -99,6 +94,19 @@ struct WatchdogCollectorTests {
             ticking.withLock { $0?.cancel() }
             #expect(silence() == 3)
             #expect(collector.stats.snapshot.totalRecords == 0)
+        }
+    }
+
+    /// A mock whose KIS session connects and acknowledges but never sends data, a journal bus, and a collector
+    /// configuration wanting ticks and books of 005930 on one account.
+    static func withSilentSession(_ body: @escaping @Sendable (JournalEventBus, CollectorConfiguration) async throws -> Void) async throws {
+        var faults = FaultProfile()
+        faults.stallSeconds = 3_600
+        try await CollectorHarness.withMock(CollectorHarness.mockConfiguration { $0.faults = faults }) { broker, base in
+            let (bus, _) = try CollectorHarness.journal()
+            var configuration = CollectorHarness.configuration(base: base, accounts: Array(CollectorHarness.accounts(broker, .kis, base: base).prefix(1)))
+            configuration.want(.kis, channels: [.ticker, .orderbook], symbols: ["005930"])
+            try await body(bus, configuration)
         }
     }
 }
