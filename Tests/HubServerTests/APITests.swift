@@ -274,6 +274,9 @@ struct APITests {
             let dashboard = try await Web.get(stack.hub.url + "/dashboard")
             #expect(dashboard.headers["content-security-policy"].first?.contains("frame-ancestors 'none'") == true)
             #expect(dashboard.headers["x-frame-options"].first == "DENY")
+            let metrics = try await Web.get(stack.hub.url + "/metrics").text
+            #expect(metrics.contains(#"brokerhub_http_errors_total{code="hub.forbidden"} 3"#), "every refusal is counted")
+            #expect(metrics.contains(#"brokerhub_http_errors_total{code="request.unsupported_media_type"} 2"#))
         }
     }
 

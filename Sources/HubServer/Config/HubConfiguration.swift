@@ -124,7 +124,7 @@ public struct HubConfiguration: Sendable {
             apiKeys = keys.arrayValue?.map(\.text) ?? keys.text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
         if let hosts = values["allowed_hosts"] {
-            allowedHosts = hosts.arrayValue?.map(\.text) ?? hosts.text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+            allowedHosts = hosts.arrayValue?.map(\.text) ?? hosts.text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
         if let limit = try int("max_connections") { httpLimits.maxConnections = max(1, limit) }
         if let seconds = try double("idle_timeout_seconds") { httpLimits.idleTimeout = .milliseconds(Int64(max(0.1, min(seconds, 86_400)) * 1000)) }

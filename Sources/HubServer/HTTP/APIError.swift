@@ -2,6 +2,7 @@ import BrokerCore
 import BrokerWire
 import HTTPTypes
 import HubEngine
+import Metrics
 import Hummingbird
 import NIOCore
 
@@ -40,6 +41,8 @@ struct APIError: Error, HTTPResponseError {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
+        // Our own codes only (a broker's code is in the body, not the label): a bounded label set.
+        Counter(label: "brokerhub_http_errors_total", dimensions: [("code", error.code.rawValue)]).increment()
         var object = JSONWriter.Object()
         object.add("code", error.code.rawValue)
         object.add("message", error.message)

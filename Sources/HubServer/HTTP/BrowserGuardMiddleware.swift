@@ -11,8 +11,8 @@ import Hummingbird
 /// - `POST` under `/v1/` must carry `application/json` (a form or `text/plain` body is a browser's doing);
 /// - the dashboard gets a content security policy and may not be framed.
 ///
-/// Refusals are 403 `hub.forbidden` (415 `request.invalid_argument` for the media type) and counted by the
-/// error middleware like every error.
+/// Refusals are 403 `hub.forbidden` (415 `request.unsupported_media_type` for the media type), counted in
+/// `brokerhub_http_errors_total{code}` like every error the API answers.
 struct BrowserGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Extra host names (without port) accepted in `Host` and `Origin`; `*` accepts any.
     let allowedHosts: Set<String>

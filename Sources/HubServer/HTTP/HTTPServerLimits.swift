@@ -1,3 +1,4 @@
+import BrokerCore
 import Hummingbird
 import HummingbirdCore
 import NIOCore
@@ -17,9 +18,8 @@ public struct HTTPServerLimits: Sendable {
 
     /// The HTTP/1.1 server with these limits.
     public var server: HTTPServerBuilder {
-        let idle = TimeAmount.nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
-        return .http1(configuration: .init(
-            idleTimeout: idle,
+        .http1(configuration: .init(
+            idleTimeout: .nanoseconds(Int64(idleTimeout.timeInterval * 1e9)),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: maxHeaderBytes, maxHeaderListSize: maxHeaderBytes, maxHeaderFieldCount: 200)
         ))
     }
