@@ -52,19 +52,17 @@ final class KISRealtimeSession: MockRealtimeProtocol {
     func replaced() -> MockRealtimeClose? { nil }
 
     func receive(_ text: String, session: UInt64) -> MockRealtimeReply {
-        if let json = try? JSONParser.parse(text), json["header"]?["tr_id"]?.text == "PINGPONG" {
-            return MockRealtimeReply(heartbeatAnswered: true)
+        guard let json = try? JSONParser.parse(text) else {
+            return MockRealtimeReply(replies: [KISFrameEncoder.ack(trID: "", trKey: "", returnCode: "9", code: "OPSP9999", message: "JSON PARSING ERROR : invalid json format")])
         }
-        return MockRealtimeReply(replies: answer(text, session: session))
+        if json["header"]?["tr_id"]?.text == "PINGPONG" { return MockRealtimeReply(heartbeatAnswered: true) }
+        return MockRealtimeReply(replies: answer(json, session: session))
     }
 
     func collect() -> [String] { collectFrames() + collectNotices() }
 
     /// Answers one (non-heartbeat) client message.
-    private func answer(_ text: String, session: UInt64) -> [String] {
-        guard let json = try? JSONParser.parse(text) else {
-            return [KISFrameEncoder.ack(trID: "", trKey: "", returnCode: "9", code: "OPSP9999", message: "JSON PARSING ERROR : invalid json format")]
-        }
+    private func answer(_ json: JSONValue, session: UInt64) -> [String] {
         let trID = json["body"]?["input"]?["tr_id"]?.text ?? json["header"]?["tr_id"]?.text ?? ""
         let trKey = json["body"]?["input"]?["tr_key"]?.text ?? ""
         func reply(_ returnCode: String, _ code: String, _ message: String, keyAndIV: (String, String)? = nil) -> [String] {
