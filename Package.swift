@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "brokerhub", targets: ["brokerhub"]),
+        .executable(name: "brokerhub-fuzz", targets: ["brokerhub-fuzz"]),
         .library(name: "BrokerCore", targets: ["BrokerCore"]),
         .library(name: "BrokerWire", targets: ["BrokerWire"]),
     ],
@@ -164,7 +165,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Coverage-guided fuzz targets over the pure parsers (scripts/fuzz.sh builds them with -sanitize=fuzzer;
+        // a plain build replays a corpus: `brokerhub-fuzz replay TARGET DIR`).
+        .target(
+            name: "BrokerHubFuzzTargets",
+            dependencies: ["BrokerCore", "BrokerWire", "RedisWire", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Fuzz/Targets"
+        ),
+        .executableTarget(name: "brokerhub-fuzz", dependencies: ["BrokerHubFuzzTargets"], path: "Fuzz/Main"),
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore"]),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["BrokerHubFuzzTargets"]),
         .testTarget(
             name: "BrokerWireTests",
             dependencies: ["BrokerCore", "BrokerWire"],

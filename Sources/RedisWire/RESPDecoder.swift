@@ -186,8 +186,9 @@ public struct RESPDecoder: Sendable {
             case UInt8(ascii: "!"):
                 return (.value(.bulkError(String(decoding: payload, as: UTF8.self))), end + 2)
             default:
-                guard payload.count >= 4, payload[3] == UInt8(ascii: ":") else {
-                    throw RESPDecodingError(.invalidVerbatim, "verbatim string without 'xxx:' format prefix")
+                // The format is three ASCII bytes (`txt`, `mkd`); anything else would not survive decoding as text.
+                guard payload.count >= 4, payload[3] == UInt8(ascii: ":"), payload[0..<3].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                    throw RESPDecodingError(.invalidVerbatim, "verbatim string without an ASCII 'xxx:' format prefix")
                 }
                 let format = String(decoding: UnsafeRawBufferPointer(rebasing: payload[0..<3]), as: UTF8.self)
                 let body = String(decoding: UnsafeRawBufferPointer(rebasing: payload[4...]), as: UTF8.self)

@@ -17,7 +17,7 @@ public struct RESPDecodingError: Error, Sendable, Hashable, CustomStringConverti
         case lineTooLong
         /// An integer, double, boolean or big number is malformed.
         case invalidScalar
-        /// A verbatim string lacks its `xxx:` format prefix.
+        /// A verbatim string lacks its `xxx:` format prefix (three printable ASCII bytes).
         case invalidVerbatim
         /// Streamed RESP3 aggregates (`$?`, `*?`) are not supported.
         case unsupported

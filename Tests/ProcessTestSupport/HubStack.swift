@@ -102,13 +102,6 @@ public struct HubStack: Sendable {
 }
 
 extension HubStack {
-    /// CPU seconds the first hub uses at rest over `seconds`, after one quote has issued the token and warmed
-    /// it up: about zero unless something spins.
-    public func hubCPUSecondsAtRest(over seconds: Double) async throws -> Double {
-        try await warmUp()
-        return try await hub.cpuSeconds(duringSleepOf: seconds)
-    }
-
     /// One quote through the first hub: the day's token is issued.
     private func warmUp() async throws {
         let answer = try await Web.post(hub.url + "/v1/execute", HubStack.quote())

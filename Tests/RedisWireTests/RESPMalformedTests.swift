@@ -39,6 +39,8 @@ struct RESPMalformedTests {
         Case(input: "*999999999\r\n", kind: .aggregateTooLarge),
         Case(input: "=2\r\nab\r\n", kind: .invalidVerbatim),
         Case(input: "=5\r\ntxt-x\r\n", kind: .invalidVerbatim),
+        // Found by `scripts/fuzz.sh resp`: a non-ASCII format was decoded lossily and re-encoded to another value.
+        Case(input: "=7\r\nt\u{FA}:abc\r\n", kind: .invalidVerbatim),
         Case(input: "$?\r\n", kind: .unsupported),
         Case(input: "*?\r\n", kind: .unsupported),
         Case(input: "*2\r\n:1\r\n?\r\n", kind: .invalidTypeByte),

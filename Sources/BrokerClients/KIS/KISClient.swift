@@ -24,16 +24,7 @@ public struct KISClient: BrokerClient {
         body.add("appkey", account.appKey)
         body.add("appsecret", account.secret)
         let response = try await post(account, "/oauth2/tokenP", body.json)
-        let json = try? JSONParser.parse(response.body)
-        if let failure = KISEnvelope.failure(httpStatus: response.status, body: json) { throw BrokerHubError.broker(failure) }
-        guard let token = json?["access_token"]?.stringValue, !token.isEmpty else {
-            throw BrokerHubError.malformed("tokenP", field: "access_token", "missing")
-        }
-        let now = clock.now
-        let expiry = json?["access_token_token_expired"]?.stringValue.flatMap { KST.parseDashedDateTime($0) }
-            ?? json?["expires_in"]?.intValue.map { now.addingTimeInterval(TimeInterval($0)) }
-        guard let expiry else { throw BrokerHubError.malformed("tokenP", field: "access_token_token_expired", "missing or not YYYY-MM-DD HH:MM:SS") }
-        return IssuedToken(value: token, expiresAt: expiry, issuedAt: now)
+        return try TokenAnswer.kisAccessToken(status: response.status, body: response.body, issuedAt: clock.now)
     }
 
     public func revokeToken(_ token: String, for account: BrokerAccount) async throws {
@@ -53,13 +44,7 @@ public struct KISClient: BrokerClient {
         body.add("appkey", account.appKey)
         body.add("secretkey", account.secret)
         let response = try await post(account, "/oauth2/Approval", body.json)
-        let json = try? JSONParser.parse(response.body)
-        if let failure = KISEnvelope.failure(httpStatus: response.status, body: json) { throw BrokerHubError.broker(failure) }
-        guard let key = json?["approval_key"]?.stringValue, !key.isEmpty else {
-            throw BrokerHubError.malformed("Approval", field: "approval_key", "missing")
-        }
-        let now = clock.now
-        return IssuedToken(value: key, expiresAt: now.addingTimeInterval(86_400), issuedAt: now)
+        return try TokenAnswer.kisApprovalKey(status: response.status, body: response.body, issuedAt: clock.now)
     }
 
     public func send(_ request: BrokerRequest, account: BrokerAccount, token: String, timeout: Duration) async throws -> BrokerResponse {

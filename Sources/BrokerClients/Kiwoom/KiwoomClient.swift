@@ -23,14 +23,7 @@ public struct KiwoomClient: BrokerClient {
         body.add("appkey", account.appKey)
         body.add("secretkey", account.secret)
         let response = try await post(account, "/oauth2/token", body.json)
-        let json = try? JSONParser.parse(response.body)
-        if let failure = KiwoomEnvelope.failure(httpStatus: response.status, body: json) { throw BrokerHubError.broker(failure) }
-        guard let token = json?["token"]?.stringValue, !token.isEmpty else { throw BrokerHubError.malformed("au10001", field: "token", "missing") }
-        // expires_dt is KST: reading it as UTC is the classic 9-hour bug.
-        guard let expiry = json?["expires_dt"]?.stringValue.flatMap({ KST.parseCompactDateTime($0) }) else {
-            throw BrokerHubError.malformed("au10001", field: "expires_dt", "missing or not YYYYMMDDHHMMSS")
-        }
-        return IssuedToken(value: token, expiresAt: expiry, issuedAt: clock.now)
+        return try TokenAnswer.kiwoomAccessToken(status: response.status, body: response.body, issuedAt: clock.now)
     }
 
     public func revokeToken(_ token: String, for account: BrokerAccount) async throws {

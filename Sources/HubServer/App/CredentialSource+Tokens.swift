@@ -1,4 +1,5 @@
 import BrokerClients
+import BrokerCore
 import Collector
 import HubEngine
 

@@ -54,12 +54,31 @@ struct HubBenchCommand: AsyncParsableCommand {
             guard let hubPort = await hubIterator.next() else { return }
             let hub = "http://127.0.0.1:\(hubPort)"
 
+            try await idle(seconds: 3)
             try await budget(application: application, broker: broker)
             try await cached(hub: hub, application: application)
             await hubGroup.triggerGracefulShutdown()
             await mockGroup.triggerGracefulShutdown()
             try await group.waitForAll()
         }
+    }
+
+    /// CPU the process (hub and mock, both at rest) uses while nothing is asked of it: the figure `IdleTests` once
+    /// asserted with a timer (its deterministic form is `DispatcherIdleTests`).
+    func idle(seconds: Double) async throws {
+        let before = Self.processCPUSeconds()
+        try await Task.sleep(for: .seconds(seconds))
+        let perSecond = (Self.processCPUSeconds() - before) / seconds
+        print(String(format: "idle        hub + mock at rest for %.0f s: %.3f s of CPU per second (a spinning dispatcher: ~1.5 s/s on 2 cores; target ≤ 0.05)",
+                     seconds, perSecond) + (perSecond <= 0.05 ? "" : " — NOT MET"))
+    }
+
+    /// User + system CPU seconds of this process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// Callers saturate the KIS budget (the configured real-account limit) through the hub for `seconds`.

@@ -20,11 +20,3 @@ public struct IssuedToken: Sendable, Hashable, Codable, CustomStringConvertible 
     /// Never shows the value.
     public var description: String { "IssuedToken(expires \(expiresAt), issued \(issuedAt))" }
 }
-
-/// Which of an account's tokens.
-public enum TokenKind: String, Sendable, Hashable, Codable, CaseIterable {
-    /// REST access token.
-    case access
-    /// KIS WebSocket approval key.
-    case approval
-}
