@@ -214,6 +214,29 @@ struct APITests {
         }
     }
 
+    /// Issue #18 item 7: idempotency keys are scoped per caller (API key): another caller's same key is its own
+    /// job, never the first caller's result, and each sees the key as it sent it.
+    @Test func idempotencyKeysAreScopedPerCaller() async throws {
+        let stack = try await HubStack.start(hubEnvironment: ["BROKERHUB_API_KEYS": "k1,k2"])
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            func job(_ key: String, _ symbol: String) async throws -> Web.Answer {
+                try await Web.post(stack.hub.url + "/v1/jobs", #"{"provider":"kis","tr_id":"FHKST01010100","params":{"FID_INPUT_ISCD":"\#(symbol)"},"idempotency_key":"shared-key"}"#, headers: [("X-API-Key", key)])
+            }
+            let first = try await job("k1", "005930")
+            let second = try await job("k2", "000660")
+            #expect(first.status == 202 && second.status == 202, "\(first.text) \(second.text)")
+            let firstID = try #require(first.json?["id"]?.stringValue)
+            let secondID = try #require(second.json?["id"]?.stringValue)
+            #expect(firstID != secondID, "the second caller got the first caller's job")
+            #expect(second.json?["idempotency_key"]?.stringValue == "shared-key", "\(second.text)")
+            let again = try await job("k1", "005930")
+            #expect(again.status == 200 && again.json?["id"]?.stringValue == firstID, "\(again.text)")
+            #expect(try await job("k2", "005930").status == 409, "within one caller the key still names one request")
+            let seen = try await Web.get(stack.hub.url + "/v1/jobs/\(secondID)", headers: [("X-API-Key", "k2")])
+            #expect(seen.json?["idempotency_key"]?.stringValue == "shared-key", "\(seen.text)")
+        }
+    }
+
     /// Issue #18 item 8: an unknown account, or another provider's, is a 400 — never the default account, never
     /// a KIS request sent with the Kiwoom token — and nothing reaches the broker.
     /// Issue #18 item 9: each priority class has its own queue limit, so a backfill flood is refused (429)

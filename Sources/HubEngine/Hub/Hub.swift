@@ -158,7 +158,7 @@ public final class Hub: Sendable {
         let now = clock.now
         let task = HubTask(
             provider: request.provider, account: account.identity, request: brokerRequest, priority: request.priority,
-            maxPages: max(1, request.maxPages), idempotencyKey: request.idempotencyKey, enqueuedAt: now,
+            maxPages: max(1, request.maxPages), idempotencyKey: request.scopedIdempotencyKey, enqueuedAt: now,
             deadline: now.addingTimeInterval(request.timeout.timeInterval)
         )
         let result = try await queue.enqueue(task)

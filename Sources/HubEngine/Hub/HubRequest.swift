@@ -1,5 +1,6 @@
 import BrokerClients
 import BrokerCore
+import Crypto
 import Foundation
 
 /// What a caller asks the hub to do.
@@ -17,11 +18,14 @@ public struct HubRequest: Sendable, Hashable {
     public var account: String?
     /// Provenance for the records (e.g. `.backfill` from the backfill job).
     public var sourceType: SourceType?
+    /// Who asks: an opaque, non-secret identity (`HubRequest.caller(apiKey:)`). Idempotency keys are scoped per
+    /// caller, so one caller's key never finds another's task; nil when the hub has no API keys (one caller).
+    public var caller: String?
 
     public init(
         provider: Provider, transaction: String, parameters: [String: String] = [:], priority: Priority = .interactive,
         maxPages: Int = 1, timeout: Duration = .seconds(10), idempotencyKey: String? = nil, account: String? = nil,
-        sourceType: SourceType? = nil
+        sourceType: SourceType? = nil, caller: String? = nil
     ) {
         self.provider = provider
         self.transaction = transaction
@@ -32,6 +36,25 @@ public struct HubRequest: Sendable, Hashable {
         self.idempotencyKey = idempotencyKey
         self.account = account
         self.sourceType = sourceType
+        self.caller = caller
+    }
+
+    /// The caller identity of an API key: a digest prefix, so the key itself is never stored.
+    public static func caller(apiKey: String) -> String {
+        "key-" + SHA256.hash(data: Data(apiKey.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The idempotency key as stored: the caller's key inside the caller's scope.
+    var scopedIdempotencyKey: String? {
+        idempotencyKey.map { key in caller.map { "\($0)/\(key)" } ?? key }
+    }
+}
+
+extension HubTask {
+    /// The idempotency key as its caller sent it (without the caller scope the hub stored it in).
+    public func idempotencyKey(for caller: String?) -> String? {
+        guard let stored = idempotencyKey, let caller, stored.hasPrefix(caller + "/") else { return idempotencyKey }
+        return String(stored.dropFirst(caller.count + 1))
     }
 }
 

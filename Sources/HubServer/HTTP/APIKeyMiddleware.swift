@@ -12,14 +12,18 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !keys.isEmpty, !Self.open.contains(request.uri.path) else { return try await next(request, context) }
-        let proxied = Self.proxyPrefixes.contains { request.uri.path.hasPrefix($0) }
-        var presented = request.headers[HTTPField.Name("X-API-Key")!]
-        if presented == nil, !proxied, let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
-            presented = String(authorization.dropFirst(7))
-        }
-        guard let presented, keys.contains(presented) else {
+        guard let presented = Self.presentedKey(request), keys.contains(presented) else {
             throw APIError(.unauthorized, "missing or unknown API key (send Authorization: Bearer <key> or X-API-Key)")
         }
         return try await next(request, context)
+    }
+
+    /// The API key a request presents: `X-API-Key`, or a bearer token except on the proxy (whose clients send the
+    /// broker's own `authorization`).
+    static func presentedKey(_ request: Request) -> String? {
+        if let key = request.headers[HTTPField.Name("X-API-Key")!] { return key }
+        let proxied = proxyPrefixes.contains { request.uri.path.hasPrefix($0) }
+        guard !proxied, let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") else { return nil }
+        return String(authorization.dropFirst(7))
     }
 }

@@ -18,8 +18,8 @@ struct HubRoutes: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         router.post("/v1/execute") { request, _ in try await execute(request) }
         router.post("/v1/jobs") { request, _ in try await submitJob(request) }
-        router.get("/v1/jobs/:id") { _, context in try await job(context.parameters.require("id")) }
-        router.delete("/v1/jobs/:id") { _, context in try await cancelJob(context.parameters.require("id")) }
+        router.get("/v1/jobs/:id") { request, context in try await job(context.parameters.require("id"), caller: caller(of: request)) }
+        router.delete("/v1/jobs/:id") { request, context in try await cancelJob(context.parameters.require("id"), caller: caller(of: request)) }
         router.get("/v1/quotes/:symbol") { request, context in try await quote(request, symbol: context.parameters.require("symbol")) }
         router.get("/v1/candles/:symbol") { request, context in try await candles(request, symbol: context.parameters.require("symbol")) }
         router.get("/v1/catalog") { _, _ in catalog() }
@@ -44,6 +44,12 @@ struct HubRoutes: Sendable {
 
     // MARK: Execute and jobs
 
+    /// The caller a request speaks for (a digest of its API key), nil when the hub has no API keys.
+    func caller(of request: Request) -> String? {
+        guard !configuration.apiKeys.isEmpty, let key = APIKeyMiddleware<BasicRequestContext>.presentedKey(request) else { return nil }
+        return HubRequest.caller(apiKey: key)
+    }
+
     /// Members `/v1/execute` and `/v1/jobs` read; any other is refused (a misspelt `timeout_ms` would
     /// otherwise be silently ignored).
     static let requestMembers: Set<String> = [
@@ -52,7 +58,7 @@ struct HubRoutes: Sendable {
 
     /// Reads a request strictly: every member has its documented type (a number is not a string, `"10"` is
     /// not a number) and range, unknown members are refused — 400 with the member named, never a default.
-    func parseRequest(_ body: [String: JSONValue]) throws -> HubRequest {
+    func parseRequest(_ body: [String: JSONValue], caller: String? = nil) throws -> HubRequest {
         if let unknown = body.keys.sorted().first(where: { !Self.requestMembers.contains($0) }) {
             throw APIError(.invalidArgument, "unknown member \(unknown.prefix(64)); expected \(Self.requestMembers.sorted().joined(separator: ", "))")
         }
@@ -89,7 +95,7 @@ struct HubRoutes: Sendable {
         return HubRequest(
             provider: provider, transaction: transaction, parameters: parameters, priority: priority, maxPages: pages,
             timeout: .milliseconds(timeout), idempotencyKey: try Self.string(body, "idempotency_key"), account: try Self.string(body, "account"),
-            sourceType: source
+            sourceType: source, caller: caller
         )
     }
 
@@ -115,7 +121,7 @@ struct HubRoutes: Sendable {
     }
 
     func execute(_ request: Request) async throws -> Response {
-        let hubRequest = try parseRequest(try await jsonBody(request))
+        let hubRequest = try parseRequest(try await jsonBody(request), caller: caller(of: request))
         try await checkCapacity(hubRequest.priority)
         let result = try await api { try await hub.execute(hubRequest) }
         let raw = request.uri.queryParameters.get("raw") == "1"
@@ -147,21 +153,21 @@ struct HubRoutes: Sendable {
     }
 
     func submitJob(_ request: Request) async throws -> Response {
-        let hubRequest = try parseRequest(try await jsonBody(request))
+        let hubRequest = try parseRequest(try await jsonBody(request), caller: caller(of: request))
         try await checkCapacity(hubRequest.priority)
         let (record, created) = try await api { try await hub.submit(hubRequest) }
         return .json(try await renderJob(record, request: hubRequest), status: created ? .accepted : .ok, headers: [.location: "/v1/jobs/\(record.task.id)"])
     }
 
-    func job(_ id: String) async throws -> Response {
+    func job(_ id: String, caller: String?) async throws -> Response {
         guard let record = try await hub.job(id: id) else { throw APIError(.notFound, "no job \(id)") }
-        let request = HubRequest(provider: record.task.provider, transaction: record.task.request.transaction)
+        let request = HubRequest(provider: record.task.provider, transaction: record.task.request.transaction, caller: caller)
         return .json(try await renderJob(record, request: request))
     }
 
-    func cancelJob(_ id: String) async throws -> Response {
+    func cancelJob(_ id: String, caller: String?) async throws -> Response {
         guard let record = try await hub.cancel(id: id) else { throw APIError(.notFound, "no job \(id)") }
-        let request = HubRequest(provider: record.task.provider, transaction: record.task.request.transaction)
+        let request = HubRequest(provider: record.task.provider, transaction: record.task.request.transaction, caller: caller)
         return .json(try await renderJob(record, request: request))
     }
 
@@ -172,7 +178,7 @@ struct HubRoutes: Sendable {
         object.add("provider", record.task.provider.rawValue)
         object.add("tr_id", record.task.request.transaction)
         object.add("priority", record.task.priority.name)
-        object.add("idempotency_key", record.task.idempotencyKey)
+        object.add("idempotency_key", record.task.idempotencyKey(for: request.caller))
         object.add("enqueued_at", KST.iso8601(record.task.enqueuedAt))
         object.add("leases", Int64(record.leases))
         if let outcome = record.outcome {
