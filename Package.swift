@@ -221,6 +221,7 @@ let package = Package(
                 "BrokerCore", "BrokerHubTesting", "BrokerWire", "BrokerClients", "HubEngine", "HubServer", "MockBroker", "ProcessTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // Several hub processes on one real Redis (BROKERHUB_TEST_REDIS_URL): one token, one budget, one queue.

@@ -1,6 +1,7 @@
 import BrokerCore
 import BrokerWire
 import Foundation
+import NIOHTTP1
 import ProcessTestSupport
 import Testing
 
@@ -69,6 +70,38 @@ struct APITests {
             }
             let stats = try await stack.mockStats()
             #expect(stats["requests"]?["FHKST01010100"]?.intValue == 1, "only the unknown symbol reached the broker")
+        }
+    }
+
+    /// Issue #18 item 13: what Hummingbird answers itself has the documented body — 404 for no route, 405 with
+    /// `Allow` for a wrong method, 413 for a body over the limit — and the broker's own shape on proxy paths.
+    @Test func unmatchedRequestsGetTheDocumentedErrorBody() async throws {
+        let stack = try await HubStack.start()
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            let big = "{\"pad\":\"" + String(repeating: "x", count: 1_100_000) + "\"}"
+            let cases: [(HTTPMethod, String, String?, Int, String, String?)] = [
+                (.GET, "/v2/nothing", nil, 404, "request.no_route", nil),
+                (.PUT, "/v1/execute", "{}", 405, "request.method_not_allowed", "POST"),
+                (.DELETE, "/v1/catalog", nil, 405, "request.method_not_allowed", "GET"),
+                (.PUT, "/v1/jobs/abc", nil, 405, "request.method_not_allowed", "DELETE, GET"),
+                (.POST, "/v1/execute", big, 413, "request.too_large", nil),
+            ]
+            for (method, path, body, status, code, allow) in cases {
+                let answer = try await Web.send(method, stack.hub.url + path, body: body)
+                #expect(answer.status == status, "\(method) \(path): \(answer.status) \(answer.text.prefix(300))")
+                #expect(answer.json?["error"]?["code"]?.stringValue == code, "\(method) \(path): \(answer.text.prefix(300))")
+                #expect(answer.headers["allow"].first == allow, "\(method) \(path): Allow \(answer.headers["allow"])")
+            }
+            // Broker-native paths answer in the broker's shape.
+            let kis = try await Web.send(.PUT, stack.hub.url + "/uapi/domestic-stock/v1/quotations/inquire-price", body: "{}")
+            #expect(kis.status == 405 && kis.json?["rt_cd"]?.stringValue == "1" && kis.json?["msg_cd"]?.stringValue == "BHPROXY405", "\(kis.text)")
+            let kiwoomToken = try #require(try await Web.post(stack.hub.url + "/kiwoom/oauth2/token", #"{"grant_type":"client_credentials","appkey":"a","secretkey":"b"}"#).json?["token"]?.stringValue)
+            let kiwoom = try await Web.send(.POST, stack.hub.url + "/api/dostk/chart", headers: [("api-id", "ka10081"), ("authorization", "Bearer \(kiwoomToken)")], body: big)
+            #expect(kiwoom.status == 413 && kiwoom.json?["return_code"]?.intValue == 2, "\(kiwoom.status) \(kiwoom.text.prefix(300))")
+            let metrics = try await Web.get(stack.hub.url + "/metrics").text
+            for code in ["request.no_route", "request.method_not_allowed", "request.too_large"] {
+                #expect(metrics.contains(#"brokerhub_http_errors_total{code="\#(code)"}"#), "\(code) is counted")
+            }
         }
     }
 

@@ -20,4 +20,10 @@ extension BrokerHubError.Code {
     public static let idempotencyConflict = BrokerHubError.Code(rawValue: "hub.idempotency_conflict")
     /// An order was sent but whether the broker took it is unknown: check the order book before resending.
     public static let outcomeUnknown = BrokerHubError.Code(rawValue: "hub.order_outcome_unknown")
+    /// No route has this path.
+    public static let noRoute = BrokerHubError.Code(rawValue: "request.no_route")
+    /// The path exists, the method does not (the answer's `Allow` names those that do).
+    public static let methodNotAllowed = BrokerHubError.Code(rawValue: "request.method_not_allowed")
+    /// The body is larger than the route takes.
+    public static let tooLarge = BrokerHubError.Code(rawValue: "request.too_large")
 }

@@ -10,10 +10,15 @@ import NIOCore
 /// and message for broker errors), `Retry-After` where waiting helps.
 struct APIError: Error, HTTPResponseError {
     let error: BrokerHubError
+    /// Extra response headers (`Allow` on a 405).
+    var headers: HTTPFields = [:]
 
     init(_ error: BrokerHubError) { self.error = error }
 
-    init(_ code: BrokerHubError.Code, _ message: String) { error = BrokerHubError(code, message) }
+    init(_ code: BrokerHubError.Code, _ message: String, headers: HTTPFields = [:]) {
+        error = BrokerHubError(code, message)
+        self.headers = headers
+    }
 
     var status: HTTPResponse.Status {
         switch error.code {
@@ -21,7 +26,9 @@ struct APIError: Error, HTTPResponseError {
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .unsupportedMediaType: .unsupportedMediaType
-        case .notFound: .notFound
+        case .notFound, .noRoute: .notFound
+        case .methodNotAllowed: .methodNotAllowed
+        case .tooLarge: .contentTooLarge
         case .idempotencyConflict: .conflict
         case .queueFull: .tooManyRequests
         case .brokerError: .badGateway
@@ -57,6 +64,7 @@ struct APIError: Error, HTTPResponseError {
         }
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        headers.append(contentsOf: self.headers)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: #"{"error":\#(object.json)}"#)))
     }
 }

@@ -29,9 +29,11 @@ public struct HubHTTPServer: Service {
 
     public func run() async throws {
         let router = Router()
+        let table = RouteTable()
+        router.middlewares.add(ErrorShapeMiddleware(routes: table))
         router.middlewares.add(BrowserGuardMiddleware(allowedHosts: Set(configuration.allowedHosts.map { $0.lowercased() }), keysRequired: !configuration.apiKeys.isEmpty))
         router.middlewares.add(APIKeyMiddleware(keys: Set(configuration.apiKeys)))
-        routes.register(on: router)
+        routes.register(on: router, table: table)
         let onListening = self.onListening
         let app = Application(
             router: router, server: configuration.httpLimits.server,

@@ -15,29 +15,34 @@ struct HubRoutes: Sendable {
     let clock: any HubClock
     let startedAt: Date
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("/v1/execute") { request, _ in try await execute(request) }
-        router.post("/v1/jobs") { request, _ in try await submitJob(request) }
-        router.get("/v1/jobs/:id") { request, context in try await job(context.parameters.require("id"), caller: caller(of: request)) }
-        router.delete("/v1/jobs/:id") { request, context in try await cancelJob(context.parameters.require("id"), caller: caller(of: request)) }
-        router.get("/v1/quotes/:symbol") { request, context in try await quote(request, symbol: context.parameters.require("symbol")) }
-        router.get("/v1/candles/:symbol") { request, context in try await candles(request, symbol: context.parameters.require("symbol")) }
-        router.get("/v1/catalog") { _, _ in catalog() }
-        router.get("/v1/status") { _, _ in try await status() }
-        router.get("/health") { _, _ in Response.json(#"{"status":"ok"}"#) }
-        router.get("/ready") { _, _ in try await ready() }
-        router.get("/metrics") { _, _ in try await metrics() }
-        router.get("/dashboard") { _, _ in dashboard() }
-        router.get("/openapi.json") { _, _ in Response.json(OpenAPIDocument.json) }
+    /// Registers every route on `router`, recording each in `table` (for 404 vs 405).
+    func register(on router: Router<BasicRequestContext>, table: RouteTable) {
+        func on(_ path: String, _ method: HTTPRequest.Method, _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
+            table.add(path, method)
+            router.on(RouterPath(path), method: method) { request, context in try await handler(request, context) }
+        }
+        on("/v1/execute", .post) { request, _ in try await execute(request) }
+        on("/v1/jobs", .post) { request, _ in try await submitJob(request) }
+        on("/v1/jobs/:id", .get) { request, context in try await job(context.parameters.require("id"), caller: caller(of: request)) }
+        on("/v1/jobs/:id", .delete) { request, context in try await cancelJob(context.parameters.require("id"), caller: caller(of: request)) }
+        on("/v1/quotes/:symbol", .get) { request, context in try await quote(request, symbol: context.parameters.require("symbol")) }
+        on("/v1/candles/:symbol", .get) { request, context in try await candles(request, symbol: context.parameters.require("symbol")) }
+        on("/v1/catalog", .get) { _, _ in catalog() }
+        on("/v1/status", .get) { _, _ in try await status() }
+        on("/health", .get) { _, _ in Response.json(#"{"status":"ok"}"#) }
+        on("/ready", .get) { _, _ in try await ready() }
+        on("/metrics", .get) { _, _ in try await metrics() }
+        on("/dashboard", .get) { _, _ in dashboard() }
+        on("/openapi.json", .get) { _, _ in Response.json(OpenAPIDocument.json) }
         let proxy = ProxyRoutes(hub: hub, localTokens: localTokens, configuration: configuration)
         for method in [HTTPRequest.Method.get, .post] {
-            router.on("/kis/**", method: method) { request, _ in try await proxy.kis(request, path: String(request.uri.path.dropFirst(4))) }
-            router.on("/kiwoom/**", method: method) { request, _ in try await proxy.kiwoom(request, path: String(request.uri.path.dropFirst(7))) }
-            router.on("/uapi/**", method: method) { request, _ in try await proxy.kis(request, path: request.uri.path) }
-            router.on("/api/dostk/**", method: method) { request, _ in try await proxy.kiwoom(request, path: request.uri.path) }
-            router.on("/oauth2/:endpoint", method: method) { request, _ in
+            on("/kis/**", method) { request, _ in try await proxy.kis(request, path: String(request.uri.path.dropFirst(4))) }
+            on("/kiwoom/**", method) { request, _ in try await proxy.kiwoom(request, path: String(request.uri.path.dropFirst(7))) }
+            on("/uapi/**", method) { request, _ in try await proxy.kis(request, path: request.uri.path) }
+            on("/api/dostk/**", method) { request, _ in try await proxy.kiwoom(request, path: request.uri.path) }
+            on("/oauth2/:endpoint", method) { request, _ in
                 let path = request.uri.path
-                return ["/oauth2/token", "/oauth2/revoke"].contains(path) ? try await proxy.kiwoom(request, path: path) : try await proxy.kis(request, path: path)
+                return ProxyRoutes.provider(ofPath: path) == .kiwoom ? try await proxy.kiwoom(request, path: path) : try await proxy.kis(request, path: path)
             }
         }
     }

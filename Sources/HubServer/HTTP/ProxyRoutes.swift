@@ -245,15 +245,30 @@ struct ProxyRoutes: Sendable {
         Counter(label: "brokerhub_proxy_refused_total", dimensions: [("provider", provider.rawValue), ("reason", known ? "path" : "transaction")]).increment()
         let shown = String(path.prefix(200))
         let message = "BrokerHub proxies only the read transactions of its catalogue (GET /v1/catalog) at their own paths; \(shown) is not forwarded (orders only when BROKERHUB_PROXY_ORDERS=true, each sent at most once)"
+        return brokerError(provider, status: 403, message: message)
+    }
+
+    /// An error in the broker's own shape: KIS `rt_cd`/`msg_cd` (`BHPROXY<status>`)/`msg1`, Kiwoom
+    /// `return_code`/`return_msg`.
+    static func brokerError(_ provider: Provider, status: Int, message: String) -> Response {
         switch provider {
         case .kis:
-            return kisError(403, "BHPROXY403", message)
+            return kisError(status, "BHPROXY\(status)", message)
         case .kiwoom:
             var object = JSONWriter.Object()
             object.add("return_msg", message)
             object.add("return_code", Int64(2))
-            return .json(object.json, status: .forbidden)
+            return .json(object.json, status: HTTPResponse.Status(code: status))
         }
+    }
+
+    /// Whose broker-native path this is (`/kis/…`, `/uapi/…`, KIS's `/oauth2/…`; `/kiwoom/…`, `/api/dostk/…`,
+    /// Kiwoom's `/oauth2/token` and `/oauth2/revoke`), nil for the hub's own routes.
+    static func provider(ofPath path: String) -> Provider? {
+        if path.hasPrefix("/kis/") || path.hasPrefix("/uapi/") { return .kis }
+        if path.hasPrefix("/kiwoom/") || path.hasPrefix("/api/dostk/") { return .kiwoom }
+        guard path.hasPrefix("/oauth2/") else { return nil }
+        return ["/oauth2/token", "/oauth2/revoke"].contains(path) ? .kiwoom : .kis
     }
 
     static func kisError(_ status: Int, _ code: String, _ message: String) -> Response {
