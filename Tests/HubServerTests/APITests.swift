@@ -413,7 +413,12 @@ struct APITests {
             #expect(status["providers"]?.arrayValue?.count == 2)
             #expect(try await Web.get(stack.hub.url + "/dashboard").text.contains("<title>BrokerHub</title>"))
             let openAPI = try #require(try await Web.get(stack.hub.url + "/openapi.json").json)
-            #expect(openAPI["paths"]?["/v1/execute"] != nil)
+            // Issue #18 item 13: every route is described, the root proxy paths included; the probes need no key.
+            let paths = Set(openAPI["paths"]?.objectValue?.keys.map { $0 } ?? [])
+            #expect(paths == ["/v1/execute", "/v1/jobs", "/v1/jobs/{id}", "/v1/quotes/{symbol}", "/v1/candles/{symbol}", "/v1/catalog", "/v1/status",
+                              "/health", "/ready", "/metrics", "/dashboard", "/openapi.json",
+                              "/kis/{path}", "/kiwoom/{path}", "/uapi/{path}", "/api/dostk/{path}", "/oauth2/{endpoint}"], "\(paths.sorted())")
+            for probe in ["/health", "/ready"] { #expect(openAPI["paths"]?[probe]?["get"]?["security"] == .array([])) }
             #expect(try await Web.get(stack.hub.url + "/v1/catalog").json?.arrayValue?.count ?? 0 >= 11)
         }
     }
