@@ -4,7 +4,8 @@
 #   libsqlite3-dev            SQLite headers for the embedded store
 #   redis-server, redis-tools throwaway Redis for the distributed-mode tests (redis-cli)
 #   postgresql (+ client)     throwaway PostgreSQL for the archiver tests (initdb, pg_ctl, psql)
-#   python3-venv              Python compatibility tests
+#   python3-venv              virtualenvs of the Python compatibility tests (.venv-compat) and of
+#                             scripts/schemathesis.sh (.venv-schemathesis; schemathesis needs Python >= 3.11)
 #   curl                      smoke checks
 #
 # Idempotent: anything already present is skipped, and `apt-get update` only runs when

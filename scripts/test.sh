@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The project's test command: installs system dependencies, starts a throwaway Redis and
 # PostgreSQL, runs `swift build --build-tests`, the Python client compatibility check against the mock broker
-# (scripts/compat.sh) and `swift test --skip-build "$@"`, and always tears the services down.
+# (scripts/compat.sh), `swift test --skip-build "$@"`, then the robustness runs — coverage-guided fuzzing of the
+# parsers (scripts/fuzz.sh) and schemathesis against the hub's OpenAPI document (scripts/schemathesis.sh) — and
+# always tears the services down.
 #
 #   scripts/test.sh                      # everything
 #   scripts/test.sh --filter RedisTests  # extra arguments go to `swift test`
@@ -10,6 +12,8 @@
 #   BROKERHUB_SKIP_SWIFT=1    only install + start/check/stop the services
 #   BROKERHUB_SKIP_INSTALL=1  skip scripts/install-deps.sh (no root/sudo)
 #   BROKERHUB_SKIP_COMPAT=1   skip the python-kis / kiwoom-client compatibility run (scripts/compat.sh)
+#   BROKERHUB_SKIP_ROBUSTNESS=1  skip the fuzzing and schemathesis runs after the tests
+#   BROKERHUB_FUZZ_SECONDS    seconds per fuzz target (default 30; scripts/fuzz.sh)
 #   BROKERHUB_KEEP_TMP=1      keep the services' temp dir (data and logs) after the run
 #   BROKERHUB_TEST_TMPDIR     where to make the temp dir (default /tmp; the PostgreSQL user must
 #                             be able to traverse it and unix socket paths must stay short)
@@ -119,4 +123,11 @@ if (( status == 124 || status == 137 )); then
   running_tests "$log" >&2
   exit 124
 fi
-exit "$status"
+(( status == 0 )) || exit "$status"
+
+if [[ "${BROKERHUB_SKIP_ROBUSTNESS:-0}" != "1" && $# -eq 0 ]]; then
+  step "robustness: coverage-guided fuzzing of the parsers"
+  timeout --kill-after=60 "$(remaining)" scripts/fuzz.sh "${BROKERHUB_FUZZ_SECONDS:-30}"
+  step "robustness: schemathesis against the hub's OpenAPI document, without and with API keys"
+  timeout --kill-after=60 "$(remaining)" scripts/schemathesis.sh
+fi
