@@ -3,11 +3,12 @@ import BrokerCore
 import Foundation
 import Synchronization
 
-/// Immutable history (past daily candles) kept in memory: a bounded least-recently-used map from request
-/// signature to the broker's pages.
+/// Immutable history (past candles) kept in memory: a bounded least-recently-used map from request signature
+/// to the normalised answer. A hit is served as it was first normalised — the records keep the time they were
+/// received from the broker, and nothing is parsed again.
 public final class HistoryCache: Sendable {
     private struct State {
-        var entries: [String: (pages: [BrokerResponse], used: UInt64)] = [:]
+        var entries: [String: (result: HubResult, used: UInt64)] = [:]
         var clock: UInt64 = 0
     }
 
@@ -18,19 +19,19 @@ public final class HistoryCache: Sendable {
         self.capacity = max(1, capacity)
     }
 
-    public func get(_ key: String) -> [BrokerResponse]? {
+    public func get(_ key: String) -> HubResult? {
         state.withLock { state in
             guard let entry = state.entries[key] else { return nil }
             state.clock += 1
-            state.entries[key] = (entry.pages, state.clock)
-            return entry.pages
+            state.entries[key] = (entry.result, state.clock)
+            return entry.result
         }
     }
 
-    public func put(_ key: String, pages: [BrokerResponse]) {
+    public func put(_ key: String, result: HubResult) {
         state.withLock { state in
             state.clock += 1
-            state.entries[key] = (pages, state.clock)
+            state.entries[key] = (result, state.clock)
             if state.entries.count > capacity, let oldest = state.entries.min(by: { $0.value.used < $1.value.used })?.key {
                 state.entries.removeValue(forKey: oldest)
             }

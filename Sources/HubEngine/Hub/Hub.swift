@@ -52,7 +52,6 @@ public final class Hub: Sendable {
     /// Cancels a queued task; the record as it is after (a running or finished task is not interrupted).
     public func cancel(id: String) async throws -> TaskRecord? { try await queue.cancel(id) }
 
-    /// Admission: refuses with `.queueFull` when `limit` tasks or more are waiting.
     /// Admission: refuses new `priority` work (`hub.queue_full`) when `limit` tasks of that priority are
     /// already waiting. Each class has its own limit, so a backfill flood never gets interactive calls refused.
     public func admit(_ priority: Priority, limit: Int) async throws {
@@ -189,9 +188,11 @@ public final class Hub: Sendable {
         let brokerRequest = try TransactionCatalog.request(provider: request.provider, transaction: request.transaction, parameters: request.parameters)
         let signature = Self.signature(brokerRequest, maxPages: request.maxPages, account: request.account)
         let cacheable = HistoryCache.isImmutable(brokerRequest, today: KSTDate(clock.now))
-        if cacheable, let pages = cache.get(signature) {
+        if cacheable, var result = cache.get(Self.cacheKey(signature, request.sourceType)) {
             counters.withLock { $0.cacheHits += 1 }
-            var result = try normalize(pages, of: brokerRequest, sourceType: request.sourceType, taskID: "cache", attempts: 0, queueWait: .zero)
+            result.taskID = "cache"
+            result.attempts = 0
+            result.queueWait = .zero
             result.cached = true
             return result
         }
@@ -219,9 +220,15 @@ public final class Hub: Sendable {
         guard let outcome = finished.outcome, finished.state == .succeeded else {
             throw Self.error(from: finished)
         }
-        if cacheable { cache.put(signature, pages: outcome.pages) }
         let waited = outcome.startedAt.timeIntervalSince(finished.task.enqueuedAt)
-        return try normalize(outcome.pages, of: brokerRequest, sourceType: request.sourceType, taskID: finished.task.id, attempts: outcome.attempts, queueWait: .milliseconds(Int64(max(0, waited) * 1000)))
+        let result = try normalize(outcome.pages, of: brokerRequest, sourceType: request.sourceType, taskID: finished.task.id, attempts: outcome.attempts, queueWait: .milliseconds(Int64(max(0, waited) * 1000)))
+        if cacheable { cache.put(Self.cacheKey(signature, request.sourceType), result: result) }
+        return result
+    }
+
+    /// The history cache holds answers as normalised, so the provenance asked for is part of the key.
+    private static func cacheKey(_ signature: String, _ sourceType: SourceType?) -> String {
+        signature + "|" + (sourceType?.rawValue ?? "")
     }
 
     /// A finished job's records: its pages normalised against the request it was sent as; nil unless it
