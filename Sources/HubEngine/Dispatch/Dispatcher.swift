@@ -117,12 +117,24 @@ public final class Dispatcher: Service, Sendable {
             outcome = await gateway.execute(task)
             renewal.cancel()
         }
-        do {
-            let kept = try await queue.complete(task.id, owner: owner, outcome: outcome, succeeded: outcome.error == nil)
-            if !kept { logger.warning("lease lost before completion; result discarded", metadata: ["task.id": "\(task.id)"]) }
-        } catch {
-            logger.error("cannot record a task's outcome", metadata: ["task.id": "\(task.id)", "error.message": "\(error)"])
-        }
+        // Cancelled (the drain deadline passed) before an answer: the task goes back to the queue for the next
+        // start, not down as failed, and not held until its lease expires.
+        let interrupted = Task.isCancelled && outcome.error != nil
+        // Recorded from a task of its own: a cancelled one could not reach the store.
+        await Task { [queue, logger] in
+            do {
+                if interrupted {
+                    try await queue.release(task.id, owner: owner)
+                    logger.notice("task released at shutdown; it runs after the next start", metadata: ["task.id": "\(task.id)"])
+                    return
+                }
+                let kept = try await queue.complete(task.id, owner: owner, outcome: outcome, succeeded: outcome.error == nil)
+                if !kept { logger.warning("lease lost before completion; result discarded", metadata: ["task.id": "\(task.id)"]) }
+            } catch {
+                logger.error("cannot record a task's outcome", metadata: ["task.id": "\(task.id)", "error.message": "\(error)"])
+            }
+        }.value
+        if interrupted { return }
         Counter(label: "brokerhub_tasks_finished_total", dimensions: [("priority", task.priority.name), ("result", outcome.error == nil ? "succeeded" : "failed")]).increment()
         completions.finish(task.id)
     }
