@@ -336,6 +336,36 @@ struct APITests {
         }
     }
 
+    /// Issue #18 item 6: with API keys the dashboard is usable — a login page, not a 401 error — and the key is
+    /// kept in an HttpOnly, SameSite=Strict cookie that reads the dashboard and /v1/status and nothing else.
+    @Test func theDashboardSignsInWithAnAPIKey() async throws {
+        let stack = try await HubStack.start(hubEnvironment: ["BROKERHUB_API_KEYS": "k1,k2"])
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            let form = [("content-type", "application/x-www-form-urlencoded")]
+            let page = try await Web.get(stack.hub.url + "/dashboard")
+            #expect(page.status == 401 && page.text.contains("action=\"/dashboard/login\"") && page.headers["content-type"].first?.hasPrefix("text/html") == true, "\(page.text.prefix(200))")
+            let wrong = try await Web.send(.POST, stack.hub.url + "/dashboard/login", headers: form, body: "key=k3")
+            #expect(wrong.status == 401 && wrong.text.contains("not one of this hub"), "\(wrong.status)")
+            let foreign = try await Web.send(.POST, stack.hub.url + "/dashboard/login", headers: form + [("origin", "http://evil.example")], body: "key=k2")
+            #expect(foreign.status == 403, "a login form on another site is refused")
+            let signedIn = try await Web.send(.POST, stack.hub.url + "/dashboard/login", headers: form + [("origin", stack.hub.url)], body: "key=k2", followRedirects: false)
+            let cookie = signedIn.headers["set-cookie"].first ?? ""
+            #expect(signedIn.status == 303 && signedIn.headers["location"].first == "/dashboard", "\(signedIn.status)")
+            #expect(cookie.hasPrefix("brokerhub_key=k2;") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "\(cookie)")
+            let session = [("cookie", "brokerhub_key=k2")]
+            let dashboard = try await Web.get(stack.hub.url + "/dashboard", headers: session)
+            #expect(dashboard.status == 200 && dashboard.text.contains("<title>BrokerHub</title>"))
+            #expect(try await Web.get(stack.hub.url + "/v1/status", headers: session).status == 200, "the page reads the status")
+            // The cookie is for reading the dashboard only.
+            #expect(try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote(), headers: session).status == 401)
+            #expect(try await Web.get(stack.hub.url + "/v1/catalog", headers: session).status == 401)
+            #expect(try await Web.get(stack.hub.url + "/metrics", headers: session).status == 401)
+            let signedOut = try await Web.send(.POST, stack.hub.url + "/dashboard/logout", headers: session + [("origin", stack.hub.url)], followRedirects: false)
+            #expect(signedOut.status == 303 && (signedOut.headers["set-cookie"].first ?? "").contains("Max-Age=0"))
+            #expect(!stack.hub.output.contains("k2;") && !stack.hub.output.contains("key=k2"), "the key never reaches the log")
+        }
+    }
+
     @Test func accountsAreChecked() async throws {
         let stack = try await HubStack.start()
         try await withCleanup({ await stack.stop() }) { () async throws in
@@ -416,7 +446,7 @@ struct APITests {
             // Issue #18 item 13: every route is described, the root proxy paths included; the probes need no key.
             let paths = Set(openAPI["paths"]?.objectValue?.keys.map { $0 } ?? [])
             #expect(paths == ["/v1/execute", "/v1/jobs", "/v1/jobs/{id}", "/v1/quotes/{symbol}", "/v1/candles/{symbol}", "/v1/catalog", "/v1/status",
-                              "/health", "/ready", "/metrics", "/dashboard", "/openapi.json",
+                              "/health", "/ready", "/metrics", "/dashboard", "/dashboard/login", "/dashboard/logout", "/openapi.json",
                               "/kis/{path}", "/kiwoom/{path}", "/uapi/{path}", "/api/dostk/{path}", "/oauth2/{endpoint}"], "\(paths.sorted())")
             for probe in ["/health", "/ready"] { #expect(openAPI["paths"]?[probe]?["get"]?["security"] == .array([])) }
             #expect(try await Web.get(stack.hub.url + "/v1/catalog").json?.arrayValue?.count ?? 0 >= 11)

@@ -14,7 +14,12 @@ public enum Web {
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    public static func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: String? = nil, timeout: Int64 = 60) async throws -> Answer {
+    /// A client that answers redirects instead of following them (a login's `303` and its `Set-Cookie`).
+    static let unredirected = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+
+    public static func send(
+        _ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: String? = nil, timeout: Int64 = 60, followRedirects: Bool = true
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -22,7 +27,7 @@ public enum Web {
             if request.headers["content-type"].isEmpty { request.headers.add(name: "content-type", value: "application/json") }
             request.body = .bytes(ByteBuffer(string: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
+        let response = try await (followRedirects ? HTTPClient.shared : unredirected).execute(request, timeout: .seconds(timeout))
         let buffer = try await response.body.collect(upTo: 32 << 20)
         return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: buffer))
     }

@@ -9,6 +9,7 @@ import Hummingbird
 ///   that is what a rebinding page sends;
 /// - an `Origin` other than the hub's own (loopback, or an allowed host) is refused, keys or not;
 /// - `POST` under `/v1/` must carry `application/json` (a form or `text/plain` body is a browser's doing);
+/// - an `Origin` naming the `Host` asked (the hub's own page, e.g. the dashboard's login form) is the hub's own;
 /// - the dashboard gets a content security policy and may not be framed.
 ///
 /// Refusals are 403 `hub.forbidden` (415 `request.unsupported_media_type` for the media type), counted in
@@ -29,7 +30,7 @@ struct BrowserGuardMiddleware<Context: RequestContext>: RouterMiddleware {
                 throw APIError(.forbidden, "Host \(host.prefix(100)) is not this hub's (loopback, or BROKERHUB_ALLOWED_HOSTS)")
             }
         }
-        if let origin = request.headers[.origin] {
+        if let origin = request.headers[.origin], !Self.isSameOrigin(origin, request) {
             guard let name = Self.name(ofOrigin: origin), accepts(name) else {
                 throw APIError(.forbidden, "requests from the web page at \(origin.prefix(100)) are refused (Origin is not this hub's)")
             }
@@ -41,8 +42,8 @@ struct BrowserGuardMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         }
         var response = try await next(request, context)
-        if path == "/dashboard" {
-            response.headers[.contentSecurityPolicy] = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+        if path.hasPrefix("/dashboard") {
+            response.headers[.contentSecurityPolicy] = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
             response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
             response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
             response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
@@ -53,6 +54,14 @@ struct BrowserGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     private func accepts(_ name: String?) -> Bool {
         guard let name = name?.lowercased(), !name.isEmpty else { return false }
         return Self.loopbackNames.contains(name) || allowedHosts.contains(name) || allowedHosts.contains("*")
+    }
+
+    /// The page making the request is the hub's own (its Origin names the Host it asks): the dashboard's login
+    /// form. Safe in both modes: without keys the Host itself must be loopback or allowed; with keys a page on
+    /// another name holds no key.
+    static func isSameOrigin(_ origin: String, _ request: Request) -> Bool {
+        guard let schemeEnd = origin.range(of: "://"), let authority = request.head.authority else { return false }
+        return origin[schemeEnd.upperBound...].lowercased() == authority.lowercased()
     }
 
     /// `host[:port]` or `[v6]:port` → the name.

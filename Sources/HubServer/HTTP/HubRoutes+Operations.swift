@@ -96,6 +96,18 @@ extension HubRoutes {
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: HubMetrics.render())))
     }
 
+    /// `POST /dashboard/login` (a form with `key`): a configured key is kept in the dashboard cookie; another
+    /// gets the login page again.
+    func login(_ request: Request) async throws -> Response {
+        let form = String(buffer: try await request.body.collect(upTo: 4096))
+        let field = form.split(separator: "&").first { $0.hasPrefix("key=") }.map { $0.dropFirst(4).replacingOccurrences(of: "+", with: " ") }
+        let key = field.flatMap { $0.removingPercentEncoding } ?? ""
+        guard configuration.apiKeys.isEmpty || configuration.apiKeys.contains(key) else {
+            return Dashboard.login(message: "That is not one of this hub's API keys.")
+        }
+        return Dashboard.redirect(settingKey: configuration.apiKeys.isEmpty ? nil : key)
+    }
+
     func dashboard() -> Response {
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: Dashboard.html)))
     }

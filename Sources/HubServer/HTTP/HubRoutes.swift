@@ -33,6 +33,8 @@ struct HubRoutes: Sendable {
         on("/ready", .get) { _, _ in try await ready() }
         on("/metrics", .get) { _, _ in try await metrics() }
         on("/dashboard", .get) { _, _ in dashboard() }
+        on("/dashboard/login", .post) { request, _ in try await login(request) }
+        on("/dashboard/logout", .post) { _, _ in Dashboard.redirect(settingKey: nil) }
         on("/openapi.json", .get) { _, _ in Response.json(OpenAPIDocument.json) }
         let proxy = ProxyRoutes(hub: hub, localTokens: localTokens, configuration: configuration)
         for method in [HTTPRequest.Method.get, .post] {

@@ -103,6 +103,11 @@ enum OpenAPIDocument {
       "/health":{"get":{"summary":"Liveness","security":[],"responses":{"200":{"description":"alive"}}}},
       "/ready":{"get":{"summary":"Readiness","security":[],"responses":{"200":{"description":"ready"},"503":{"description":"not ready"}}}},
       "/metrics":{"get":{"summary":"Prometheus metrics","responses":{"200":{"description":"text exposition"}}}},
-      "/dashboard":{"get":{"summary":"Live dashboard page","responses":{"200":{"description":"HTML"}}}}}}
+      "/dashboard":{"get":{"summary":"Live dashboard page (with API keys: the login page until the key cookie is set)","responses":{"200":{"description":"HTML"},
+        "401":{"description":"the login page","content":{"text/html":{}}}}}},
+      "/dashboard/login":{"post":{"summary":"Sign the dashboard in: a configured API key is kept in an HttpOnly, SameSite=Strict cookie that reads only the dashboard and /v1/status","security":[],
+        "requestBody":{"required":true,"content":{"application/x-www-form-urlencoded":{"schema":{"type":"object","properties":{"key":{"type":"string"}}}}}},
+        "responses":{"303":{"description":"signed in; back to /dashboard"},"401":{"description":"not a configured key: the login page again","content":{"text/html":{}}}}}},
+      "/dashboard/logout":{"post":{"summary":"Clear the dashboard's key cookie","security":[],"responses":{"303":{"description":"back to /dashboard"}}}}}}
     """#
 }
