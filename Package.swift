@@ -139,6 +139,7 @@ let package = Package(
                 "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubRedis", "RedisClient", "Collector",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -129,6 +129,7 @@ public struct HubConfiguration: Sendable {
         if let limit = try int("max_connections") { httpLimits.maxConnections = max(1, limit) }
         if let seconds = try double("idle_timeout_seconds") { httpLimits.idleTimeout = .milliseconds(Int64(max(0.1, min(seconds, 86_400)) * 1000)) }
         if let bytes = try int("max_header_bytes") { httpLimits.maxHeaderBytes = max(1_024, bytes) }
+        if let seconds = try double("request_timeout_seconds") { httpLimits.requestTimeout = .milliseconds(Int64(max(0.1, min(seconds, 3_600)) * 1000)) }
         if let workers = try int("workers") { self.workers = max(1, workers) }
         if let limit = try int("queue_limit") { queueLimit = max(1, limit) }
         if let rate = try int("kis_rate") { limits.kisRealPerSecond = rate }

@@ -7,18 +7,22 @@ import NIOCore
 /// authentication (issue #18 item 3): connections beyond `maxConnections` wait in the listen backlog until
 /// one closes (the server stops accepting; it never runs out of file descriptors), a connection without a
 /// request for `idleTimeout` is closed (slow or abandoned clients, HTTP/1.0 without keep-alive), and header
-/// blocks over `maxHeaderBytes` are refused by the parser. The cap stops the accept loop once it is
-/// reached, so connections arriving in the same burst may pass it by a few.
+/// blocks over `maxHeaderBytes` are refused by the parser. A request must arrive within `requestTimeout`
+/// (head, then body), however its bytes trickle in: a client that drips a byte at a time gets 408. The cap
+/// stops the accept loop once it is reached, so connections arriving in the same burst may pass it by a few.
 public struct HTTPServerLimits: Sendable {
     public var maxConnections = 512
     public var idleTimeout: Duration = .seconds(30)
     public var maxHeaderBytes = 32 * 1024
+    public var requestTimeout: Duration = .seconds(30)
 
     public init() {}
 
     /// The HTTP/1.1 server with these limits.
     public var server: HTTPServerBuilder {
-        .http1(configuration: .init(
+        let requestTimeout = TimeAmount.nanoseconds(Int64(self.requestTimeout.timeInterval * 1e9))
+        return .http1(configuration: .init(
+            additionalChannelHandlers: [RequestDeadlineHandler(timeout: requestTimeout)],
             idleTimeout: .nanoseconds(Int64(idleTimeout.timeInterval * 1e9)),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: maxHeaderBytes, maxHeaderListSize: maxHeaderBytes, maxHeaderFieldCount: 200)
         ))
