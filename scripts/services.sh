@@ -7,6 +7,7 @@
 #   scripts/services.sh status <dir>  show what runs
 #   scripts/services.sh postgres-stop <dir>   stop only PostgreSQL (outage tests)
 #   scripts/services.sh postgres-start <dir>  start it again on the same port
+#   scripts/services.sh redis-start <dir>     start a stopped Redis again on the same port, from its AOF
 #
 # <dir>/env holds:
 #   export BROKERHUB_TEST_REDIS_URL=redis://127.0.0.1:PORT/0
@@ -32,7 +33,7 @@ die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 is_root() { [[ "$(id -u)" -eq 0 ]]; }
 
 usage() {
-  echo "usage: $0 start|stop|status|postgres-stop|postgres-start <dir>" >&2
+  echo "usage: $0 start|stop|status|postgres-stop|postgres-start|redis-start <dir>" >&2
   exit 2
 }
 
@@ -417,6 +418,24 @@ cmd_postgres_start() {
   log "postgres started again on 127.0.0.1:$port"
 }
 
+# Starts the stopped Redis of <dir> again on the port it had, from its append-only file (the URL in <dir>/env
+# stays valid).
+cmd_redis_start() {
+  local dir="$1" rdir="$1/redis" port tenths
+  port="$(cat "$dir/redis.port")"
+  rm -f "$rdir/redis.pid"
+  redis-server --appendonly yes --dir "$rdir" --port "$port" --bind 127.0.0.1 --daemonize yes \
+    --pidfile "$rdir/redis.pid" --save "" --logfile "$rdir/redis.log" --protected-mode yes 9>&- ||
+    die "redis did not start again on port $port"
+  tenths=$((READY_TIMEOUT * 10))
+  while ((tenths > 0)); do
+    [[ "$(timeout 2 redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" == "PONG" ]] && { log "redis started again on 127.0.0.1:$port"; return 0; }
+    sleep 0.1
+    tenths=$((tenths - 1))
+  done
+  die "redis on port $port not ready after ${READY_TIMEOUT}s"
+}
+
 cmd_status() {
   local dir="$1" pid
   pid="$(cat "$dir/redis/redis.pid" 2>/dev/null || true)"
@@ -443,5 +462,6 @@ case "$1" in
   status) cmd_status "$2" ;;
   postgres-stop) stop_postgres "$(cd "$2" && pwd -P)" ;;
   postgres-start) cmd_postgres_start "$(cd "$2" && pwd -P)" ;;
+  redis-start) cmd_redis_start "$(cd "$2" && pwd -P)" ;;
   *) usage ;;
 esac

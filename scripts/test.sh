@@ -2,7 +2,8 @@
 # The project's test command: installs system dependencies, starts a throwaway Redis and
 # PostgreSQL, runs `swift build --build-tests`, the Python client compatibility check against the mock broker
 # (scripts/compat.sh), `swift test --skip-build "$@"`, then the robustness runs — coverage-guided fuzzing of the
-# parsers (scripts/fuzz.sh) and schemathesis against the hub's OpenAPI document (scripts/schemathesis.sh) — and
+# parsers (scripts/fuzz.sh), schemathesis against the hub's OpenAPI document (scripts/schemathesis.sh) and a
+# soak of the pipeline through a Redis restart and a PostgreSQL outage (scripts/soak.sh, SOAK_SECONDS=120) — and
 # always tears the services down.
 #
 #   scripts/test.sh                      # everything
@@ -12,7 +13,7 @@
 #   BROKERHUB_SKIP_SWIFT=1    only install + start/check/stop the services
 #   BROKERHUB_SKIP_INSTALL=1  skip scripts/install-deps.sh (no root/sudo)
 #   BROKERHUB_SKIP_COMPAT=1   skip the python-kis / kiwoom-client compatibility run (scripts/compat.sh)
-#   BROKERHUB_SKIP_ROBUSTNESS=1  skip the fuzzing and schemathesis runs after the tests
+#   BROKERHUB_SKIP_ROBUSTNESS=1  skip the fuzzing, schemathesis and soak runs after the tests
 #   BROKERHUB_FUZZ_SECONDS    seconds per fuzz target (default 30; scripts/fuzz.sh)
 #   BROKERHUB_KEEP_TMP=1      keep the services' temp dir (data and logs) after the run
 #   BROKERHUB_TEST_TMPDIR     where to make the temp dir (default /tmp; the PostgreSQL user must
@@ -130,4 +131,6 @@ if [[ "${BROKERHUB_SKIP_ROBUSTNESS:-0}" != "1" && $# -eq 0 ]]; then
   timeout --kill-after=60 "$(remaining)" scripts/fuzz.sh "${BROKERHUB_FUZZ_SECONDS:-30}"
   step "robustness: schemathesis against the hub's OpenAPI document, without and with API keys"
   timeout --kill-after=60 "$(remaining)" scripts/schemathesis.sh
+  step "robustness: soak of the pipeline (1,000 symbols, Redis restart, PostgreSQL outage)"
+  BROKERHUB_SKIP_INSTALL=1 SOAK_SECONDS="${SOAK_SECONDS:-120}" timeout --kill-after=60 "$(remaining)" scripts/soak.sh
 fi

@@ -85,6 +85,9 @@ struct MockBrokerCommand: AsyncParsableCommand {
     @Option(help: "Read accepted credentials from this JSON file.")
     var credentials: String?
 
+    @Option(help: "App keys generated per provider from the seed, 1 to 200 (the last KIS key is a paper key).")
+    var keys = 3
+
     @Option(help: "Write the accepted credentials (with secrets) to this file, mode 0600, for clients.")
     var writeCredentials: String?
 
@@ -153,7 +156,10 @@ struct MockBrokerCommand: AsyncParsableCommand {
     }
 
     private func loadCredentials() throws -> MockCredentials {
-        guard let path = credentials else { return .generated(seed: seed) }
+        guard let path = credentials else {
+            guard (1...200).contains(keys) else { throw ValidationError("--keys must be 1 to 200") }
+            return .generated(seed: seed, count: keys)
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ValidationError("--credentials: cannot read \(path)")
         }
