@@ -110,4 +110,19 @@ struct RealtimeFixtureTests {
         #expect(failures == 3)
         #expect(unsupported == 1)
     }
+
+    /// Found by `scripts/fuzz.sh kiwoom-frame` in CI: 누적거래대금 (field 14, millions of won) times a million
+    /// overflowed `Int64` and trapped. Values that do not fit are refused as malformed, as is an order book whose
+    /// total the broker left out and whose levels do not add up in an `Int64`.
+    @Test func kiwoomAmountsThatDoNotFitAreRefusedNotTrapped() throws {
+        let trade = #"{"trnm":"REAL","data":[{"type":"0B","name":"주식체결","item":"005930","values":{"20":"103101","10":"-97500","15":"-1203","14":"9443739113100"}}]}"#
+        #expect(throws: BrokerHubError.self) { try KiwoomRealtimeParser.parse(trade, receivedAt: Self.receivedAt) }
+        let huge = "999999999999999999"
+        var values = [#""21":"103101""#]
+        for level in 0..<10 {
+            values += ["\"\(41 + level)\":\"97500\"", "\"\(51 + level)\":\"97400\"", "\"\(61 + level)\":\"\(huge)\"", "\"\(71 + level)\":\"1\""]
+        }
+        let book = #"{"trnm":"REAL","data":[{"type":"0D","name":"주식호가잔량","item":"005930","values":{"# + values.joined(separator: ",") + "}}]}"
+        #expect(throws: BrokerHubError.self) { try KiwoomRealtimeParser.parse(book, receivedAt: Self.receivedAt) }
+    }
 }

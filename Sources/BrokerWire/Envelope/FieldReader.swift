@@ -70,6 +70,25 @@ public struct FieldReader {
         return value
     }
 
+    /// An amount sent in millions of won (Kiwoom's 거래대금), in won; refused when it does not fit an `Int64`.
+    public func optionalMillions(_ name: String) throws -> Int64? {
+        guard let value = try optionalInt(name) else { return nil }
+        let (won, overflow) = value.multipliedReportingOverflow(by: 1_000_000)
+        guard !overflow else { throw error(name, "\(value) million won is out of range") }
+        return won
+    }
+
+    /// The sum of `amounts` (a total the broker left out), refused in the name of `name` when it does not fit.
+    public func total(_ amounts: [Int64], as name: String) throws -> Int64 {
+        var sum: Int64 = 0
+        for amount in amounts {
+            let (next, overflow) = sum.addingReportingOverflow(amount)
+            guard !overflow else { throw error(name, "the total of \(amounts.count) amounts is out of range") }
+            sum = next
+        }
+        return sum
+    }
+
     /// The absolute value of a (possibly signed) price: Kiwoom signs prices by their direction.
     public func price(_ name: String) throws -> Int64 { abs(try int(name)) }
 

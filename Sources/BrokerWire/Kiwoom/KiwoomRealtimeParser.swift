@@ -68,7 +68,7 @@ public enum KiwoomRealtimeParser {
             price: try values.price("10"), volume: abs(signedVolume),
             side: signedVolume > 0 ? .buy : (signedVolume < 0 ? .sell : .unknown),
             change: try values.optionalInt("11") ?? 0, changeRate: try values.optionalDecimal("12") ?? .zero,
-            cumVolume: try values.optionalInt("13"), cumValue: try values.optionalInt("14").map { $0 * 1_000_000 },
+            cumVolume: try values.optionalInt("13"), cumValue: try values.optionalMillions("14"),
             open: try values.optionalPrice("16"), high: try values.optionalPrice("17"), low: try values.optionalPrice("18"),
             askPrice: try values.optionalPrice("27"), bidPrice: try values.optionalPrice("28"),
             sourceType: .realtime
@@ -86,8 +86,8 @@ public enum KiwoomRealtimeParser {
         return OrderBook(
             provider: .kiwoom, symbol: symbol, time: try instant(values, field: "21", date: date), receivedAt: receivedAt,
             asks: asks, bids: bids,
-            totalAskQuantity: abs(try values.optionalInt("121") ?? asks.reduce(0) { $0 + $1.quantity }),
-            totalBidQuantity: abs(try values.optionalInt("125") ?? bids.reduce(0) { $0 + $1.quantity }),
+            totalAskQuantity: abs(try values.optionalInt("121") ?? values.total(asks.map(\.quantity), as: "121")),
+            totalBidQuantity: abs(try values.optionalInt("125") ?? values.total(bids.map(\.quantity), as: "125")),
             sourceType: .realtime
         )
     }

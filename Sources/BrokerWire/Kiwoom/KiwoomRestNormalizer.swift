@@ -103,7 +103,7 @@ public enum KiwoomRestNormalizer {
         guard low <= high, close > 0 else {
             throw row.error("cur_prc", "inconsistent bar: open \(open) high \(high) low \(low) close \(close)")
         }
-        let value = try transaction == .dailyChart ? row.optionalInt("trde_prica").map { $0 * 1_000_000 } : nil
+        let value = try transaction == .dailyChart ? row.optionalMillions("trde_prica") : nil
         return Candle(
             provider: .kiwoom, symbol: symbol, interval: interval, start: start,
             open: open, high: high, low: low, close: close, volume: volume, tradingValue: value, halted: halted,
