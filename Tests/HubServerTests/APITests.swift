@@ -346,6 +346,11 @@ struct APITests {
             #expect(page.status == 401 && page.text.contains("action=\"/dashboard/login\"") && page.headers["content-type"].first?.hasPrefix("text/html") == true, "\(page.text.prefix(200))")
             let wrong = try await Web.send(.POST, stack.hub.url + "/dashboard/login", headers: form, body: "key=k3")
             #expect(wrong.status == 401 && wrong.text.contains("not one of this hub"), "\(wrong.status)")
+            // Only the login form is taken (schemathesis found a bodiless POST answered 303 on a hub without keys).
+            let bodiless = try await Web.send(.POST, stack.hub.url + "/dashboard/login", headers: form, followRedirects: false)
+            #expect(bodiless.status == 400 && bodiless.text.contains("request.invalid_argument"), "\(bodiless.status) \(bodiless.text)")
+            let json = try await Web.send(.POST, stack.hub.url + "/dashboard/login", headers: [("content-type", "application/json")], body: #"{"key":"k2"}"#, followRedirects: false)
+            #expect(json.status == 415, "\(json.status)")
             let foreign = try await Web.send(.POST, stack.hub.url + "/dashboard/login", headers: form + [("origin", "http://evil.example")], body: "key=k2")
             #expect(foreign.status == 403, "a login form on another site is refused")
             let signedIn = try await Web.send(.POST, stack.hub.url + "/dashboard/login", headers: form + [("origin", stack.hub.url)], body: "key=k2", followRedirects: false)

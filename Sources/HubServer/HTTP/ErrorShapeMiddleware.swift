@@ -36,7 +36,7 @@ struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
             let names = allowed.map(\.rawValue).joined(separator: ", ")
             return APIError(.methodNotAllowed, "\(described): the path takes \(names)", headers: [.allow: names])
         case .contentTooLarge:
-            return APIError(.tooLarge, "\(described): the body is larger than the route takes (1 MiB; orders 64 KiB)")
+            return APIError(.tooLarge, "\(described): the body is larger than the route takes (docs/http-api.md)")
         default:
             return APIError(.invalidArgument, "\(described): \((error as? HTTPError)?.body ?? error.status.reasonPhrase)")
         }

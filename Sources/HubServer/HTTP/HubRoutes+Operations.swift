@@ -98,10 +98,18 @@ extension HubRoutes {
 
     /// `POST /dashboard/login` (a form with `key`): a configured key is kept in the dashboard cookie; another
     /// gets the login page again.
+    /// A body that is not a form, or a form without a `key` field, is 415/400: only the login page's form is
+    /// taken (an empty `key` is a field, and all the page sends for a hub without keys).
     func login(_ request: Request) async throws -> Response {
+        let type = (request.headers[.contentType] ?? "").lowercased()
+        guard type.hasPrefix("application/x-www-form-urlencoded") else {
+            throw APIError(.unsupportedMediaType, "POST /dashboard/login takes the login form (Content-Type: application/x-www-form-urlencoded)")
+        }
         let form = String(buffer: try await request.body.collect(upTo: 4096))
-        let field = form.split(separator: "&").first { $0.hasPrefix("key=") }.map { $0.dropFirst(4).replacingOccurrences(of: "+", with: " ") }
-        let key = field.flatMap { $0.removingPercentEncoding } ?? ""
+        guard let field = form.split(separator: "&", omittingEmptySubsequences: true).first(where: { $0 == "key" || $0.hasPrefix("key=") }) else {
+            throw APIError(.invalidArgument, "the login form has no key field")
+        }
+        let key = field.dropFirst(4).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
         guard configuration.apiKeys.isEmpty || configuration.apiKeys.contains(key) else {
             return Dashboard.login(message: "That is not one of this hub's API keys.")
         }

@@ -106,8 +106,8 @@ enum OpenAPIDocument {
       "/dashboard":{"get":{"summary":"Live dashboard page (with API keys: the login page until the key cookie is set)","responses":{"200":{"description":"HTML"},
         "401":{"description":"the login page","content":{"text/html":{}}}}}},
       "/dashboard/login":{"post":{"summary":"Sign the dashboard in: a configured API key is kept in an HttpOnly, SameSite=Strict cookie that reads only the dashboard and /v1/status","security":[],
-        "requestBody":{"required":true,"content":{"application/x-www-form-urlencoded":{"schema":{"type":"object","properties":{"key":{"type":"string"}}}}}},
-        "responses":{"303":{"description":"signed in; back to /dashboard"},"401":{"description":"not a configured key: the login page again","content":{"text/html":{}}}}}},
+        "requestBody":{"required":true,"content":{"application/x-www-form-urlencoded":{"schema":{"type":"object","required":["key"],"properties":{"key":{"type":"string"}}}}}},
+        "responses":{"303":{"description":"signed in; back to /dashboard"},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"description":"not a configured key: the login page again","content":{"text/html":{}}},"415":{"$ref":"#/components/responses/UnsupportedMediaType"}}}},
       "/dashboard/logout":{"post":{"summary":"Clear the dashboard's key cookie","security":[],"responses":{"303":{"description":"back to /dashboard"}}}}}}
     """#
 }
