@@ -73,6 +73,28 @@ enum SinkBehaviour {
         try await reopened.close()
     }
 
+    /// Callers at once on a sink nobody has prepared yet — the archiver writing while the ledger monitor reads
+    /// the counts, as in `brokerhub archive` — each get their answer (a read before the tables exist may fail
+    /// with the sink's error; it must not take a write down with it, nor crash the process: two callers that
+    /// both found no PostgreSQL connection each opened one, and the one dropped unclosed trapped).
+    static func servesCallersAtOnce(_ fixture: SinkTestFixture) async throws {
+        let sink = try fixture.open()
+        let written = try await withThrowingTaskGroup(of: Int.self) { group in
+            for round in 0..<8 {
+                group.addTask { try await sink.write(BusEventSamples.mixed(count: 50, run: "c\(round)")).total }
+                group.addTask {
+                    _ = try? await sink.storedCounts()
+                    return 0
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(written == 400)
+        let all = (0..<8).flatMap { BusEventSamples.mixed(count: 50, run: "c\($0)") }
+        #expect(try await sink.storedCounts() == expectedCounts(all))
+        try await sink.close()
+    }
+
     /// Events on two KST days (00:30 KST on consecutive days).
     /// KIS's 47th tick field is stored as it came; a tick without it stores NULL.
     static func storesTheMarketClass(_ fixture: SinkTestFixture) async throws {
@@ -114,6 +136,7 @@ struct SQLiteSinkTests {
     @Test func survivesReopen() async throws { try await run(SinkBehaviour.survivesReopen) }
     @Test func storesTheMarketClass() async throws { try await run(SinkBehaviour.storesTheMarketClass) }
     @Test func addsTheMarketClassToAnOlderArchive() async throws { try await run(SinkBehaviour.addsTheMarketClassToAnOlderArchive) }
+    @Test func servesCallersAtOnce() async throws { try await run(SinkBehaviour.servesCallersAtOnce) }
 
     @Test func storesEventsOnAnyDay() async throws {
         try await run { fixture in
@@ -158,6 +181,9 @@ struct PostgresSinkTests {
     func addsTheMarketClassToAnOlderArchive(kind: SinkTestFixture.Kind) async throws {
         try await run(kind, SinkBehaviour.addsTheMarketClassToAnOlderArchive)
     }
+
+    @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
+    func servesCallersAtOnce(kind: SinkTestFixture.Kind) async throws { try await run(kind, SinkBehaviour.servesCallersAtOnce) }
 
     @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
     func createsOnePartitionPerKSTDay(kind: SinkTestFixture.Kind) async throws {

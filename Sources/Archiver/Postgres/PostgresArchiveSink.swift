@@ -31,6 +31,9 @@ public actor PostgresArchiveSink: ArchiveSink {
     var knownPartitions: Set<Int64> = []
     var stagingReady = false
     var closed = false
+    /// `withConnection` runs one operation at a time: whether one is inside, and who waits for it.
+    var operationInside = false
+    var operationsWaiting: [CheckedContinuation<Void, Never>] = []
 
     public init(configuration: PostgresSinkConfiguration, logger: Logger = Logger(label: "brokerhub.archiver.postgres")) {
         self.configuration = configuration
@@ -163,6 +166,32 @@ public actor PostgresArchiveSink: ArchiveSink {
     /// to a connection the server just closed is dropped without failing its promise); the connection is then
     /// closed and abandoned along with the operation's task.
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        // One operation at a time on the one connection. The actor alone does not give that: while one caller
+        // awaits (connecting, querying), another enters — two callers that both found no connection each opened
+        // one and the first was dropped unclosed (postgres-nio traps on that), and a read from the ledger
+        // monitor could land inside the archiver's BEGIN … COMMIT and fail with it.
+        // Not cancellable while waiting: a wait lasts at most one operation, bounded by its own deadline.
+        if operationInside {
+            await withCheckedContinuation { operationsWaiting.append($0) }
+        } else {
+            operationInside = true
+        }
+        do {
+            let result = try await withOwnedConnection(body)
+            nextOperation()
+            return result
+        } catch {
+            nextOperation()
+            throw error
+        }
+    }
+
+    /// Lets the next waiting operation in (the turn passes straight to it), or marks the connection free.
+    private func nextOperation() {
+        if operationsWaiting.isEmpty { operationInside = false } else { operationsWaiting.removeFirst().resume() }
+    }
+
+    private func withOwnedConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         guard !closed else { throw ArchiverError(.closed, "the PostgreSQL sink is closed") }
         do {
             let connection: PostgresConnection
@@ -257,3 +286,4 @@ final class ConnectionWatch: Sendable {
         handler?()
     }
 }
+

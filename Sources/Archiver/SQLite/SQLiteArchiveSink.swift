@@ -2,13 +2,16 @@ import BrokerCore
 import Foundation
 import GRDB
 import Realtime
+import Synchronization
 
 /// The embedded sink: one SQLite file (WAL) through GRDB, plain tables with the event id as primary key.
 public final class SQLiteArchiveSink: ArchiveSink {
     private let writer: DatabasePool
     public let path: String
+    /// Whether `prepare()` has succeeded (`write` prepares first otherwise).
+    private let prepared = Atomic<Bool>(false)
 
-    /// Opens (creating if needed) the database at `path`; call `prepare()` before writing.
+    /// Opens (creating if needed) the database at `path`; `prepare()` (or the first `write`) creates the tables.
     public init(path: String) throws {
         self.path = path
         var configuration = Configuration()
@@ -29,12 +32,14 @@ public final class SQLiteArchiveSink: ArchiveSink {
                 try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(column) \(declaration)")
             }
         }
+        prepared.store(true, ordering: .releasing)
     }
 
     @discardableResult
     public func write(_ events: [RealtimeEvent]) async throws -> ArchiveWriteSummary {
         let batch = ArchiveBatch(events)
         guard !batch.isEmpty else { return ArchiveWriteSummary() }
+        if !prepared.load(ordering: .acquiring) { try await prepare() }
         return try await writer.write { db in try SQLiteArchiveSink.insert(batch, into: db) }
     }
 

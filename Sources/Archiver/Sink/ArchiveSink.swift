@@ -8,7 +8,8 @@ public protocol ArchiveSink: Sendable {
     func prepare() async throws
 
     /// Stores a batch in one transaction: either every new row and its counts commit, or nothing does.
-    /// Events whose id is already stored are skipped and not counted.
+    /// Events whose id is already stored are skipped and not counted. Prepares the schema first if this sink
+    /// has not. Safe to call from several tasks at once, with every other method.
     @discardableResult
     func write(_ events: [RealtimeEvent]) async throws -> ArchiveWriteSummary
 
