@@ -42,7 +42,13 @@ public final class Collector: Service, Sendable {
         var uncovered: [Provider: [SubscriptionKey]] = [:]
         for provider in Provider.allCases {
             guard let keys = configuration.subscriptions[provider], !keys.isEmpty else { continue }
-            let capacity = configuration.capacity[provider] ?? 41
+            let asked = configuration.capacity[provider] ?? 41
+            let capacity = min(asked, CollectorConfiguration.maximumCapacity[provider] ?? asked)
+            if capacity < asked {
+                logger.warning("capacity lowered to what the broker takes in one session", metadata: [
+                    "collector.provider": "\(provider.rawValue)", "collector.capacity_asked": "\(asked)", "collector.capacity": "\(capacity)",
+                ])
+            }
             let accounts = configuration.accounts.filter { $0.provider == provider }
             let plan = SessionPlan.make(accounts: accounts, keys: keys, capacity: capacity, split: configuration.splitChannels)
             if !plan.uncovered.isEmpty { uncovered[provider] = plan.uncovered }

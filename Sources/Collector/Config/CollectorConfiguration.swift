@@ -15,8 +15,12 @@ public struct CollectorConfiguration: Sendable {
     public var paperWebSocketURLs: [Provider: String] = Self.paperWebSocketURLs
     /// Registrations wanted per provider.
     public var subscriptions: [Provider: Set<SubscriptionKey>] = [:]
-    /// Registrations one session may hold, per provider (KIS: 41).
+    /// Registrations one session may hold, per provider (KIS: 41), at most `maximumCapacity`.
     public var capacity: [Provider: Int] = [.kis: 41, .kiwoom: 41]
+    /// What the brokers take in one session: KIS 41 registrations (OPSP0008 beyond), Kiwoom about 100 codes a
+    /// registration (the sheet; the collector sends one `REG` per channel per session). A larger `capacity` is
+    /// lowered to this, so a session never asks for what the broker refuses.
+    public static let maximumCapacity: [Provider: Int] = [.kis: 41, .kiwoom: 100]
     /// Ticks and order books on separate sessions.
     public var splitChannels = false
     /// KIS execution notices for this HTS ID: the first KIS session subscribes (`H0STCNI0`, or `H0STCNI9`

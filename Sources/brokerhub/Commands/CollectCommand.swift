@@ -56,7 +56,7 @@ struct CollectCommand: AsyncParsableCommand {
     @Option(help: "KIS execution notices (H0STCNI0) for this HTS ID: subscribed, decrypted and kept in the raw-frame log.")
     var kisNotices: String?
 
-    @Option(help: "Registrations per session (KIS allows 41).")
+    @Option(help: "Registrations per session, at most what the broker takes (KIS 41, Kiwoom 100 a REG).")
     var capacity: Int = 41
 
     @Option(help: "The bus: journal:PATH or redis://host:port/db.")

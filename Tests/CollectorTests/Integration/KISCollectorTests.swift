@@ -54,6 +54,26 @@ struct KISCollectorTests {
         }
     }
 
+    /// A capacity above what the broker takes in one session is lowered to it (KIS 41, Kiwoom 100 a `REG`): the
+    /// sessions never ask for registrations the broker would refuse.
+    @Test func aCapacityAboveTheBrokersIsLowered() async throws {
+        try await CollectorHarness.withMock { broker, base in
+            let (bus, _) = try CollectorHarness.journal()
+            let accounts = CollectorHarness.accounts(broker, .kis, base: base) + CollectorHarness.accounts(broker, .kiwoom, base: base)
+            var configuration = CollectorHarness.configuration(base: base, accounts: accounts)
+            configuration.capacity = [.kis: 500, .kiwoom: 500]
+            let symbols = broker.market.universe.symbols.prefix(250).map(\.code)
+            configuration.want(.kis, channels: [.ticker], symbols: Array(symbols.prefix(60)))
+            configuration.want(.kiwoom, channels: [.ticker], symbols: symbols)
+            let collector = Collector(configuration: configuration, bus: bus, credential: CredentialSource.tokens(try CollectorHarness.tokens()), logger: CollectorHarness.logger)
+            let sessions = collector.sessionSubscriptions
+            let kis = sessions.filter { $0.key.hasPrefix("kis-") }.values.map(\.desired.count).sorted()
+            let kiwoom = sessions.filter { $0.key.hasPrefix("kiwoom-") }.values.map(\.desired.count).sorted()
+            #expect(kis == [19, 41], "KIS sessions: \(kis)")
+            #expect(kiwoom == [50, 100, 100], "Kiwoom sessions: \(kiwoom)")
+        }
+    }
+
     @Test func notEnoughAccountsRaisesCapAlertForUncoveredSymbols() async throws {
         try await CollectorHarness.withMock { broker, base in
             let (bus, _) = try CollectorHarness.journal()
