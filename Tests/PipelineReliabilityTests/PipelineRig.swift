@@ -43,10 +43,10 @@ final class PipelineRig: @unchecked Sendable {
         )
     }
 
-    func startCollector() throws -> ServerProcess {
+    func startCollector(extra: [String] = []) throws -> ServerProcess {
         return try ServerProcess.launch(
             ["collect", "--mock", mock.url, "--mock-credentials", credentials.path, "--provider", "kis",
-             "--symbols", Self.symbols.joined(separator: ","), "--channels", "ticker", "--bus", bus, "--always-open"],
+             "--symbols", Self.symbols.joined(separator: ","), "--channels", "ticker", "--bus", bus, "--always-open"] + extra,
             directory: directory
         )
     }

@@ -11,6 +11,8 @@ public final class ArchiverApplication: Sendable {
     public let archiver: Archiver
     /// The database the archiver writes (`ArchiveSinkSpecification`).
     public let sink: any ArchiveSink
+    /// Sets the ledger gauges from the bus and the sink.
+    public let ledgerMonitor: LedgerMonitor
 
     /// - Throws: `config.invalid` for a sink specification it cannot use, `spool.failure` for a spool directory
     ///   it cannot create.
@@ -28,8 +30,9 @@ public final class ArchiverApplication: Sendable {
             throw ArchiverError(.spoolFailure, "cannot open the spool \(directory): \(error)", underlying: error)
         }
         archiver = Archiver(bus: bus, sink: sink, spool: spool, configuration: configuration, clock: clock, logger: logger)
+        ledgerMonitor = LedgerMonitor(ledger: Ledger(bus: bus, sink: sink), interval: configuration.ledgerInterval, clock: clock, logger: logger)
     }
 
-    /// What runs: the archiver (the bus's own services belong to whoever opened it).
-    public var services: [any Service] { [archiver] }
+    /// What runs: the archiver and the ledger gauges (the bus's own services belong to whoever opened it).
+    public var services: [any Service] { [archiver, ledgerMonitor] }
 }

@@ -24,6 +24,8 @@ public struct ArchiverConfiguration: Sendable {
     public var stallThreshold: Duration = .seconds(60)
     /// How often the stall watch looks (and updates `brokerhub_archiver_stall_seconds`).
     public var watchInterval: Duration = .seconds(1)
+    /// How often the ledger gauges (`brokerhub_ledger_*`) are read and set (`LedgerMonitor`).
+    public var ledgerInterval: Duration = .seconds(15)
 
     public init() {}
 

@@ -50,6 +50,9 @@ struct ArchiveCommand: AsyncParsableCommand {
     @Option(help: "Serve /health, /ready and /metrics on this loopback port (0: any free port).")
     var httpPort: Int?
 
+    @Option(help: "Seconds between readings of the ledger for its gauges (brokerhub_ledger_published|stored|missing).")
+    var ledgerSeconds: Double = 15
+
     @Option(help: "Seconds events may be pending with no batch committed before it counts as a stall (alert, /ready 503).")
     var stallSeconds: Double = 60
 
@@ -76,6 +79,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         configuration.attemptsBeforeSpooling = attempts
         configuration.backoffCap = .seconds(backoffCapSeconds)
         configuration.stallThreshold = .milliseconds(Int64(max(0.1, stallSeconds) * 1000))
+        configuration.ledgerInterval = .milliseconds(Int64(max(0.1, min(ledgerSeconds, 86_400)) * 1000))
         let application = try ProcessRunner.archiverStep {
             try ArchiverApplication(bus: opened.bus, sink: sink, spool: spool, configuration: configuration, logger: logger)
         }
@@ -88,12 +92,9 @@ struct ArchiveCommand: AsyncParsableCommand {
         if let httpPort {
             let readyFile = self.readyFile
             // Started last, stopped first: /ready answers until the archiver begins to drain.
-            services.append(WorkerHTTPServer(host: "127.0.0.1", port: httpPort, readiness: {
+            services.append(WorkerHTTPServer.loopback(port: httpPort, what: "archiver", readyFile: readyFile, logger: logger) {
                 guard archiver.isStalled else { return nil }
                 return "stalled: events pending and no batch committed for \(Int(archiver.stalledSeconds)) s"
-            }, logger: logger) { port in
-                logger.info("archiver operations endpoint", metadata: ["http.url": "http://127.0.0.1:\(port)"])
-                if let readyFile { try? Data("http://127.0.0.1:\(port)\n".utf8).write(to: URL(fileURLWithPath: readyFile), options: .atomic) }
             })
         } else if let readyFile {
             try? Data("ready\n".utf8).write(to: URL(fileURLWithPath: readyFile))

@@ -74,6 +74,12 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(help: "Treat the market as always open (the watchdog acts at any hour; for the mock's --always-open).")
     var alwaysOpen = false
 
+    @Option(help: "Serve /health, /ready and /metrics on this loopback port (0: any free port).")
+    var httpPort: Int?
+
+    @Option(help: "Write the operations endpoint's URL to this file once it listens (with --http-port).")
+    var readyFile: String?
+
     @Option(help: "Stop after this many seconds (default: run until SIGTERM/SIGINT).")
     var duration: Double?
 
@@ -90,6 +96,7 @@ struct CollectCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        HubMetrics.bootstrap()  // before any metric is created, so that /metrics sees them all
         let logger = try ProcessRunner.logger(label: "brokerhub.collector", level: logLevel)
         var configuration = CollectorConfiguration()
         configuration.accounts = try accounts()
@@ -119,7 +126,17 @@ struct CollectCommand: AsyncParsableCommand {
         let collector = application.collector
         let started = Date()
         print("brokerhub collect: run \(collector.runID), \(collector.sessionSubscriptions.count) session(s), bus \(bus)")
-        try await ProcessRunner.run(opened.services + application.services, drainSeconds: drainSeconds, duration: duration, logger: logger)
+        var services = opened.services + application.services
+        if let httpPort {
+            // Started last, stopped first. Not ready while a session has stopped for good (replaced by another
+            // login, refused credentials) or registrations have no session to carry them.
+            services.append(WorkerHTTPServer.loopback(port: httpPort, what: "collector", readyFile: readyFile, logger: logger) {
+                if let (session, reason) = collector.stoppedSessions.min(by: { $0.key < $1.key }) { return "session \(session) stopped: \(reason)" }
+                let uncovered = collector.uncovered.values.reduce(0) { $0 + $1.count }
+                return uncovered > 0 ? "\(uncovered) registration(s) not covered by any session" : nil
+            })
+        }
+        try await ProcessRunner.run(services, drainSeconds: drainSeconds, duration: duration, logger: logger)
         print(Self.summary(collector, seconds: Date().timeIntervalSince(started)))
     }
 

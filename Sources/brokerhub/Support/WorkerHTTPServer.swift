@@ -5,7 +5,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// The operations endpoints of a worker process (archiver): `GET /health` (the process runs), `GET /ready`
+/// The operations endpoints of a worker process (archiver, collector): `GET /health` (the process runs), `GET /ready`
 /// (200, or 503 with the reason from `readiness`) and `GET /metrics` (Prometheus text of the process's
 /// swift-metrics). Loopback by default.
 struct WorkerHTTPServer: Service {
@@ -17,6 +17,15 @@ struct WorkerHTTPServer: Service {
     let readiness: Readiness
     let logger: Logger
     let onListening: @Sendable (Int) async -> Void
+
+    /// A loopback endpoint on `port` (0: any free port) that logs its URL as `what` and, once it listens,
+    /// writes the URL to `readyFile` (for scripts and tests that start the process).
+    static func loopback(port: Int, what: String, readyFile: String?, logger: Logger, readiness: @escaping Readiness) -> WorkerHTTPServer {
+        WorkerHTTPServer(host: "127.0.0.1", port: port, readiness: readiness, logger: logger) { port in
+            logger.info("\(what) operations endpoint", metadata: ["http.url": "http://127.0.0.1:\(port)"])
+            if let readyFile { try? Data("http://127.0.0.1:\(port)\n".utf8).write(to: URL(fileURLWithPath: readyFile), options: .atomic) }
+        }
+    }
 
     /// The process must have called `HubMetrics.bootstrap()` before it created any metric.
     func run() async throws {
