@@ -134,6 +134,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Alerts",
+            dependencies: [
+                "BrokerCore", "BrokerWire", "Realtime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "HubServer",
             dependencies: [
                 "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubRedis", "RedisClient", "Collector",
@@ -160,6 +170,7 @@ let package = Package(
                 "Realtime",
                 "Collector",
                 "Archiver",
+                "Alerts",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -206,12 +217,13 @@ let package = Package(
             dependencies: ["BrokerCore", "BrokerClients", "MockBroker", .product(name: "Logging", package: "swift-log")],
             path: "Tests/BrokerHubTesting"
         ),
-        // Runs `brokerhub` subcommands as real processes and talks HTTP to them (end-to-end test suites).
+        // Runs `brokerhub` subcommands as real processes and talks HTTP to them (end-to-end test suites); a local webhook.
         .target(
             name: "ProcessTestSupport",
             dependencies: [
                 "BrokerWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/ProcessTestSupport"
@@ -248,6 +260,14 @@ let package = Package(
             name: "BackendBehaviourTests",
             dependencies: [
                 "BrokerCore", "BrokerHubTesting", "BrokerClients", "HubEngine", "HubRedis", "RedisClient", "MockBroker",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The alert policy (pure), the deliverers against a local webhook receiver, the service on a journal bus.
+        .testTarget(
+            name: "AlertsTests",
+            dependencies: [
+                "Alerts", "BrokerCore", "BrokerHubTesting", "ProcessTestSupport", "Realtime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

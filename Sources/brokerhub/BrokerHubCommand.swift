@@ -12,6 +12,7 @@ struct BrokerHubCommand: AsyncParsableCommand {
             ServeCommand.self,
             CollectCommand.self,
             ArchiveCommand.self,
+            AlertsCommand.self,
             LedgerCommand.self,
             NormalizeCommand.self,
             ParseFramesCommand.self,

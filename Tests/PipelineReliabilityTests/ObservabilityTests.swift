@@ -39,6 +39,43 @@ struct ObservabilityTests {
         }
     }
 
+    /// Issue #16 item 2: `brokerhub alerts` hears the collector's alerts on the bus and pages a webhook once per
+    /// incident — three WebSocket cuts are one `session.gap` incident, paged once, its repeats counted.
+    @Test func alertsReachAWebhookOncePerIncident() async throws {
+        let receiver = WebhookReceiver()
+        try await receiver.start()
+        try await PipelineRig.run("alerts") { rig, processes in
+            let ready = rig.directory.appendingPathComponent("alerts-ready")
+            // The webhook from the environment, as a Slack URL with its secret would be given; it never reaches the log.
+            let alerts = try ServerProcess.launch(
+                ["alerts", "--bus", rig.bus, "--webhook-format", "json", "--http-port", "0", "--ready-file", ready.path, "--log-level", "debug"],
+                environment: ["BROKERHUB_ALERT_WEBHOOK_URL": receiver.url + "?token=T0PSECRETWEBHOOK"], directory: rig.directory
+            )
+            try await waitUntil("the alerts endpoint", timeout: 30) { FileManager.default.fileExists(atPath: ready.path) || !alerts.isRunning }
+            let endpoint = try #require((try? String(contentsOf: ready, encoding: .utf8))?.split(separator: "\n").first.map(String.init), "\(alerts.output)")
+            try await waitUntil("listening", timeout: 30) { try await Web.get(endpoint + "/ready").status == 200 }
+            try await waitUntil("subscribed", timeout: 30) { try await rig.mockStats()["ws_subscriptions"]?.intValue == 3 }
+            for round in 1...3 {
+                let sessions = try await rig.mockStats()["ws_sessions_total"]?.intValue ?? 0
+                #expect(try await Web.post(rig.mock.url + "/_mock/disconnect", "").status == 200)
+                try await waitUntil("reconnected (round \(round))", timeout: 30) {
+                    let stats = try await rig.mockStats()
+                    return stats["ws_sessions_total"]?.intValue == sessions + 1 && stats["ws_subscriptions"]?.intValue == 3
+                }
+            }
+            try await waitUntil("three gap alerts received", timeout: 30) {
+                Self.value(of: "brokerhub_alerts_received_total", in: try await Web.get(endpoint + "/metrics").text) ?? 0 >= 3
+            }
+            let bodies = receiver.bodies
+            #expect(bodies.count == 1 && bodies.first?.contains(#""kind":"session.gap""#) == true && bodies.first?.contains(#""stage":"opened""#) == true, "\(bodies)")
+            let metrics = try await Web.get(endpoint + "/metrics").text
+            #expect(Self.value(of: "brokerhub_alerts_delivered_total", [#"sink="webhook""#], in: metrics) == 1, "\(metrics.prefix(2000))")
+            await alerts.stop()
+            #expect(!alerts.output.contains("T0PSECRETWEBHOOK"), "the webhook URL is not logged")
+        }
+        await receiver.stop()
+    }
+
     /// The value of the sample of metric `name` carrying every one of `labels` (in any order) in a text exposition.
     static func value(of name: String, _ labels: [String] = [], in text: String) -> Int64? {
         for line in text.split(separator: "\n") where line.hasPrefix(name + (labels.isEmpty ? " " : "{")) {
