@@ -7,7 +7,7 @@ public enum AlertSeverity: String, Sendable, Hashable, Comparable, CaseIterable 
     /// Kinds that mean data is being lost or a session is gone for good: a person must act now.
     static let criticalKinds: Set<String> = [
         "session.replaced", "session.stopped", "reconnect.exhausted", "credentials.refused",
-        "archiver.stalled", "ledger.missing", "rawlog.disk_full", "circuit.open", "token.failed",
+        "archiver.stalled", "ledger.missing", "rawlog.disk_full", "circuit.open", "token.failed", "token.expired",
     ]
 
     /// The severity of an incident of `kind` (a `RealtimeAlert.kind`, or one of the hub's own kinds).

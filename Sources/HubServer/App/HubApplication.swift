@@ -1,3 +1,4 @@
+import Alerts
 import BrokerClients
 import BrokerCore
 import Foundation
@@ -59,9 +60,25 @@ public final class HubApplication: Sendable {
 
     /// The long-running parts: workers and maintenance, token refresh, and the HTTP server.
     public func services(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
-        backends.services + hub.services + [TokenRefresher(manager: tokens, clock: clock), HubHTTPServer(
+        backends.services + hub.services + [TokenRefresher(manager: tokens, clock: clock)] + alertServices() + [HubHTTPServer(
             hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, logger: logger, onListening: onListening
         )]
+    }
+
+    /// With an alert sink configured: the alerts service and the watch that feeds it the hub's own state.
+    private func alertServices() -> [any Service] {
+        guard configuration.alertsEnabled else { return [] }
+        var sinks: [any AlertSink] = []
+        if let url = configuration.alertWebhookURL { sinks.append(WebhookAlertSink(url: url, format: configuration.alertWebhookFormat)) }
+        if let path = configuration.alertLogFile { sinks.append(FileAlertSink(path: path)) }
+        let alertLogger = logger.child("alerts")
+        let alerts = AlertService(
+            bus: nil, deliverers: sinks.map { AlertDeliverer(sink: $0, clock: clock, logger: alertLogger) }, clock: clock, logger: alertLogger
+        )
+        let watch = HubAlertWatch(
+            hub: hub, alerts: alerts, queueLimit: configuration.queueLimit, interval: configuration.alertCheckInterval, clock: clock, logger: alertLogger
+        )
+        return [alerts, watch]
     }
 
     /// Runs everything under one `ServiceGroup` until SIGTERM/SIGINT (then drains: workers finish the task

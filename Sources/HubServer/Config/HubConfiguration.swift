@@ -1,3 +1,4 @@
+import Alerts
 import BrokerClients
 import BrokerCore
 import BrokerWire
@@ -56,7 +57,18 @@ public struct HubConfiguration: Sendable {
     /// generates one into the data directory when unset; distributed mode requires it (the same on every hub).
     public var tokenKey: String?
 
+    /// Alerts of the hub's own state (breaker open, budget lowered, queue near full, token expired) to a webhook
+    /// and/or a JSON-lines log file; none configured: no alerts service.
+    public var alertWebhookURL: String?
+    public var alertWebhookFormat: WebhookAlertSink.Format = .slack
+    public var alertLogFile: String?
+    /// How often the hub's state is looked at for alerts.
+    public var alertCheckInterval: Duration = .seconds(10)
+
     public init() {}
+
+    /// Whether the hub runs its alerts service (a sink is configured).
+    public var alertsEnabled: Bool { alertWebhookURL != nil || alertLogFile != nil }
 
     /// Whether the hub runs in distributed mode (Redis backends).
     public var isDistributed: Bool { redisURL != nil }
@@ -162,6 +174,20 @@ public struct HubConfiguration: Sendable {
         if let url = values["redis_gatekeeper_url"]?.text { gatekeeperURL = url.isEmpty ? nil : url }
         if let prefix = values["redis_prefix"]?.text, !prefix.isEmpty { redisPrefix = prefix }
         if let key = values["token_key"]?.text, !key.isEmpty { tokenKey = key }
+        if let url = values["alert_webhook_url"]?.text {
+            guard url.isEmpty || url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw BrokerHubError(.invalidConfiguration, "\(source): alert_webhook_url must be an http(s) URL")
+            }
+            alertWebhookURL = url.isEmpty ? nil : url
+        }
+        if let format = values["alert_webhook_format"]?.text {
+            guard let parsed = WebhookAlertSink.Format(rawValue: format) else {
+                throw BrokerHubError(.invalidConfiguration, "\(source): alert_webhook_format must be slack or json, got \(format)")
+            }
+            alertWebhookFormat = parsed
+        }
+        if let path = values["alert_log_file"]?.text { alertLogFile = path.isEmpty ? nil : path }
+        if let seconds = try double("alert_check_seconds") { alertCheckInterval = .milliseconds(Int64(max(0.1, min(seconds, 3_600)) * 1000)) }
         if let list = values["accounts"]?.arrayValue {
             accounts = try list.map { try Self.account($0, source: source) }
         }
