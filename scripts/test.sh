@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: installs system dependencies, starts a throwaway Redis and
 # PostgreSQL, runs `swift build --build-tests`, the Python client compatibility check against the mock broker
-# (scripts/compat.sh), `swift test --skip-build "$@"`, then the robustness runs — coverage-guided fuzzing of the
+# (scripts/compat.sh), `swift test --skip-build "$@"`, the Python client's pytest suite against a live hub
+# (scripts/python-client.sh), then the robustness runs — coverage-guided fuzzing of the
 # parsers (scripts/fuzz.sh), schemathesis against the hub's OpenAPI document (scripts/schemathesis.sh) and a
 # soak of the pipeline through a Redis restart and a PostgreSQL outage (scripts/soak.sh, SOAK_SECONDS=120) — and
 # always tears the services down.
@@ -13,6 +14,7 @@
 #   BROKERHUB_SKIP_SWIFT=1    only install + start/check/stop the services
 #   BROKERHUB_SKIP_INSTALL=1  skip scripts/install-deps.sh (no root/sudo)
 #   BROKERHUB_SKIP_COMPAT=1   skip the python-kis / kiwoom-client compatibility run (scripts/compat.sh)
+#   BROKERHUB_SKIP_PYTHON_CLIENT=1  skip the Python client's pytest suite (scripts/python-client.sh)
 #   BROKERHUB_SKIP_ROBUSTNESS=1  skip the fuzzing, schemathesis and soak runs after the tests
 #   BROKERHUB_FUZZ_SECONDS    seconds per fuzz target (default 30; scripts/fuzz.sh)
 #   BROKERHUB_KEEP_TMP=1      keep the services' temp dir (data and logs) after the run
@@ -125,6 +127,11 @@ if (( status == 124 || status == 137 )); then
   exit 124
 fi
 (( status == 0 )) || exit "$status"
+
+if [[ "${BROKERHUB_SKIP_PYTHON_CLIENT:-0}" != "1" && $# -eq 0 ]]; then
+  step "the Python client (clients/python) against a live hub: pytest"
+  timeout --kill-after=60 "$(remaining)" scripts/python-client.sh
+fi
 
 if [[ "${BROKERHUB_SKIP_ROBUSTNESS:-0}" != "1" && $# -eq 0 ]]; then
   step "robustness: coverage-guided fuzzing of the parsers"
