@@ -14,6 +14,7 @@ struct BrokerHubCommand: AsyncParsableCommand {
             ArchiveCommand.self,
             AlertsCommand.self,
             LedgerCommand.self,
+            StatusCommand.self,
             NormalizeCommand.self,
             ParseFramesCommand.self,
             BenchCommand.self,

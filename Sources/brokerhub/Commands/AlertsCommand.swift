@@ -50,8 +50,11 @@ struct AlertsCommand: AsyncParsableCommand {
     @Option(help: "New incidents of one kind paged per hour.")
     var pagesPerKind: Int = 5
 
-    @Option(help: "Serve /health, /ready and /metrics on this loopback port (0: any free port).")
+    @Option(name: [.customLong("http-port"), .customLong("metrics-port")], help: "Serve /health, /ready and /metrics on this loopback port (0: any free port).")
     var httpPort: Int?
+
+    @Option(help: "Address of the /health, /ready and /metrics endpoint (0.0.0.0 in a container, for Prometheus).")
+    var httpHost: String = "127.0.0.1"
 
     @Option(help: "Write the operations endpoint's URL (or 'ready') to this file once alerts are listened for.")
     var readyFile: String?
@@ -98,7 +101,7 @@ struct AlertsCommand: AsyncParsableCommand {
         logger.info("delivering alerts", metadata: ["alerts.sinks": "\(sinks.map(\.name).joined(separator: ","))", "alerts.bus": "\(bus)"])
         var services: [any Service] = opened.services + [service]
         if let httpPort {
-            services.append(WorkerHTTPServer.loopback(port: httpPort, what: "alerts", readyFile: readyFile, logger: logger) {
+            services.append(WorkerHTTPServer.endpoint(host: httpHost, port: httpPort, what: "alerts", readyFile: readyFile, logger: logger) {
                 service.isListening ? nil : "not listening to the bus"
             })
         } else if let readyFile {

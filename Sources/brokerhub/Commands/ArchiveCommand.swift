@@ -47,8 +47,11 @@ struct ArchiveCommand: AsyncParsableCommand {
     @Option(help: "Write 'ready' to this file once the archiver runs (the HTTP URL when --http-port is given).")
     var readyFile: String?
 
-    @Option(help: "Serve /health, /ready and /metrics on this loopback port (0: any free port).")
+    @Option(name: [.customLong("http-port"), .customLong("metrics-port")], help: "Serve /health, /ready and /metrics on this loopback port (0: any free port).")
     var httpPort: Int?
+
+    @Option(help: "Address of the /health, /ready and /metrics endpoint (0.0.0.0 in a container, for Prometheus).")
+    var httpHost: String = "127.0.0.1"
 
     @Option(help: "Seconds between readings of the ledger for its gauges (brokerhub_ledger_published|stored|missing).")
     var ledgerSeconds: Double = 15
@@ -92,7 +95,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         if let httpPort {
             let readyFile = self.readyFile
             // Started last, stopped first: /ready answers until the archiver begins to drain.
-            services.append(WorkerHTTPServer.loopback(port: httpPort, what: "archiver", readyFile: readyFile, logger: logger) {
+            services.append(WorkerHTTPServer.endpoint(host: httpHost, port: httpPort, what: "archiver", readyFile: readyFile, logger: logger) {
                 guard archiver.isStalled else { return nil }
                 return "stalled: events pending and no batch committed for \(Int(archiver.stalledSeconds)) s"
             })

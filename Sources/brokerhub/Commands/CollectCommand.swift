@@ -74,8 +74,11 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(help: "Treat the market as always open (the watchdog acts at any hour; for the mock's --always-open).")
     var alwaysOpen = false
 
-    @Option(help: "Serve /health, /ready and /metrics on this loopback port (0: any free port).")
+    @Option(name: [.customLong("http-port"), .customLong("metrics-port")], help: "Serve /health, /ready and /metrics on this loopback port (0: any free port).")
     var httpPort: Int?
+
+    @Option(help: "Address of the /health, /ready and /metrics endpoint (0.0.0.0 in a container, for Prometheus).")
+    var httpHost: String = "127.0.0.1"
 
     @Option(help: "Write the operations endpoint's URL to this file once it listens (with --http-port).")
     var readyFile: String?
@@ -130,7 +133,7 @@ struct CollectCommand: AsyncParsableCommand {
         if let httpPort {
             // Started last, stopped first. Not ready while a session has stopped for good (replaced by another
             // login, refused credentials) or registrations have no session to carry them.
-            services.append(WorkerHTTPServer.loopback(port: httpPort, what: "collector", readyFile: readyFile, logger: logger) {
+            services.append(WorkerHTTPServer.endpoint(host: httpHost, port: httpPort, what: "collector", readyFile: readyFile, logger: logger) {
                 if let (session, reason) = collector.stoppedSessions.min(by: { $0.key < $1.key }) { return "session \(session) stopped: \(reason)" }
                 let uncovered = collector.uncovered.values.reduce(0) { $0 + $1.count }
                 return uncovered > 0 ? "\(uncovered) registration(s) not covered by any session" : nil

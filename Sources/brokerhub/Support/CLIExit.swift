@@ -10,6 +10,10 @@ enum CLIExit {
     static let brokerError: Int32 = 3
     /// A bad argument (unknown TR, missing parameter).
     static let usage: Int32 = 64
+    /// A service the command needs (the hub) is not reachable or not answering.
+    static let unavailable: Int32 = 69
+    /// The service refused the credentials (an API key).
+    static let noPermission: Int32 = 77
 
     static func code(for error: BrokerHubError) -> Int32 {
         switch error.code {

@@ -18,12 +18,16 @@ struct WorkerHTTPServer: Service {
     let logger: Logger
     let onListening: @Sendable (Int) async -> Void
 
-    /// A loopback endpoint on `port` (0: any free port) that logs its URL as `what` and, once it listens,
-    /// writes the URL to `readyFile` (for scripts and tests that start the process).
-    static func loopback(port: Int, what: String, readyFile: String?, logger: Logger, readiness: @escaping Readiness) -> WorkerHTTPServer {
-        WorkerHTTPServer(host: "127.0.0.1", port: port, readiness: readiness, logger: logger) { port in
-            logger.info("\(what) operations endpoint", metadata: ["http.url": "http://127.0.0.1:\(port)"])
-            if let readyFile { try? Data("http://127.0.0.1:\(port)\n".utf8).write(to: URL(fileURLWithPath: readyFile), options: .atomic) }
+    /// An endpoint on `host` (loopback by default; `0.0.0.0` in a container, for Prometheus — it serves no
+    /// secret and takes no command) and `port` (0: any free port) that logs its URL as `what` and, once it
+    /// listens, writes the URL to `readyFile` (for scripts and tests that start the process).
+    static func endpoint(
+        host: String = "127.0.0.1", port: Int, what: String, readyFile: String?, logger: Logger, readiness: @escaping Readiness
+    ) -> WorkerHTTPServer {
+        let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
+        return WorkerHTTPServer(host: host, port: port, readiness: readiness, logger: logger) { port in
+            logger.info("\(what) operations endpoint", metadata: ["http.url": "http://\(shown):\(port)", "http.host": "\(host)"])
+            if let readyFile { try? Data("http://\(shown):\(port)\n".utf8).write(to: URL(fileURLWithPath: readyFile), options: .atomic) }
         }
     }
 
