@@ -2,7 +2,7 @@
 # The project's test command: installs system dependencies, starts a throwaway Redis and
 # PostgreSQL, runs `swift build --build-tests`, the Python client compatibility check against the mock broker
 # (scripts/compat.sh), `swift test --skip-build "$@"`, the Python client's pytest suite against a live hub
-# (scripts/python-client.sh), then the robustness runs — coverage-guided fuzzing of the
+# (scripts/python-client.sh), the deploy files' check (scripts/deploy-check.sh), then the robustness runs — coverage-guided fuzzing of the
 # parsers (scripts/fuzz.sh), schemathesis against the hub's OpenAPI document (scripts/schemathesis.sh) and a
 # soak of the pipeline through a Redis restart and a PostgreSQL outage (scripts/soak.sh, SOAK_SECONDS=120) — and
 # always tears the services down.
@@ -127,6 +127,11 @@ if (( status == 124 || status == 137 )); then
   exit 124
 fi
 (( status == 0 )) || exit "$status"
+
+if [[ $# -eq 0 ]]; then
+  step "deploy files (deploy/) checked against the code"
+  timeout --kill-after=60 "$(remaining)" scripts/deploy-check.sh
+fi
 
 if [[ "${BROKERHUB_SKIP_PYTHON_CLIENT:-0}" != "1" && $# -eq 0 ]]; then
   step "the Python client (clients/python) against a live hub: pytest"
