@@ -22,9 +22,13 @@ public struct MockBrokerServer: Service {
     public func run() async throws {
         let broker = self.broker
         let onStart = self.onStart
+        let connections = OpenConnections()
         let app = Application(
             responder: MockResponder(broker: broker),
-            server: .http1WebSocketUpgrade(configuration: .init(http1: .init(additionalChannelHandlers: [ArrivalStampHandler()]))) { head, channel, _ in
+            server: .http1WebSocketUpgrade(
+                configuration: .init(http1: .init(additionalChannelHandlers: [ArrivalStampHandler()]))
+            ) { head, channel, _ in
+                connections.add(channel)
                 let path = head.path ?? "/"
                 let handler: WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
                 if path.hasPrefix("/api/dostk/websocket") {
@@ -44,7 +48,12 @@ public struct MockBrokerServer: Service {
             },
             logger: broker.logger
         )
-        try await app.runService()
+        // Stopping closes what is still open a second later (see `OpenConnections`).
+        try await withGracefulShutdownHandler {
+            try await app.runService()
+        } onGracefulShutdown: {
+            connections.closeAll(after: .seconds(1))
+        }
     }
 
     /// Runs a mock broker for the duration of `body` (for tests and benchmarks); `body` gets the broker and

@@ -112,13 +112,23 @@ struct DemoRunner: Sendable {
             }
             group.addTask { await load.faultBurst(at: start.addingTimeInterval(duration * 0.4), seconds: 3, restore: jitter) }
             group.addTask {
+                // On a terminal a live line (time done of the run, ETA); piped, the detail lines below only.
+                var progress = ProgressLine.standardOutputIsTerminal ? ProgressLine(label: "  demo", total: duration, unit: "s") : nil
                 while Date() < start.addingTimeInterval(duration) {
-                    try? await Task.sleep(for: .seconds(2))
+                    for _ in 0..<4 {
+                        try? await Task.sleep(for: .milliseconds(500))
+                        let elapsed = min(duration, Date().timeIntervalSince(start))
+                        let detail = "\(tally.succeeded) calls ok, \(tally.jobs.finished)/\(tally.jobs.submitted) jobs, rt stored \(realtime.stored)"
+                        if let line = progress?.update(done: elapsed.rounded(.down), elapsed: elapsed, detail: detail) {
+                            FileHandle.standardOutput.write(Data(line.utf8))
+                        }
+                    }
                     // Rates over 4 s: a 2-s count is a multiple of 0.5/s, too coarse against 18/s (17.0 is 94 %, 17.5 97 %).
                     guard let status = try? await hub.snapshot(rateWindow: 4), let kis = status.provider(.kis) else { continue }
                     let depth = status.queueDepth
                     let rate = kis.sendRate
                     if kis.breaker == .closed, Date().timeIntervalSince(start) > 4 { samples.add(rate) }
+                    if progress != nil { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
                     print(String(
                         format: "  t=%3.0fs  calls ok %5d / %5d  jobs %3d/%3d  queue i%-3d s%-3d b%-4d  kis %5.1f/s (%3.0f%%)  breaker %@  rt pub %d / stored %d",
                         Date().timeIntervalSince(start), tally.succeeded, tally.total, tally.jobs.finished, tally.jobs.submitted,
