@@ -16,6 +16,7 @@ import PackageDescription
 /// - `Realtime`: realtime events, the bus protocol and its embedded and Redis implementations.
 /// - `Collector`: KIS/Kiwoom WebSocket collector (subscriptions, watchdog, raw-frame log).
 /// - `Archiver`: bus → PostgreSQL/SQLite archiver, spool and ledger.
+/// - `Snapshots`: scheduled observation snapshots through the hub into a rolling JSONL archive (`CZlib`: gzip).
 /// - `HubServer`: configuration, the composition root and the HTTP API (Hummingbird).
 /// - `brokerhub`: the command-line tool.
 let package = Package(
@@ -143,10 +144,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // zlib from the system (Debian: zlib1g-dev), for gzip-compressing rolled snapshot files.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "Snapshots",
+            dependencies: [
+                "BrokerCore", "BrokerWire", "HubEngine", "CZlib",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "HubServer",
             dependencies: [
-                "Alerts", "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubRedis", "RedisClient", "Collector",
+                "Alerts", "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubRedis", "RedisClient", "Collector", "Snapshots",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -171,6 +184,7 @@ let package = Package(
                 "Collector",
                 "Archiver",
                 "Alerts",
+                "Snapshots",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -276,6 +290,17 @@ let package = Package(
             dependencies: [
                 "BrokerCore", "BrokerHubTesting", "BrokerWire", "BrokerClients", "HubEngine", "HubServer", "Realtime", "Collector", "MockBroker",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The snapshot collector: pure stages and schedule, the JSONL archive on disk, cycles through a real hub
+        // against the mock over HTTP.
+        .testTarget(
+            name: "SnapshotsTests",
+            dependencies: [
+                "BrokerCore", "BrokerHubTesting", "BrokerWire", "BrokerClients", "HubEngine", "HubServer", "MockBroker", "Snapshots",
+                "ProcessTestSupport", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Bus and archiver against real SQLite, PostgreSQL and Redis (BROKERHUB_TEST_POSTGRES_URL/REDIS_URL).

@@ -13,6 +13,7 @@ struct BrokerHubCommand: AsyncParsableCommand {
             CollectCommand.self,
             ArchiveCommand.self,
             AlertsCommand.self,
+            SnapshotCommand.self,
             LedgerCommand.self,
             StatusCommand.self,
             NormalizeCommand.self,

@@ -25,8 +25,16 @@ public struct Quote: Sendable, Hashable {
     public var lowerLimit: Int64?
     public var askPrice: Int64?
     public var bidPrice: Int64?
+    /// Shares waiting at the best ask / best bid, when the transaction carries them.
+    public var askSize: Int64?
+    public var bidSize: Int64?
+    /// Listed shares, when the transaction carries them (turnover rate).
+    public var listedShares: Int64?
     /// True when the broker marks the symbol as halted.
     public var halted: Bool
+    /// The broker's market-warning code when one is in force (KIS `mrkt_warn_cls_code` other than `00`:
+    /// caution, warning, risk), or a volatility interruption (`vi:` + `vi_cls_code`); nil when none.
+    public var warning: String?
     public var sourceType: SourceType
 
     public init(
@@ -34,7 +42,8 @@ public struct Quote: Sendable, Hashable {
         price: Int64, change: Int64, changeRate: FixedDecimal, open: Int64, high: Int64, low: Int64,
         volume: Int64, tradingValue: Int64? = nil, previousClose: Int64? = nil,
         upperLimit: Int64? = nil, lowerLimit: Int64? = nil, askPrice: Int64? = nil, bidPrice: Int64? = nil,
-        halted: Bool = false, sourceType: SourceType
+        askSize: Int64? = nil, bidSize: Int64? = nil, listedShares: Int64? = nil,
+        halted: Bool = false, warning: String? = nil, sourceType: SourceType
     ) {
         self.provider = provider
         self.symbol = symbol
@@ -54,7 +63,11 @@ public struct Quote: Sendable, Hashable {
         self.lowerLimit = lowerLimit
         self.askPrice = askPrice
         self.bidPrice = bidPrice
+        self.askSize = askSize
+        self.bidSize = bidSize
+        self.listedShares = listedShares
         self.halted = halted
+        self.warning = warning
         self.sourceType = sourceType
     }
 }

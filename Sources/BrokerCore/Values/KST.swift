@@ -41,6 +41,26 @@ public enum KST {
         return millis == 0 ? base + "+09:00" : base + "." + zeroPadded(millis, 3) + "+09:00"
     }
 
+    /// Parses what `iso8601(_:)` writes — `YYYY-MM-DDTHH:mm:ss[.mmm]+09:00` — back into an instant; nil otherwise.
+    public static func parseISO8601(_ text: some StringProtocol) -> Date? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 25 || bytes.count == 29, bytes.suffix(6).elementsEqual("+09:00".utf8),
+              bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+              let date = KSTDate(String(decoding: bytes[0..<10], as: UTF8.self)) else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            guard bytes[range].allSatisfy({ $0 &- 48 < 10 }) else { return nil }
+            return bytes[range].reduce(0) { $0 * 10 + Int($1 - 48) }
+        }
+        guard let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+              hour < 24, minute < 60, second < 60 else { return nil }
+        var millis = 0
+        if bytes.count == 29 {
+            guard bytes[19] == UInt8(ascii: "."), let value = number(20..<23) else { return nil }
+            millis = value
+        }
+        return instant(date, hour: hour, minute: minute, second: second).addingTimeInterval(Double(millis) / 1000)
+    }
+
     /// Parses `YYYYMMDDHHmmss` (KST) as brokers send it; nil when malformed.
     public static func parseCompactDateTime(_ text: some StringProtocol) -> Date? {
         let bytes = Array(text.utf8)

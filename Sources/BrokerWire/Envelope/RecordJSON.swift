@@ -51,7 +51,11 @@ public enum RecordJSON {
         object.add("lower_limit", quote.lowerLimit)
         object.add("ask_price", quote.askPrice)
         object.add("bid_price", quote.bidPrice)
+        object.add("ask_size", quote.askSize)
+        object.add("bid_size", quote.bidSize)
+        object.add("listed_shares", quote.listedShares)
         object.add("halted", quote.halted)
+        object.add("warning", quote.warning)
         object.add("source_type", quote.sourceType.rawValue)
         object.add("received_at", quote.receivedAt.map(KST.iso8601))
         return object.json

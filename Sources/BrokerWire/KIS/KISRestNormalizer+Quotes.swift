@@ -11,6 +11,10 @@ extension KISRestNormalizer {
         guard price != 0 else { throw notFound(transaction, symbol: symbol) }
         let sign = try row.optionalText("prdy_vrss_sign")
         let status = try row.optionalText("iscd_stat_cls_code")
+        let warningCode = try row.optionalText("mrkt_warn_cls_code")
+        let interruption = try row.optionalText("vi_cls_code")
+        let warning: String? = if let warningCode, warningCode != "00" { "market_warning:" + warningCode }
+            else if let interruption, interruption != "N" { "vi:" + interruption } else { nil }
         let quote = Quote(
             provider: .kis, symbol: symbol, time: context.receivedAt, receivedAt: context.receivedAt,
             price: price,
@@ -20,7 +24,8 @@ extension KISRestNormalizer {
             volume: try row.int("acml_vol"), tradingValue: try row.optionalInt("acml_tr_pbmn"),
             previousClose: try row.optionalInt("stck_sdpr"),
             upperLimit: try row.optionalInt("stck_mxpr"), lowerLimit: try row.optionalInt("stck_llam"),
-            halted: try row.optionalText("temp_stop_yn") == "Y" || status == "58",
+            listedShares: try row.optionalInt("lstn_stcn"),
+            halted: try row.optionalText("temp_stop_yn") == "Y" || status == "58", warning: warning,
             sourceType: context.sourceType ?? .restQuote
         )
         return NormalizedBatch(records: [.quote(quote)])
@@ -79,6 +84,7 @@ extension KISRestNormalizer {
                 previousClose: try row.optionalInt("inter2_prdy_clpr"),
                 upperLimit: try row.optionalInt("inter2_mxpr"), lowerLimit: try row.optionalInt("inter2_llam"),
                 askPrice: try row.optionalInt("inter2_askp"), bidPrice: try row.optionalInt("inter2_bidp"),
+                askSize: try row.optionalInt("seln_rsqn"), bidSize: try row.optionalInt("shnu_rsqn"),
                 sourceType: context.sourceType ?? .restQuote
             )
             quotes.append(.quote(quote))

@@ -47,6 +47,9 @@ extension MockBroker {
             let closed = sessions.disconnectAll()
             for provider in Provider.allCases where closed > 0 { stats.fault(provider, "ws_disconnect_requested") }
             return .json(200, #"{"disconnected":\#(closed)}"#)
+        case ("GET", "/_mock/universe"):
+            // The symbol list a scheduled snapshot covers (`brokerhub snapshot --universe-url`), one code a line.
+            return MockResponse(status: 200, headers: [("content-type", "text/plain; charset=utf-8")], body: market.universe.symbols.map { $0.code + "\n" }.joined())
         case ("GET", "/_mock/market"):
             let now = marketNow
             var object = JSONWriter.Object()

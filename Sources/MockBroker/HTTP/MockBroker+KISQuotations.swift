@@ -381,6 +381,10 @@ extension MockBroker {
                 object.add("inter2_mxpr", String(state.upperLimit))
                 object.add("inter2_askp", String(KRXPriceRules.tickUp(state.price)))
                 object.add("inter2_bidp", String(state.price))
+                // Sizes at the best ask and bid: stable per symbol and minute, so two polls within a minute agree.
+                let sizes = SeededRandomText.stableHash(symbol.code) ^ UInt64(max(0, KST.wholeSeconds(now) / 60))
+                object.add("seln_rsqn", String(100 + Int64(sizes % 9_900)))
+                object.add("shnu_rsqn", String(100 + Int64((sizes >> 16) % 9_900)))
                 object.add("acml_tr_pbmn", String(state.value))
                 object.add("inter2_prdy_clpr", String(state.previousClose))
                 object.add("inter2_sdpr", String(state.previousClose))

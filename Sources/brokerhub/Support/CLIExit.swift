@@ -12,6 +12,8 @@ enum CLIExit {
     static let usage: Int32 = 64
     /// A service the command needs (the hub) is not reachable or not answering.
     static let unavailable: Int32 = 69
+    /// A file the command writes cannot be written (the snapshot archive).
+    static let ioError: Int32 = 74
     /// The service refused the credentials (an API key).
     static let noPermission: Int32 = 77
 

@@ -54,7 +54,14 @@ enum ProcessRunner {
     /// Runs `services` as one group until SIGTERM/SIGINT, or for `duration` seconds when given (then the same
     /// graceful shutdown).
     static func run(_ services: [any Service], drainSeconds: Double, duration: Double? = nil, logger: Logger) async throws {
-        let group = ServiceGroup(configuration: .process(services, drainSeconds: drainSeconds, logger: logger))
+        try await run(configured: services.map { .init(service: $0) }, drainSeconds: drainSeconds, duration: duration, logger: logger)
+    }
+
+    /// The same with each service's termination behaviour (a job that ends the process when it is done).
+    static func run(
+        configured services: [ServiceGroupConfiguration.ServiceConfiguration], drainSeconds: Double, duration: Double? = nil, logger: Logger
+    ) async throws {
+        let group = ServiceGroup(configuration: .process(configured: services, drain: .milliseconds(Int64(drainSeconds * 1000)), logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             if let duration {

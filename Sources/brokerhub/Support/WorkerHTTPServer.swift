@@ -15,6 +15,8 @@ struct WorkerHTTPServer: Service {
     let host: String
     let port: Int
     let readiness: Readiness
+    /// The process's status JSON for `GET /status`, when it has one.
+    var status: (@Sendable () -> String)? = nil
     let logger: Logger
     let onListening: @Sendable (Int) async -> Void
 
@@ -22,10 +24,11 @@ struct WorkerHTTPServer: Service {
     /// secret and takes no command) and `port` (0: any free port) that logs its URL as `what` and, once it
     /// listens, writes the URL to `readyFile` (for scripts and tests that start the process).
     static func endpoint(
-        host: String = "127.0.0.1", port: Int, what: String, readyFile: String?, logger: Logger, readiness: @escaping Readiness
+        host: String = "127.0.0.1", port: Int, what: String, readyFile: String?, logger: Logger, status: (@Sendable () -> String)? = nil,
+        readiness: @escaping Readiness
     ) -> WorkerHTTPServer {
         let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
-        return WorkerHTTPServer(host: host, port: port, readiness: readiness, logger: logger) { port in
+        return WorkerHTTPServer(host: host, port: port, readiness: readiness, status: status, logger: logger) { port in
             logger.info("\(what) operations endpoint", metadata: ["http.url": "http://\(shown):\(port)", "http.host": "\(host)"])
             if let readyFile { try? Data("http://\(shown):\(port)\n".utf8).write(to: URL(fileURLWithPath: readyFile), options: .atomic) }
         }
@@ -39,6 +42,11 @@ struct WorkerHTTPServer: Service {
         router.get("/ready") { _, _ in
             if let reason = readiness() { return Self.json(.serviceUnavailable, ["ready": "false", "reason": reason]) }
             return Self.json(.ok, ["ready": "true"])
+        }
+        if let status {
+            router.get("/status") { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: status())))
+            }
         }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: HubMetrics.render())))
