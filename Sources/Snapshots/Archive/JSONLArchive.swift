@@ -147,6 +147,8 @@ public actor JSONLArchive {
             var changed = false
             for name in ours where name.hasSuffix(".jsonl.open") {
                 let path = directory + "/" + name
+                // Recovering twice must not roll the file this archive is writing.
+                if path == active?.file.path { continue }
                 let torn = try ArchiveFiles.repairTornTail(path)
                 recovery.tornBytes += torn
                 statistics.tornBytesRepaired += torn

@@ -23,6 +23,7 @@ public final class SnapshotCollector: Service, Sendable {
     }
 
     struct State {
+        var prepared = false
         var schedule: SnapshotSchedule
         var pipeline: SnapshotPipeline
         var status: SnapshotStatus
@@ -74,8 +75,13 @@ public final class SnapshotCollector: Service, Sendable {
         try await finish()
     }
 
-    /// Repairs what an earlier run left in the archives (torn lines, unrolled files).
+    /// Repairs what an earlier run left in the archives (torn lines, unrolled files); once (`run()` calls it
+    /// unless the caller did, to report a broken archive before starting).
     public func prepare() async throws {
+        guard state.withLock({ state in
+            defer { state.prepared = true }
+            return !state.prepared
+        }) else { return }
         let today = KSTDate(clock.now)
         for (name, target) in [("snapshots", archive), ("rejects", rejects)] {
             let recovery = try await target.recover(today: today)
