@@ -70,6 +70,31 @@ struct SnapshotProcessTests {
         }
     }
 
+    @Test func serveRunsASnapshotScheduleThroughItsOwnFrontDoor() async throws {
+        let stack = try await HubStack.start(hubEnvironment: [
+            "BROKERHUB_SNAPSHOT_MODE": "scalp", "BROKERHUB_SNAPSHOT_SYMBOLS": "005930,000660,035420", "BROKERHUB_SNAPSHOT_HOURS": "always",
+            "BROKERHUB_SNAPSHOT_INTERVAL_SECONDS": "0.5",
+        ])
+        let directory = stack.mock.directory.appendingPathComponent("hub/snapshots").path
+        try await withCleanup({ await stack.stop() }) { () async throws in
+            var snapshot: JSONValue?
+            for _ in 0..<100 {
+                snapshot = try await Web.get(stack.hub.url + "/v1/status").json?["snapshot"]
+                if (snapshot?["cycles"]?.intValue ?? 0) >= 3 { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect((snapshot?["cycles"]?.intValue ?? 0) >= 3 && snapshot?["mode"]?.stringValue == "scalp", "\(String(describing: snapshot))")
+            #expect((snapshot?["collected"]?.intValue ?? 0) >= 3 && snapshot?["failed_calls"]?.intValue == 0, "\(String(describing: snapshot))")
+            let metrics = try await Web.get(stack.hub.url + "/metrics").text
+            #expect(metrics.contains("brokerhub_snapshot_cycle_seconds"), "the schedule's metrics are the hub's")
+        }
+        // Stopped with SIGTERM: the day's file is rolled and in the manifest.
+        let lines = try lines(directory, prefix: "snapshots", includeOpen: false)
+        #expect(lines.open == 0 && lines.lines.count >= 3)
+        #expect(lines.lines.allSatisfy { $0["tr_id"]?.stringValue == "FHKST01010100" && $0["mode"]?.stringValue == "scalp" })
+        #expect(lines.lines.contains { $0["listed_shares"]?.intValue != nil }, "the single-symbol quote carries listed shares")
+    }
+
     @Test func badArgumentsAndAnAbsentHubGetClearExits() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("brokerhub-snapshot-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -5,6 +5,7 @@ import Foundation
 import HubEngine
 import Logging
 import ServiceLifecycle
+import Snapshots
 
 /// The composition root: builds the backends (embedded store or Redis), token manager, limiter, gateway,
 /// queue, dispatcher and hub from a `HubConfiguration`, and the services that run them.
@@ -14,6 +15,8 @@ public final class HubApplication: Sendable {
     public let tokens: TokenManager
     let backends: HubBackends
     public let localTokens: LocalTokens
+    /// The snapshot schedule run through this hub's front door (BROKERHUB_SNAPSHOT_MODE), if configured.
+    public let snapshots: SnapshotCollector?
     let logger: Logger
     let clock: any HubClock
     public let startedAt: Date
@@ -54,14 +57,20 @@ public final class HubApplication: Sendable {
         // its workers at once, so polling only needs to catch work other hubs could not take.
         if configuration.isDistributed { dispatch.idlePoll = .milliseconds(250) }
         let dispatcher = Dispatcher(queue: queue, gateway: gateway, configuration: dispatch, clock: clock, logger: logger.child("dispatch"))
-        hub = Hub(queue: queue, gateway: gateway, dispatcher: dispatcher, clock: clock, logger: logger.child("hub"))
+        let hub = Hub(queue: queue, gateway: gateway, dispatcher: dispatcher, clock: clock, logger: logger.child("hub"))
+        self.hub = hub
         localTokens = LocalTokens(clock: clock)
+        snapshots = configuration.snapshot.map {
+            SnapshotCollector(configuration: $0, source: HubSnapshotSource(hub: hub), clock: clock, logger: logger.child("snapshot"))
+        }
     }
 
-    /// The long-running parts: workers and maintenance, token refresh, and the HTTP server.
+    /// The long-running parts: workers and maintenance, token refresh, the snapshot schedule (after the workers,
+    /// so it stops before them) and the HTTP server.
     public func services(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
-        backends.services + hub.services + [TokenRefresher(manager: tokens, clock: clock)] + alertServices() + [HubHTTPServer(
-            hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, logger: logger, onListening: onListening
+        backends.services + hub.services + [TokenRefresher(manager: tokens, clock: clock)] + alertServices() + (snapshots.map { [$0] } ?? []) + [HubHTTPServer(
+            hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, snapshots: snapshots,
+            logger: logger, onListening: onListening
         )]
     }
 

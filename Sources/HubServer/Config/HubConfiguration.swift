@@ -4,6 +4,7 @@ import BrokerCore
 import BrokerWire
 import Foundation
 import HubEngine
+import Snapshots
 
 /// Everything `brokerhub serve` (and the demo) can be told, read in one place: defaults, then a JSON
 /// config file, then the environment, then command-line flags. Secrets come from the environment or a
@@ -65,7 +66,38 @@ public struct HubConfiguration: Sendable {
     /// How often the hub's state is looked at for alerts.
     public var alertCheckInterval: Duration = .seconds(10)
 
+    /// A snapshot schedule run inside the hub (BROKERHUB_SNAPSHOT_MODE swing or scalp); nil: none.
+    public var snapshotMode: ObservationSnapshot.Mode?
+    public var snapshotProvider: Provider = .kis
+    public var snapshotSymbols: [String] = []
+    /// The archive directory; default `<data dir>/snapshots`.
+    public var snapshotDirectory: String?
+    /// Seconds between cycles; default swing 150, scalp 1.
+    public var snapshotInterval: Duration?
+    public var snapshotHours: SnapshotHours = .regular
+    public var snapshotRollBytes = 64 << 20
+    public var snapshotGzip = false
+    public var snapshotRetentionDays: Int?
+
     public init() {}
+
+    /// The snapshot schedule `serve` runs through its own front door, when one is configured.
+    public var snapshot: SnapshotConfiguration? {
+        guard let mode = snapshotMode else { return nil }
+        var snapshot = SnapshotConfiguration(mode: mode, provider: snapshotProvider, symbols: snapshotSymbols, directory: snapshotDirectory ?? dataDirectory + "/snapshots")
+        if let snapshotInterval { snapshot.interval = snapshotInterval }
+        snapshot.hours = snapshotHours
+        snapshot.archive.maxFileBytes = snapshotRollBytes
+        snapshot.archive.compressAfterRoll = snapshotGzip
+        snapshot.archive.retentionDays = snapshotRetentionDays
+        return snapshot
+    }
+
+    /// The calls per second a snapshot schedule of `provider` is measured against: KIS's real-account limit,
+    /// Kiwoom's per-api-id limit (ka10001).
+    public var snapshotBudget: Double {
+        snapshotProvider == .kis ? Double(limits.kisRealPerSecond) : Double(min(limits.kiwoomPerTransactionPerSecond, limits.kiwoomTotalPerSecond))
+    }
 
     /// Whether the hub runs its alerts service (a sink is configured).
     public var alertsEnabled: Bool { alertWebhookURL != nil || alertLogFile != nil }
@@ -188,6 +220,7 @@ public struct HubConfiguration: Sendable {
         }
         if let path = values["alert_log_file"]?.text { alertLogFile = path.isEmpty ? nil : path }
         if let seconds = try double("alert_check_seconds") { alertCheckInterval = .milliseconds(Int64(max(0.1, min(seconds, 3_600)) * 1000)) }
+        try applySnapshot(values, source: source, double: double, flag: flag, int: int)
         if let list = values["accounts"]?.arrayValue {
             accounts = try list.map { try Self.account($0, source: source) }
         }
@@ -207,6 +240,41 @@ public struct HubConfiguration: Sendable {
             accounts.removeAll { $0.provider == provider && $0.appKey == appKey }
             accounts.append(account)
         }
+    }
+
+    private mutating func applySnapshot(
+        _ values: [String: JSONValue], source: String, double: (String) throws -> Double?, flag: (String) throws -> Bool?, int: (String) throws -> Int?
+    ) throws {
+        if let mode = values["snapshot_mode"]?.text {
+            guard mode.isEmpty || ObservationSnapshot.Mode(rawValue: mode) != nil else {
+                throw BrokerHubError(.invalidConfiguration, "\(source): snapshot_mode must be swing or scalp, got \(mode.prefix(20))")
+            }
+            snapshotMode = ObservationSnapshot.Mode(rawValue: mode)
+        }
+        if let name = values["snapshot_provider"]?.text {
+            guard let provider = Provider(rawValue: name) else { throw BrokerHubError(.invalidConfiguration, "\(source): snapshot_provider must be kis or kiwoom") }
+            snapshotProvider = provider
+        }
+        if let symbols = values["snapshot_symbols"] {
+            snapshotSymbols = symbols.arrayValue?.map(\.text) ?? symbols.text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let path = values["snapshot_symbols_file"]?.text, !path.isEmpty {
+            guard let data = FileManager.default.contents(atPath: path) else { throw BrokerHubError(.invalidConfiguration, "\(source): cannot read snapshot_symbols_file \(path)") }
+            snapshotSymbols = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+                .map { ($0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+        }
+        if let directory = values["snapshot_dir"]?.text { snapshotDirectory = directory.isEmpty ? nil : directory }
+        if let seconds = try double("snapshot_interval_seconds") { snapshotInterval = .milliseconds(Int64(max(0.1, min(seconds, 86_400)) * 1000)) }
+        if let hours = values["snapshot_hours"]?.text {
+            guard let parsed = SnapshotHours(rawValue: hours) else {
+                throw BrokerHubError(.invalidConfiguration, "\(source): snapshot_hours must be regular, extended or always, got \(hours.prefix(20))")
+            }
+            snapshotHours = parsed
+        }
+        if let megabytes = try double("snapshot_roll_mb") { snapshotRollBytes = Int(max(0.01, min(megabytes, 4_096)) * 1_048_576) }
+        if let enabled = try flag("snapshot_gzip") { snapshotGzip = enabled }
+        if let days = try int("snapshot_retention_days") { snapshotRetentionDays = days > 0 ? days : nil }
     }
 
     static func account(_ json: JSONValue, source: String) throws -> BrokerAccount {
@@ -235,6 +303,14 @@ public struct HubConfiguration: Sendable {
         }
         for url in [redisURL, gatekeeperURL].compactMap(\.self) where !(url.hasPrefix("redis://")) {
             throw BrokerHubError(.invalidConfiguration, "Redis URLs look like redis://[:password@]host:port/db (no TLS), got \(url.hasPrefix("rediss://") ? "rediss://…" : "a different scheme")")
+        }
+        if let snapshot {
+            guard accounts.contains(where: { $0.provider == snapshotProvider }) else {
+                throw BrokerHubError(.invalidConfiguration, "BROKERHUB_SNAPSHOT_MODE needs a \(snapshotProvider.rawValue) account")
+            }
+            do { try snapshot.validate(budgetPerSecond: snapshotBudget) } catch let error as BrokerHubError {
+                throw BrokerHubError(.invalidConfiguration, "snapshot schedule: \(error.message)")
+            }
         }
         if accounts.isEmpty {
             throw BrokerHubError(.invalidConfiguration, "no broker account configured: set BROKERHUB_KIS_APPKEY/BROKERHUB_KIS_APPSECRET and/or BROKERHUB_KIWOOM_APPKEY/BROKERHUB_KIWOOM_SECRETKEY, or accounts in a secrets file")

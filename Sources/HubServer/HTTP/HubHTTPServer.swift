@@ -4,6 +4,7 @@ import HubEngine
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Snapshots
 
 /// The hub's HTTP API as a `Service` (Hummingbird): `/v1/…`, the broker-native proxy under `/kis/…` and
 /// `/kiwoom/…`, and the operations endpoints.
@@ -17,11 +18,12 @@ public struct HubHTTPServer: Service {
     ///   - hub: the front door every route calls.
     ///   - localTokens: the hub-issued tokens the proxy hands to broker-native clients.
     ///   - startedAt: when the process started (`/v1/status`).
+    ///   - snapshots: the snapshot schedule whose status `/v1/status` shows, if the hub runs one.
     public init(
         hub: Hub, localTokens: LocalTokens, configuration: HubConfiguration, clock: any HubClock, startedAt: Date,
-        logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        snapshots: SnapshotCollector? = nil, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
-        routes = HubRoutes(hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt)
+        routes = HubRoutes(hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, snapshots: snapshots)
         self.configuration = configuration
         self.logger = logger
         self.onListening = onListening

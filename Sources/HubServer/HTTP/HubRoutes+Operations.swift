@@ -56,6 +56,7 @@ extension HubRoutes {
         }
         object.add("providers", raw: "[" + providers.joined(separator: ",") + "]")
         object.add("learned_budgets", raw: "[" + Self.learnedBudgets(status.learnedBudgets).joined(separator: ",") + "]")
+        if let snapshots { object.add("snapshot", raw: snapshots.status.json()) }
         return .json(object.json)
     }
 

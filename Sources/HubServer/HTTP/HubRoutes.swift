@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import HubEngine
 import Hummingbird
+import Snapshots
 import NIOCore
 
 /// Route handlers. Thin: they parse, call the `Hub`, and render.
@@ -14,6 +15,8 @@ struct HubRoutes: Sendable {
     let configuration: HubConfiguration
     let clock: any HubClock
     let startedAt: Date
+    /// The hub's snapshot schedule, shown in `/v1/status`.
+    var snapshots: SnapshotCollector? = nil
 
     /// Registers every route on `router`, recording each in `table` (for 404 vs 405).
     func register(on router: Router<BasicRequestContext>, table: RouteTable) {
