@@ -92,7 +92,7 @@ def main() -> int:
     # Compose: commands, variables, the pieces the issue names.
     compose = documents.get("docker-compose.yml") or {}
     services = compose.get("services", {})
-    for required in ("hub", "collector", "archiver", "alerts", "redis", "postgres"):
+    for required in ("hub", "collector", "archiver", "alerts", "snapshot", "redis", "postgres"):
         if required not in services:
             fail(f"docker-compose.yml: no {required} service")
     for name, service in services.items():
@@ -180,7 +180,7 @@ def main() -> int:
                 fail(f"the metric {metric} (in `{expression}`) is not one the code exports")
     scrape = documents.get("prometheus/prometheus.yml") or {}
     jobs = {job.get("job_name") for job in scrape.get("scrape_configs", [])}
-    for job in ("brokerhub-hub", "brokerhub-collector", "brokerhub-archiver", "brokerhub-alerts"):
+    for job in ("brokerhub-hub", "brokerhub-collector", "brokerhub-archiver", "brokerhub-alerts", "brokerhub-snapshot"):
         if job not in jobs:
             fail(f"prometheus.yml: no {job} job")
 

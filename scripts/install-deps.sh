@@ -2,6 +2,7 @@
 # Installs the system packages BrokerHub's build and tests need (Debian/Ubuntu, apt-get).
 #
 #   libsqlite3-dev            SQLite headers for the embedded store
+#   zlib1g-dev                zlib headers (gzip of rolled snapshot archive files)
 #   redis-server, redis-tools throwaway Redis for the distributed-mode tests (redis-cli)
 #   postgresql (+ client)     throwaway PostgreSQL for the archiver tests (initdb, pg_ctl, psql)
 #   python3-venv              virtualenvs of the Python compatibility tests (.venv-compat) and of
@@ -39,6 +40,9 @@ pg_server_present() {
 missing=()
 if ! pkg_installed libsqlite3-dev && [[ ! -f /usr/include/sqlite3.h ]]; then
   missing+=(libsqlite3-dev)
+fi
+if ! pkg_installed zlib1g-dev && [[ ! -f /usr/include/zlib.h ]]; then
+  missing+=(zlib1g-dev)
 fi
 have redis-server || missing+=(redis-server)
 have redis-cli || missing+=(redis-tools)
@@ -79,6 +83,7 @@ apt_get install --no-install-recommends "${missing[@]}" </dev/null
 # Verify.
 still=()
 pkg_installed libsqlite3-dev || [[ -f /usr/include/sqlite3.h ]] || still+=(libsqlite3-dev)
+pkg_installed zlib1g-dev || [[ -f /usr/include/zlib.h ]] || still+=(zlib1g-dev)
 have redis-server || still+=(redis-server)
 have redis-cli || still+=(redis-tools)
 pg_server_present || still+=(postgresql)
