@@ -1,4 +1,5 @@
 import BrokerCore
+import Foundation
 import BrokerWire
 import Testing
 
@@ -82,5 +83,42 @@ struct EnvelopeTests {
         #expect(KiwoomEnvelope.failure(httpStatus: 200, body: body)?.category == .tokenExpired)
         let ok = try JSONParser.parse(#"{"return_code":0,"return_msg":"정상적으로 처리되었습니다"}"#)
         #expect(KiwoomEnvelope.failure(httpStatus: 200, body: ok) == nil)
+    }
+}
+
+/// A quote survives `RecordJSON` both ways (what `brokerhub snapshot --hub` reads from `/v1/execute`), and
+/// `KST.parseISO8601` reads back exactly what `KST.iso8601` writes.
+@Suite("Record JSON round trip")
+struct RecordJSONRoundTripTests {
+    @Test func aQuoteReadsBackEqual() throws {
+        let time = KST.instant(KSTDate(year: 2025, month: 9, day: 8)!, hour: 10, minute: 0, second: 1).addingTimeInterval(0.25)
+        let quote = Quote(
+            provider: .kis, symbol: "005930", name: "삼성전자", time: time, receivedAt: time, price: 71_000, change: -500,
+            changeRate: FixedDecimal(mantissa: -70, scale: 2), open: 71_500, high: 71_600, low: 70_900, volume: 12_345,
+            tradingValue: 876_543_210, previousClose: 71_500, upperLimit: 92_900, lowerLimit: 50_100, askPrice: 71_100, bidPrice: 71_000,
+            askSize: 10, bidSize: 20, listedShares: 5_969_782_550, halted: true, warning: "market_warning:01", sourceType: .restQuote
+        )
+        let decoded = try RecordJSON.decodeQuote(try JSONParser.parse(RecordJSON.encode(quote)))
+        #expect(decoded == quote)
+        let bare = Quote(provider: .kiwoom, symbol: "000660", time: time, price: 1, change: 0, changeRate: .zero, open: 1, high: 1, low: 1, volume: 0, sourceType: .realtime)
+        #expect(try RecordJSON.decodeQuote(try JSONParser.parse(RecordJSON.encode(bare))) == bare)
+    }
+
+    @Test func aBrokenRecordNamesItsField() {
+        #expect {
+            try RecordJSON.decodeQuote(try JSONParser.parse(#"{"type":"quote","provider":"kis","symbol":"005930","time":"yesterday","price":1,"change":0,"change_rate":0,"open":1,"high":1,"low":1,"volume":1,"source_type":"rest_quote"}"#))
+        } throws: { ($0 as? BrokerHubError)?.message.contains("field time") == true }
+        #expect(throws: BrokerHubError.self) { try RecordJSON.decodeQuote(try JSONParser.parse(#"{"type":"tick","provider":"kis"}"#)) }
+    }
+
+    @Test func isoTimesReadBack() {
+        for seconds in [0.0, 1.5, 1_757_289_600.123, 1_800_000_000.999] {
+            let instant = Date(timeIntervalSince1970: seconds)
+            let text = KST.iso8601(instant)
+            #expect(KST.parseISO8601(text).map { abs($0.timeIntervalSince(instant)) < 0.0005 } == true, "\(text)")
+        }
+        for bad in ["", "2025-09-08T10:00:00Z", "2025-09-08 10:00:00+09:00", "2025-13-08T10:00:00+09:00", "2025-09-08T24:00:00+09:00", "2025-09-08T10:00:00.5+09:00"] {
+            #expect(KST.parseISO8601(bad) == nil, "\(bad)")
+        }
     }
 }

@@ -32,6 +32,21 @@ struct KISRestNormalizerTests {
         #expect(quote.sourceType == .restQuote)
         #expect(quote.time == Self.receivedAt)
         #expect(!quote.halted)
+        #expect(quote.listedShares == 5_919_637_922, "lstn_stcn: the snapshot's turnover rate")
+        #expect(quote.warning == nil, "mrkt_warn_cls_code 00 and vi_cls_code N: no warning")
+    }
+
+    @Test func aMarketWarningOrAVolatilityInterruptionIsCarried() throws {
+        for (replacement, expected) in [(#""mrkt_warn_cls_code":"02""#, "market_warning:02"), (#""vi_cls_code":"S""#, "vi:S")] {
+            let original = String(decoding: try Fixture.bytes("kis_FHKST01010100_005930.json"), as: UTF8.self)
+            let name = replacement.hasPrefix(#""mrkt"#) ? #""mrkt_warn_cls_code":"00""# : #""vi_cls_code":"N""#
+            let body = Array(original.replacingOccurrences(of: name, with: replacement).utf8)
+            let batch = try KISRestNormalizer.normalize(
+                trID: "FHKST01010100", body: body, httpStatus: 200, context: NormalizationContext(receivedAt: Self.receivedAt, parameters: [:])
+            )
+            guard case .quote(let quote) = try #require(batch.records.first) else { Issue.record("not a quote"); return }
+            #expect(quote.warning == expected)
+        }
     }
 
     @Test func unknownSymbolIsNotFound() throws {
@@ -109,6 +124,8 @@ struct KISRestNormalizerTests {
         let batch = try normalize("kis_FHKST11300006_multi.json", tr: "FHKST11300006")
         let quotes = batch.records.compactMap { if case .quote(let quote) = $0 { quote } else { nil } }
         #expect(Set(quotes.map(\.symbol)) == ["000660", "005380", "005930", "035420"])
+        let hynix = try #require(quotes.first { $0.symbol == "000660" })
+        #expect(hynix.askSize == 2_262 && hynix.bidSize == 3_519, "seln_rsqn / shnu_rsqn: sizes at the best ask and bid")
         let samsung = try #require(quotes.first { $0.symbol == "005930" })
         #expect(samsung.price == 97_500 && samsung.change == -200)
         #expect(samsung.changeRate == FixedDecimal("-0.20"))

@@ -124,6 +124,21 @@ struct SnapshotCollectorTests {
         #expect(rejects.contains(#""reason":"unknown_symbol""#) && rejects.contains(#""symbol":"999999""#) && rejects.contains("not found"))
     }
 
+    @Test func anArchiveThatCannotBeWrittenStopsTheScheduleNotTheProcess() async throws {
+        let clock = ManualClock(start: SnapshotFixtures.monday(10, 0))
+        let source = ScriptedSnapshotSource(clock: clock)
+        // A directory below a regular file can never be created.
+        let configuration = SnapshotConfiguration(mode: .swing, provider: .kis, symbols: ["005930"], directory: "/dev/null/snapshots")
+        let collector = SnapshotCollector(configuration: configuration, source: source, clock: clock, logger: Self.quiet)
+        await #expect(throws: BrokerHubError.self) { try await collector.prepare() }
+        let again = SnapshotCollector(configuration: configuration, source: source, clock: clock, logger: Self.quiet)
+        try await running(again) {
+            try await eventually("stopped with the reason") { again.status.phase == .stopped }
+            #expect(again.status.reason?.hasPrefix("archive: snapshot.archive_io") == true, "\(String(describing: again.status.reason))")
+        }
+        #expect(source.recorded.isEmpty)
+    }
+
     // MARK: Through a real hub
 
     /// The mock (300 symbols, always open) and a hub on an in-memory store over it, running as services.

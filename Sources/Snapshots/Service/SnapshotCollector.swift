@@ -65,8 +65,20 @@ public final class SnapshotCollector: Service, Sendable {
 
     // MARK: Service
 
+    /// An archive that cannot be prepared (a directory it may not write) stops the schedule, not the process
+    /// it runs in: the error is logged and shown in the status until shutdown.
     public func run() async throws {
-        try await prepare()
+        do {
+            try await prepare()
+        } catch {
+            logger.error("snapshot archive cannot be prepared: the schedule does not run", metadata: ["error.message": "\(error)"])
+            state.withLock {
+                $0.status.phase = .stopped
+                $0.status.reason = "archive: \(error)"
+            }
+            try? await gracefulShutdown()
+            return
+        }
         do {
             try await loop()
         } catch is CancellationError {
