@@ -8,6 +8,7 @@
 #   python3-venv              virtualenvs of the Python compatibility tests (.venv-compat) and of
 #                             scripts/schemathesis.sh (.venv-schemathesis; schemathesis needs Python >= 3.11)
 #   curl                      smoke checks
+#   chromium                  the headless browser the dashboard test drives (DashboardBrowserTests)
 #
 # Idempotent: anything already present is skipped, and `apt-get update` only runs when
 # something has to be installed. Non-interactive. Runs apt-get directly as root, through
@@ -50,6 +51,7 @@ pg_server_present || missing+=(postgresql)
 { have psql && have pg_isready; } || missing+=(postgresql-client)
 pkg_installed python3-venv || missing+=(python3-venv)
 have curl || missing+=(curl)
+have chromium || missing+=(chromium)
 
 if ((${#missing[@]} == 0)); then
   log "all dependencies present"
@@ -90,5 +92,6 @@ pg_server_present || still+=(postgresql)
 { have psql && have pg_isready; } || still+=(postgresql-client)
 pkg_installed python3-venv || still+=(python3-venv)
 have curl || still+=(curl)
+have chromium || still+=(chromium)
 ((${#still[@]} == 0)) || die "still missing after install: ${still[*]}"
 log "done"

@@ -28,6 +28,9 @@ public final class AlertService: Service, Sendable {
     let logger: Logger
     private let policy: Mutex<AlertPolicy>
     private let subscribed = Atomic<Bool>(false)
+    private let recent = Mutex<[AlertNotice]>([])
+    /// How many notices `recentNotices` keeps.
+    public static let recentLimit = 50
 
     /// `bus` nil: only in-process sources.
     public init(bus: (any EventBus)?, deliverers: [AlertDeliverer], settings: Settings = Settings(), clock: any HubClock = SystemClock(), logger: Logger) {
@@ -38,6 +41,9 @@ public final class AlertService: Service, Sendable {
         self.logger = logger
         policy = Mutex(AlertPolicy(settings: settings.policy))
     }
+
+    /// The last notices decided (at most `recentLimit`), oldest first: what the dashboard lists.
+    public var recentNotices: [AlertNotice] { recent.withLock { $0 } }
 
     /// Whether the live subscription to the bus is in place (always true without a bus).
     public var isListening: Bool { bus == nil || subscribed.load(ordering: .acquiring) }
@@ -102,6 +108,11 @@ public final class AlertService: Service, Sendable {
     }
 
     private func perform(_ notices: [AlertNotice]) {
+        guard !notices.isEmpty else { return }
+        recent.withLock { recent in
+            recent.append(contentsOf: notices)
+            if recent.count > Self.recentLimit { recent.removeFirst(recent.count - Self.recentLimit) }
+        }
         for notice in notices {
             Counter(label: "brokerhub_alerts_notices_total", dimensions: [("stage", notice.stage.rawValue), ("severity", notice.severity.rawValue)]).increment()
             logger.notice("alert", metadata: [

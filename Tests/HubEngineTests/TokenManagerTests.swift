@@ -273,6 +273,8 @@ struct TokenManagerTests {
             let stats = try await HubMock.stats(baseURL, .kis)
             #expect(stats.json["approval_keys_issued"]?.intValue == 1)
             #expect(stats.tokensIssued == 1)
+            #expect(await manager.issued[.kis] == 1, "counted apart: the status shows tokens and approval keys")
+            #expect(await manager.approvalKeysIssued[.kis] == 1)
             #expect(try await store.load(TokenKey(account, kind: .approval)) != nil)
             #expect(try await store.load(TokenKey(account, kind: .access)) != nil)
             #expect(TokenKey(account, kind: .approval).storageKey != TokenKey(account, kind: .access).storageKey)

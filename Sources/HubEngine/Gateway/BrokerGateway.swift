@@ -32,6 +32,7 @@ public final class BrokerGateway: Sendable {
     private let random = Mutex(SystemRandomNumberGenerator())
     private let sendCounters = Mutex<[Provider: Int]>([:])
     private let recentSends = Mutex<[Provider: [Date]]>([:])
+    private let history = Mutex<[Provider: SendHistory]>([:])
 
     public init(
         accounts: [BrokerAccount], clients: [any BrokerClient], tokens: TokenManager, limiter: any RateLimiter,
@@ -66,6 +67,12 @@ public final class BrokerGateway: Sendable {
         let horizon = clock.now.addingTimeInterval(-min(seconds, 60))
         let count = recentSends.withLock { $0[provider, default: []].reduce(0) { $0 + ($1 > horizon ? 1 : 0) } }
         return Double(count) / min(seconds, 60)
+    }
+
+    /// Sends of `provider` per `bucket` seconds over the last five minutes, oldest first (`SendHistory`).
+    public func sendHistory(_ provider: Provider, bucket: Int = 5) -> [Int] {
+        let now = clock.now
+        return history.withLock { $0[provider, default: SendHistory()].buckets(now: now, bucket: bucket) }
     }
 
     /// Share of the per-second budget in force (learned or configured) used over the last `seconds` (first
@@ -192,6 +199,7 @@ public final class BrokerGateway: Sendable {
             if let cut = log.firstIndex(where: { $0 > sentAt.addingTimeInterval(-60) }), cut > 0 { log.removeFirst(cut) }
             recent[provider] = log
         }
+        history.withLock { $0[provider, default: SendHistory()].record(at: sentAt) }
         Counter(label: "brokerhub_broker_requests_total", dimensions: dimensions).increment()
     }
 

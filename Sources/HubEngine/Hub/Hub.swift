@@ -64,6 +64,7 @@ public final class Hub: Sendable {
         let depth = try await queue.depth()
         let expiries = await gateway.tokens.expiries()
         let issued = await gateway.tokens.issued
+        let approvals = await gateway.tokens.approvalKeysIssued
         let sends = gateway.sends
         let providers = Provider.allCases.compactMap { provider -> HubStatus.ProviderStatus? in
             guard let account = gateway.account(for: provider) else { return nil }
@@ -74,8 +75,9 @@ public final class Hub: Sendable {
                 sendRate: gateway.sendRate(provider, over: rateWindow),
                 budgetUtilisation: gateway.budgetUtilisation(provider, over: rateWindow) ?? 0,
                 budgetConfigured: budget?.configured ?? 0, budgetLimit: budget?.effective ?? 0,
-                breaker: breaker.state, breakerOpened: breaker.openCount, tokensIssued: issued[provider] ?? 0,
-                tokenExpiresAt: expiries.first { $0.key.provider == provider && $0.key.kind == .access }?.value
+                breaker: breaker.state, breakerOpened: breaker.openCount, tokensIssued: issued[provider] ?? 0, approvalKeysIssued: approvals[provider] ?? 0,
+                tokenExpiresAt: expiries.first { $0.key.provider == provider && $0.key.kind == .access }?.value,
+                sendHistory: gateway.sendHistory(provider, bucket: HubStatus.historyBucket)
             )
         }
         let sharing = self.sharing

@@ -22,10 +22,17 @@ public struct HubStatus: Sendable {
         public var budgetLimit: Int
         public var breaker: CircuitBreaker.State
         public var breakerOpened: Int
-        /// Tokens this process issued for the provider.
+        /// Access tokens this process issued for the provider.
         public var tokensIssued: Int
+        /// WebSocket approval keys this process issued for the provider (KIS).
+        public var approvalKeysIssued: Int = 0
         public var tokenExpiresAt: Date?
+        /// Sends per `historyBucket` seconds over the last five minutes, oldest first.
+        public var sendHistory: [Int] = []
     }
+
+    /// Seconds per `ProviderStatus.sendHistory` entry.
+    public static let historyBucket = 5
 
     /// Queued tasks per priority class.
     public var queueDepth: [Priority: Int]

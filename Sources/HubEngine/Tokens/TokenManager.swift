@@ -47,8 +47,10 @@ public actor TokenManager {
     private var nextSaveAttempt = Date.distantPast
     /// When this process last asked the broker for an approval key, per provider and app key.
     private var lastApprovalRequest: [String: Date] = [:]
-    /// Issuances made by this process, per provider (for status and tests).
+    /// Access tokens this process issued, per provider (for status and tests).
     public private(set) var issued: [Provider: Int] = [:]
+    /// WebSocket approval keys this process issued, per provider.
+    public private(set) var approvalKeysIssued: [Provider: Int] = [:]
 
     public init(
         store: any TokenStore, cipher: TokenCipher, clients: [any BrokerClient], clock: any HubClock = SystemClock(),
@@ -224,7 +226,7 @@ public actor TokenManager {
                         "token.key": "\(key)", "error.message": "\(error)",
                     ])
                 }
-                issued[account.provider, default: 0] += 1
+                if key.kind == .approval { approvalKeysIssued[account.provider, default: 0] += 1 } else { issued[account.provider, default: 0] += 1 }
                 Counter(label: "brokerhub_tokens_issued_total", dimensions: [("provider", account.provider.rawValue), ("kind", key.kind.rawValue)]).increment()
                 logger.info("token issued", metadata: [
                     "token.key": "\(key)", "token.expires_at": "\(KST.iso8601(token.expiresAt))", "token.attempt": "\(attempts.count)",

@@ -17,6 +17,8 @@ public final class HubApplication: Sendable {
     public let localTokens: LocalTokens
     /// The snapshot schedule run through this hub's front door (BROKERHUB_SNAPSHOT_MODE), if configured.
     public let snapshots: SnapshotCollector?
+    /// The alerts of the hub's own state, when a sink is configured.
+    let alerts: AlertService?
     let logger: Logger
     let clock: any HubClock
     public let startedAt: Date
@@ -60,6 +62,17 @@ public final class HubApplication: Sendable {
         let hub = Hub(queue: queue, gateway: gateway, dispatcher: dispatcher, clock: clock, logger: logger.child("hub"))
         self.hub = hub
         localTokens = LocalTokens(clock: clock)
+        if configuration.alertsEnabled {
+            var sinks: [any AlertSink] = []
+            if let url = configuration.alertWebhookURL { sinks.append(WebhookAlertSink(url: url, format: configuration.alertWebhookFormat)) }
+            if let path = configuration.alertLogFile { sinks.append(FileAlertSink(path: path)) }
+            let alertLogger = logger.child("alerts")
+            alerts = AlertService(
+                bus: nil, deliverers: sinks.map { AlertDeliverer(sink: $0, clock: clock, logger: alertLogger) }, clock: clock, logger: alertLogger
+            )
+        } else {
+            alerts = nil
+        }
         snapshots = configuration.snapshot.map {
             SnapshotCollector(configuration: $0, source: HubSnapshotSource(hub: hub), clock: clock, logger: logger.child("snapshot"))
         }
@@ -69,23 +82,16 @@ public final class HubApplication: Sendable {
     /// so it stops before them) and the HTTP server.
     public func services(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
         backends.services + hub.services + [TokenRefresher(manager: tokens, clock: clock)] + alertServices() + (snapshots.map { [$0] } ?? []) + [HubHTTPServer(
-            hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, snapshots: snapshots,
+            hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, snapshots: snapshots, alerts: alerts,
             logger: logger, onListening: onListening
         )]
     }
 
     /// With an alert sink configured: the alerts service and the watch that feeds it the hub's own state.
     private func alertServices() -> [any Service] {
-        guard configuration.alertsEnabled else { return [] }
-        var sinks: [any AlertSink] = []
-        if let url = configuration.alertWebhookURL { sinks.append(WebhookAlertSink(url: url, format: configuration.alertWebhookFormat)) }
-        if let path = configuration.alertLogFile { sinks.append(FileAlertSink(path: path)) }
-        let alertLogger = logger.child("alerts")
-        let alerts = AlertService(
-            bus: nil, deliverers: sinks.map { AlertDeliverer(sink: $0, clock: clock, logger: alertLogger) }, clock: clock, logger: alertLogger
-        )
+        guard let alerts else { return [] }
         let watch = HubAlertWatch(
-            hub: hub, alerts: alerts, queueLimit: configuration.queueLimit, interval: configuration.alertCheckInterval, clock: clock, logger: alertLogger
+            hub: hub, alerts: alerts, queueLimit: configuration.queueLimit, interval: configuration.alertCheckInterval, clock: clock, logger: logger.child("alerts")
         )
         return [alerts, watch]
     }

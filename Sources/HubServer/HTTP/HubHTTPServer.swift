@@ -1,3 +1,4 @@
+import Alerts
 import BrokerCore
 import Foundation
 import HubEngine
@@ -19,11 +20,14 @@ public struct HubHTTPServer: Service {
     ///   - localTokens: the hub-issued tokens the proxy hands to broker-native clients.
     ///   - startedAt: when the process started (`/v1/status`).
     ///   - snapshots: the snapshot schedule whose status `/v1/status` shows, if the hub runs one.
+    ///   - alerts: the alerts of the hub's own state, whose recent notices `/v1/status` lists, if configured.
     public init(
         hub: Hub, localTokens: LocalTokens, configuration: HubConfiguration, clock: any HubClock, startedAt: Date,
-        snapshots: SnapshotCollector? = nil, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        snapshots: SnapshotCollector? = nil, alerts: AlertService? = nil, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
-        routes = HubRoutes(hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, snapshots: snapshots)
+        routes = HubRoutes(
+            hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, snapshots: snapshots, alerts: alerts
+        )
         self.configuration = configuration
         self.logger = logger
         self.onListening = onListening

@@ -51,12 +51,29 @@ extension HubRoutes {
             entry.add("breaker", provider.breaker.rawValue)
             entry.add("breaker_opened", Int64(provider.breakerOpened))
             entry.add("tokens_issued", Int64(provider.tokensIssued))
+            entry.add("approval_keys_issued", Int64(provider.approvalKeysIssued))
             if let expiry = provider.tokenExpiresAt { entry.add("token_expires_at", KST.iso8601(expiry)) }
+            // Budget use per 5 s over the last five minutes (the dashboard's chart), oldest first.
+            let capacity = Double(max(1, provider.budgetLimit * HubStatus.historyBucket))
+            entry.add("budget_history_5s", raw: "[" + provider.sendHistory.map { String(format: "%.3f", Double($0) / capacity) }.joined(separator: ",") + "]")
             return entry.json
         }
         object.add("providers", raw: "[" + providers.joined(separator: ",") + "]")
         object.add("learned_budgets", raw: "[" + Self.learnedBudgets(status.learnedBudgets).joined(separator: ",") + "]")
         if let snapshots { object.add("snapshot", raw: snapshots.status.json()) }
+        object.add("alerts_enabled", alerts != nil)
+        if let alerts {
+            let notices = alerts.recentNotices.map { notice -> String in
+                var entry = JSONWriter.Object()
+                entry.add("stage", notice.stage.rawValue)
+                entry.add("kind", notice.incident.kind)
+                entry.add("severity", notice.severity.rawValue)
+                entry.add("message", notice.message)
+                entry.add("at", KST.iso8601(notice.at))
+                return entry.json
+            }
+            object.add("recent_alerts", raw: "[" + notices.joined(separator: ",") + "]")
+        }
         return .json(object.json)
     }
 

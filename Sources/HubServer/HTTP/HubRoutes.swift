@@ -1,3 +1,4 @@
+import Alerts
 import BrokerClients
 import BrokerCore
 import BrokerWire
@@ -17,6 +18,8 @@ struct HubRoutes: Sendable {
     let startedAt: Date
     /// The hub's snapshot schedule, shown in `/v1/status`.
     var snapshots: SnapshotCollector? = nil
+    /// The hub's alerts, whose recent notices `/v1/status` lists.
+    var alerts: AlertService? = nil
 
     /// Registers every route on `router`, recording each in `table` (for 404 vs 405).
     func register(on router: Router<BasicRequestContext>, table: RouteTable) {
