@@ -38,7 +38,10 @@ enum RealtimeHarness {
     ) async throws -> T {
         let result = Mutex<T?>(nil)
         try await withDeadline(seconds) {
-            try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+            // Frames as large as the collector takes (SessionRunner: 4 MiB): with the push loop late under load, one
+            // Kiwoom REAL message carries every trade that became due and passes the client's default 16 KiB, which
+            // closed the connection in the middle of a test.
+            try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 22), logger: logger) { inbound, outbound, _ in
                 let value = try await body(inbound, outbound)
                 result.withLock { $0 = value }
             }
