@@ -16,6 +16,7 @@ struct BrokerHubCommand: AsyncParsableCommand {
             SnapshotCommand.self,
             LedgerCommand.self,
             StatusCommand.self,
+            TokensCommand.self,
             NormalizeCommand.self,
             ParseFramesCommand.self,
             BenchCommand.self,

@@ -1,5 +1,6 @@
 import BrokerClients
 import BrokerCore
+import Crypto
 import Foundation
 import Logging
 import Metrics
@@ -115,6 +116,54 @@ public actor TokenManager {
                 logger.warning("token refresh failed", metadata: ["token.key": "\(key)", "error.message": "\(error)"])
             }
         }
+    }
+
+    /// What the store holds for one token — never its value: a short fingerprint tells two apart.
+    public struct StoredTokenInfo: Sendable, Hashable {
+        public var key: TokenKey
+        public var issuedAt: Date
+        public var expiresAt: Date
+        /// The first 8 hex digits of the token's SHA-256.
+        public var fingerprint: String
+    }
+
+    /// The tokens the store holds for `accounts` (access tokens, and KIS approval keys), expired ones included.
+    public func stored(for accounts: [BrokerAccount]) async throws -> [StoredTokenInfo] {
+        var found: [StoredTokenInfo] = []
+        for account in accounts {
+            for kind in account.provider == .kis ? [TokenKind.access, .approval] : [.access] {
+                let key = TokenKey(account, kind: kind)
+                if let token = try await loadStored(key) { found.append(Self.info(key, token)) }
+            }
+        }
+        return found
+    }
+
+    /// Revokes the stored token of `kind` at the broker (KIS `/oauth2/revokeP`, Kiwoom `/oauth2/revoke`; an
+    /// approval key has no revocation and is only forgotten) and removes it from the store and this process.
+    /// Returns what was revoked, nil when nothing was stored. A hub still holding it in memory meets the
+    /// broker's "invalid token" answer and issues a new one once.
+    public func revoke(_ account: BrokerAccount, kind: TokenKind = .access) async throws -> StoredTokenInfo? {
+        let key = TokenKey(account, kind: kind)
+        guard let sealed = try await store.load(key) else { return nil }
+        let value = try cipher.open(sealed.ciphertext)
+        if kind == .access {
+            guard let client = clients[account.provider] else {
+                throw BrokerHubError(.invalidConfiguration, "no client for \(account.provider.rawValue)")
+            }
+            try await client.revokeToken(value, for: account)
+        }
+        try await store.remove(key, ifMatching: sealed)
+        cache[key] = nil
+        invalidated[key] = value
+        Counter(label: "brokerhub_tokens_revoked_total", dimensions: [("provider", account.provider.rawValue), ("kind", kind.rawValue)]).increment()
+        logger.notice("token revoked", metadata: ["token.key": "\(key)"])
+        return Self.info(key, IssuedToken(value: value, expiresAt: sealed.expiresAt, issuedAt: sealed.issuedAt))
+    }
+
+    private static func info(_ key: TokenKey, _ token: IssuedToken) -> StoredTokenInfo {
+        let digest = SHA256.hash(data: Data(token.value.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return StoredTokenInfo(key: key, issuedAt: token.issuedAt, expiresAt: token.expiresAt, fingerprint: digest)
     }
 
     /// Seconds until each known token expires (for metrics and status).
