@@ -15,6 +15,7 @@ struct BrokerHubCommand: AsyncParsableCommand {
             AlertsCommand.self,
             SnapshotCommand.self,
             LedgerCommand.self,
+            DeadLettersCommand.self,
             StatusCommand.self,
             TokensCommand.self,
             NormalizeCommand.self,

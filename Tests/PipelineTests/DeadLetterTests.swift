@@ -1,5 +1,6 @@
 import Archiver
 import Foundation
+import ProcessTestSupport
 import Realtime
 import Testing
 
@@ -38,6 +39,28 @@ struct DeadLetterTests {
             let report = try await Ledger(bus: bus, sink: reopened).report()
             try await reopened.close()
             #expect(report.totalMissing == 1, "the ledger shows the dead letter as missing")
+
+            // Issue #16 item 7: the operator lists the dead letters and replays them.
+            let deadLetterSpool = try DeadLetters(spoolDirectory: spoolDirectory)
+            #expect(try await deadLetterSpool.list().map(\.event.id) == [badID])
+            let listed = try await ServerProcess.run(["dead-letters", "list", "--spool", spoolDirectory.path, "--json"], directory: directory)
+            #expect(listed.status == 0 && listed.output.contains(badID) && listed.output.contains(#""symbol":"00\u0000593""#), "\(listed.output.suffix(600))")
+            // Into the same database: refused again, and kept.
+            let again = try fixture.open()
+            let refused = try await deadLetterSpool.replay(into: again)
+            try await again.close()
+            #expect(refused.refused.keys.sorted() == [badID] && refused.written == 0 && refused.segmentsRemoved == 0, "\(refused)")
+            #expect(try await deadLetterSpool.list().map(\.event.id) == [badID], "still kept, once")
+            // Into a database that takes it (SQLite text holds NUL), through the command: stored, the spool empties.
+            let sqlite = try SinkTestFixture(.sqlite)
+            let sqliteSpecification = "sqlite:" + (try #require(sqlite.sqlitePathForTests))
+            let replayed = try await ServerProcess.run(["dead-letters", "replay", "--spool", spoolDirectory.path, "--sink", sqliteSpecification], directory: directory)
+            #expect(replayed.status == 0 && replayed.output.contains("replayed: 1 stored, 0 already stored, 0 refused again"), "\(replayed.output.suffix(600))")
+            #expect(try await deadLetterSpool.list().isEmpty)
+            let stored = try sqlite.open()
+            #expect(try await stored.rowCount(.ticks) == 1)
+            try await stored.close()
+            await sqlite.cleanUp()
         } catch {
             await fixture.cleanUp()
             throw error

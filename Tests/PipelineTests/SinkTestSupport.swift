@@ -42,6 +42,9 @@ struct SinkTestFixture: Sendable {
     /// The PostgreSQL configuration (nil for SQLite).
     var postgresConfiguration: PostgresSinkConfiguration? { postgres }
 
+    /// The SQLite file (nil for PostgreSQL), for a `sqlite:` specification.
+    var sqlitePathForTests: String? { sqlitePath }
+
     /// Drops the test schema (PostgreSQL) or the directory (SQLite).
     func cleanUp() async {
         if let sqlitePath {
