@@ -35,4 +35,23 @@ struct TokensCommandTests {
             #expect(try await stack.mockStats()["tokens_issued"]?.intValue == 2)
         }
     }
+
+    /// Issue #16 item 1: a standalone collector takes the hub's token from the hub's store, never a second one.
+    @Test func aStandaloneCollectorUsesTheHubsToken() async throws {
+        try await HubStack.with { stack in
+            let quote = #"{"provider":"kiwoom","tr_id":"ka10001","params":{"stk_cd":"005930"}}"#
+            #expect(try await Web.post(stack.hub.url + "/v1/execute", quote).status == 200)
+            let collect = [
+                "collect", "--mock", stack.mock.url, "--mock-credentials", stack.mock.directory.appendingPathComponent("credentials.json").path,
+                "--provider", "kiwoom", "--symbols", "005930,000660", "--bus", "journal:" + stack.mock.directory.appendingPathComponent("bus.sqlite").path,
+                "--always-open", "--duration", "3", "--data-dir", stack.mock.directory.appendingPathComponent("hub").path,
+            ]
+            let (status, output) = try await ServerProcess.run(collect, directory: stack.mock.directory)
+            #expect(status == 0, "\(output.suffix(1200))")
+            let kiwoom = try await stack.mockStats("kiwoom")
+            #expect(kiwoom["tokens_issued"]?.intValue == 1 && kiwoom["tokens_reused"]?.intValue == 0, "the hub's token, not a second: \(kiwoom)")
+            #expect((kiwoom["ws_sessions_total"]?.intValue ?? 0) >= 1 && (kiwoom["records_sent"]?.intValue ?? 0) > 0, "\(kiwoom)")
+            #expect(output.contains("tokens from the hub's store"))
+        }
+    }
 }

@@ -33,7 +33,7 @@ extension HubBackends {
         )
     }
 
-    private static func client(_ url: String, role: String, logger: Logger) throws -> RedisClient {
+    static func client(_ url: String, role: String, logger: Logger) throws -> RedisClient {
         let configuration: RedisConfiguration
         do { configuration = try RedisConfiguration(url: url) } catch {
             throw BrokerHubError(.invalidConfiguration, "the \(role) Redis URL is not valid: \(error)")

@@ -35,8 +35,17 @@ struct CollectCommand: AsyncParsableCommand {
     @Option(help: "Seed of the mock's generated credentials and universe (when no credentials file).")
     var mockSeed: UInt64 = 20_250_908
 
-    @Option(help: "JSON configuration file of the hub (accounts).")
+    @Option(help: "JSON configuration file of the hub (accounts, token store).")
     var config: String?
+
+    @Option(help: "The hub's embedded store whose token and approval key to use (default: the hub configuration's, ./var/brokerhub).")
+    var dataDir: String?
+
+    @Option(help: "The hub's Redis (distributed mode) whose token and approval key to use; needs the hub's BROKERHUB_TOKEN_KEY.")
+    var redis: String?
+
+    @Flag(help: "Issue tokens of its own, kept in memory: a second token per key (only for a broker no hub uses; the default with --mock and no --data-dir/--redis).")
+    var privateTokens = false
 
     @Option(help: "Providers: kis, kiwoom or all (default: those with accounts).")
     var provider: String?
@@ -120,16 +129,14 @@ struct CollectCommand: AsyncParsableCommand {
             throw ExitCode(CLIExit.usage)
         }
         let opened = try ProcessRunner.openBus(bus, logger: logger)
-        let tokens = try TokenManager(
-            store: InMemoryTokenStore(), cipher: TokenCipher(base64: Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()), clients: [KISClient(), KiwoomClient()], logger: logger
-        )
+        let (tokens, tokenServices) = try tokenManager(logger: logger)
         let application = CollectorApplication(
             configuration: configuration, bus: opened.bus, rawLogDirectory: rawLog, credential: CredentialSource.tokens(tokens), logger: logger
         )
         let collector = application.collector
         let started = Date()
         print("brokerhub collect: run \(collector.runID), \(collector.sessionSubscriptions.count) session(s), bus \(bus)")
-        var services = opened.services + application.services
+        var services = opened.services + tokenServices + application.services
         if let httpPort {
             // Started last, stopped first. Not ready while a session has stopped for good (replaced by another
             // login, refused credentials) or registrations have no session to carry them.
@@ -160,6 +167,28 @@ struct CollectCommand: AsyncParsableCommand {
             lines.append("  session \(session) stopped: \(reason)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The hub's token store (its token and approval key, issued once for every process of the deployment),
+    /// or with `--private-tokens` (the default with `--mock` and no store named) tokens of its own in memory.
+    private func tokenManager(logger: Logger) throws -> (TokenManager, [any Service]) {
+        if privateTokens || (mock != nil && dataDir == nil && redis == nil) {
+            let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+            return (try TokenManager(store: InMemoryTokenStore(), cipher: TokenCipher(base64: key), clients: [KISClient(), KiwoomClient()], logger: logger), [])
+        }
+        var configuration: HubConfiguration
+        do {
+            configuration = try HubConfiguration.load(file: config)
+            if let dataDir { configuration.dataDirectory = dataDir }
+            if let redis { configuration.redisURL = redis }
+            let opened = try SharedTokens.open(configuration, logger: logger)
+            logger.info("tokens from the hub's store", metadata: [
+                "tokens.store": "\(configuration.redisURL == nil ? "embedded " + configuration.dataDirectory : "redis")",
+            ])
+            return (opened.tokens, opened.services)
+        } catch let error as BrokerHubError {
+            throw ValidationError("the hub's token store: \(error.message)")
+        }
     }
 
     private func accounts() throws -> [BrokerAccount] {
