@@ -159,7 +159,7 @@ let package = Package(
         .target(
             name: "HubServer",
             dependencies: [
-                "Alerts", "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubRedis", "RedisClient", "Collector", "Snapshots",
+                "Alerts", "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubRedis", "RedisClient", "Realtime", "Collector", "Snapshots",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),

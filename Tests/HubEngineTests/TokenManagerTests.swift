@@ -257,6 +257,23 @@ struct TokenManagerTests {
         }
     }
 
+    @Test("a failed issuance is kept (for the hub's token.failed alert) until an issuance succeeds")
+    func failedIssuanceIsReportedUntilOneSucceeds() async throws {
+        try await HubMock.run { broker, baseURL in
+            let account = HubMock.account(broker, .kis, baseURL: baseURL)
+            var wrong = account
+            wrong.secret = String(repeating: "x", count: account.secret.count)
+            var policy = HubFixtures.tokenPolicy()
+            policy.maxAttempts = 1
+            let manager = TokenManager(store: InMemoryTokenStore(), cipher: HubFixtures.cipher(), clients: HubFixtures.clients(), policy: policy)
+            await #expect(throws: BrokerHubError.self) { try await manager.token(for: wrong) }
+            let failure = try #require(await manager.issueFailures[.kis])
+            #expect(failure.kind == .access && !failure.message.contains(wrong.secret), "\(failure.message)")
+            _ = try await manager.token(for: account)
+            #expect(await manager.issueFailures[.kis] == nil)
+        }
+    }
+
     @Test("KIS approval keys are single-flight too, and kept apart from the access token")
     func approvalKeys() async throws {
         try await HubMock.run { broker, baseURL in

@@ -35,6 +35,16 @@ struct HubAlertProbeTests {
         #expect(AlertSeverity.of(kind: "circuit.open") == .critical && AlertSeverity.of(kind: "budget.lowered") == .warning)
     }
 
+    @Test func aFailedTokenIssuanceIsAnIncidentUntilOneSucceeds() {
+        var failing = status(expiry: now + 3600)
+        failing.providers[0].tokenIssueFailure = TokenManager.IssueFailure(at: now - 5, kind: .access, message: "broker.error: EGW00133 접근토큰 발급 잠시 후 다시 시도하세요(1분당 1회)")
+        let found = HubAlertProbe.incidents(in: failing, queueLimit: 10_000, now: now)
+        let message = found[AlertIncident(kind: "token.failed", provider: .kis)]
+        #expect(message?.contains("access token could not be issued") == true && message?.contains("EGW00133") == true, "\(found)")
+        #expect(AlertSeverity.of(kind: "token.failed") == .critical)
+        #expect(HubAlertProbe.incidents(in: status(expiry: now + 3600), queueLimit: 10_000, now: now).isEmpty, "resolved once an issuance succeeds")
+    }
+
     @Test func aHalfOpenBreakerIsNoLongerAnIncident() {
         #expect(HubAlertProbe.incidents(in: status(breaker: .halfOpen), queueLimit: 10_000, now: now).isEmpty)
     }

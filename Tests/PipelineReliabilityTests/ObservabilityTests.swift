@@ -76,6 +76,33 @@ struct ObservabilityTests {
         await receiver.stop()
     }
 
+    /// Issue #16 item 2: `serve` with BROKERHUB_ALERT_BUS hears the pipeline's system channel itself — a WebSocket cut
+    /// the collector reports reaches the hub's webhook and its dashboard's recent alerts, no `brokerhub alerts` beside it.
+    @Test func serveAloneDeliversThePipelinesAlerts() async throws {
+        let receiver = WebhookReceiver()
+        try await receiver.start()
+        try await PipelineRig.run("servealerts") { rig, _ in
+            let keys = try #require(try JSONParser.parse(Array(Data(contentsOf: rig.credentials)))["keys"]?.arrayValue)
+            let kis = try #require(keys.first { $0["provider"]?.stringValue == "kis" && $0["kind"]?.stringValue == "real" })
+            let hub = try await ServerProcess.start(["serve", "--port", "0", "--in-memory"], environment: [
+                "BROKERHUB_KIS_APPKEY": kis["appKey"]!.text, "BROKERHUB_KIS_APPSECRET": kis["secret"]!.text, "BROKERHUB_KIS_BASE_URL": rig.mock.url,
+                "BROKERHUB_ALERT_WEBHOOK_URL": receiver.url, "BROKERHUB_ALERT_WEBHOOK_FORMAT": "json", "BROKERHUB_ALERT_BUS": rig.bus,
+            ], directory: rig.directory)
+            try await withCleanup({ await hub.stop() }) { () async throws in
+                try await waitUntil("subscribed", timeout: 30) { try await rig.mockStats()["ws_subscriptions"]?.intValue == 3 }
+                // The hub listens live: give its subscription a moment before the cut.
+                try await Task.sleep(for: .seconds(1))
+                #expect(try await Web.post(rig.mock.url + "/_mock/disconnect", "").status == 200)
+                let pages = try await receiver.waitForBodies(1)
+                #expect(pages.first?.contains(#""kind":"session.gap""#) == true, "\(pages)")
+                let status = try #require(try await Web.get(hub.url + "/v1/status").json)
+                let recent = status["recent_alerts"]?.arrayValue ?? []
+                #expect(status["alerts_enabled"] == .bool(true) && recent.contains { $0["kind"]?.stringValue == "session.gap" }, "\(recent)")
+            }
+        }
+        await receiver.stop()
+    }
+
     /// The value of the sample of metric `name` carrying every one of `labels` (in any order) in a text exposition.
     static func value(of name: String, _ labels: [String] = [], in text: String) -> Int64? {
         for line in text.split(separator: "\n") where line.hasPrefix(name + (labels.isEmpty ? " " : "{")) {

@@ -65,6 +65,7 @@ public final class Hub: Sendable {
         let expiries = await gateway.tokens.expiries()
         let issued = await gateway.tokens.issued
         let approvals = await gateway.tokens.approvalKeysIssued
+        let failures = await gateway.tokens.issueFailures
         let sends = gateway.sends
         let providers = Provider.allCases.compactMap { provider -> HubStatus.ProviderStatus? in
             guard let account = gateway.account(for: provider) else { return nil }
@@ -75,7 +76,7 @@ public final class Hub: Sendable {
                 sendRate: gateway.sendRate(provider, over: rateWindow),
                 budgetUtilisation: gateway.budgetUtilisation(provider, over: rateWindow) ?? 0,
                 budgetConfigured: budget?.configured ?? 0, budgetLimit: budget?.effective ?? 0,
-                breaker: breaker.state, breakerOpened: breaker.openCount, tokensIssued: issued[provider] ?? 0, approvalKeysIssued: approvals[provider] ?? 0,
+                breaker: breaker.state, breakerOpened: breaker.openCount, tokensIssued: issued[provider] ?? 0, approvalKeysIssued: approvals[provider] ?? 0, tokenIssueFailure: failures[provider],
                 tokenExpiresAt: expiries.first { $0.key.provider == provider && $0.key.kind == .access }?.value,
                 sendHistory: gateway.sendHistory(provider, bucket: HubStatus.historyBucket)
             )

@@ -26,6 +26,8 @@ public struct HubStatus: Sendable {
         public var tokensIssued: Int
         /// WebSocket approval keys this process issued for the provider (KIS).
         public var approvalKeysIssued: Int = 0
+        /// The last token issuance that failed, until one succeeds.
+        public var tokenIssueFailure: TokenManager.IssueFailure?
         public var tokenExpiresAt: Date?
         /// Sends per `historyBucket` seconds over the last five minutes, oldest first.
         public var sendHistory: [Int] = []

@@ -52,6 +52,15 @@ public actor TokenManager {
     public private(set) var issued: [Provider: Int] = [:]
     /// WebSocket approval keys this process issued, per provider.
     public private(set) var approvalKeysIssued: [Provider: Int] = [:]
+    /// The last issuance that failed after its retries, per provider, until one succeeds (an alert source).
+    public private(set) var issueFailures: [Provider: IssueFailure] = [:]
+
+    /// An issuance that failed: when, and the error (the broker's code and message; never a secret).
+    public struct IssueFailure: Sendable, Hashable {
+        public var at: Date
+        public var kind: TokenKind
+        public var message: String
+    }
 
     public init(
         store: any TokenStore, cipher: TokenCipher, clients: [any BrokerClient], clock: any HubClock = SystemClock(),
@@ -184,9 +193,18 @@ public actor TokenManager {
         let task = Task { try await self.issueWithRetries(key, account: account) }
         inFlight[key] = task
         defer { inFlight[key] = nil }
-        let token = try await task.value
-        cache[key] = token
-        return token
+        do {
+            let token = try await task.value
+            cache[key] = token
+            issueFailures[key.provider] = nil
+            return token
+        } catch {
+            if !(error is CancellationError) {
+                let message = (error as? BrokerHubError).map { "\($0.code): \($0.message)" } ?? "\(error)"
+                issueFailures[key.provider] = IssueFailure(at: clock.now, kind: key.kind, message: String(message.prefix(300)))
+            }
+            throw error
+        }
     }
 
     /// Issues `key`'s token under the store's issuance lock, so that across every process sharing the store

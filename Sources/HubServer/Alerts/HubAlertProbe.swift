@@ -4,7 +4,8 @@ import Foundation
 import HubEngine
 
 /// What in the hub's own state a person must hear about, read from one `HubStatus` (pure): a breaker open,
-/// a budget the broker's refusals lowered, a priority class's queue near its limit, a token past its expiry.
+/// a budget the broker's refusals lowered, a priority class's queue near its limit, a token issuance that failed
+/// (until one succeeds), a token past its expiry.
 /// `HubAlertWatch` raises what this finds and resolves what it no longer finds.
 enum HubAlertProbe {
     /// A queue class at or above this share of `BROKERHUB_QUEUE_LIMIT` is near full.
@@ -21,6 +22,10 @@ enum HubAlertProbe {
             if provider.budgetLimit < provider.budgetConfigured {
                 found[AlertIncident(kind: "budget.lowered", provider: provider.provider)] =
                     "\(name) budget learned lower: \(provider.budgetLimit)/s of the configured \(provider.budgetConfigured)/s after the broker refused sends"
+            }
+            if let failure = provider.tokenIssueFailure {
+                found[AlertIncident(kind: "token.failed", provider: provider.provider)] =
+                    "\(name) \(failure.kind.rawValue) token could not be issued (last try \(KST.iso8601(failure.at))): \(failure.message)"
             }
             if let expiry = provider.tokenExpiresAt, expiry <= now {
                 found[AlertIncident(kind: "token.expired", provider: provider.provider)] =

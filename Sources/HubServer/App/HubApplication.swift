@@ -4,6 +4,7 @@ import BrokerCore
 import Foundation
 import HubEngine
 import Logging
+import Realtime
 import ServiceLifecycle
 import Snapshots
 
@@ -17,8 +18,10 @@ public final class HubApplication: Sendable {
     public let localTokens: LocalTokens
     /// The snapshot schedule run through this hub's front door (BROKERHUB_SNAPSHOT_MODE), if configured.
     public let snapshots: SnapshotCollector?
-    /// The alerts of the hub's own state, when a sink is configured.
+    /// The alerts of the hub's own state (and of the pipeline, with `alertBus`), when a sink is configured.
     let alerts: AlertService?
+    /// The bus the alerts listen to, and its services.
+    let alertBus: EventBusSpecification.Opened?
     let logger: Logger
     let clock: any HubClock
     public let startedAt: Date
@@ -67,11 +70,15 @@ public final class HubApplication: Sendable {
             if let url = configuration.alertWebhookURL { sinks.append(WebhookAlertSink(url: url, format: configuration.alertWebhookFormat)) }
             if let path = configuration.alertLogFile { sinks.append(FileAlertSink(path: path)) }
             let alertLogger = logger.child("alerts")
+            // The pipeline's bus (live fan-out of the system channel), opened as `brokerhub alerts` opens it.
+            let bus = try configuration.alertBus.map { try EventBusSpecification.open($0, clock: clock, logger: alertLogger) }
+            alertBus = bus
             alerts = AlertService(
-                bus: nil, deliverers: sinks.map { AlertDeliverer(sink: $0, clock: clock, logger: alertLogger) }, clock: clock, logger: alertLogger
+                bus: bus?.bus, deliverers: sinks.map { AlertDeliverer(sink: $0, clock: clock, logger: alertLogger) }, clock: clock, logger: alertLogger
             )
         } else {
             alerts = nil
+            alertBus = nil
         }
         snapshots = configuration.snapshot.map {
             SnapshotCollector(configuration: $0, source: HubSnapshotSource(hub: hub), clock: clock, logger: logger.child("snapshot"))
@@ -93,7 +100,7 @@ public final class HubApplication: Sendable {
         let watch = HubAlertWatch(
             hub: hub, alerts: alerts, queueLimit: configuration.queueLimit, interval: configuration.alertCheckInterval, clock: clock, logger: logger.child("alerts")
         )
-        return [alerts, watch]
+        return (alertBus?.services ?? []) + [alerts, watch]
     }
 
     /// Runs everything under one `ServiceGroup` until SIGTERM/SIGINT (then drains: workers finish the task

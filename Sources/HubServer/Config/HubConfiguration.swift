@@ -65,6 +65,9 @@ public struct HubConfiguration: Sendable {
     public var alertLogFile: String?
     /// How often the hub's state is looked at for alerts.
     public var alertCheckInterval: Duration = .seconds(10)
+    /// With alerts on, also the pipeline's alerts from this bus's `system` channel (`journal:PATH` or
+    /// `redis://…`), so that `serve` alone reaches a person (no `brokerhub alerts` beside it).
+    public var alertBus: String?
 
     /// A snapshot schedule run inside the hub (BROKERHUB_SNAPSHOT_MODE swing or scalp); nil: none.
     public var snapshotMode: ObservationSnapshot.Mode?
@@ -219,6 +222,7 @@ public struct HubConfiguration: Sendable {
             alertWebhookFormat = parsed
         }
         if let path = values["alert_log_file"]?.text { alertLogFile = path.isEmpty ? nil : path }
+        if let bus = values["alert_bus"]?.text { alertBus = bus.isEmpty ? nil : bus }
         if let seconds = try double("alert_check_seconds") { alertCheckInterval = .milliseconds(Int64(max(0.1, min(seconds, 3_600)) * 1000)) }
         try applySnapshot(values, source: source, double: double, flag: flag, int: int)
         if let list = values["accounts"]?.arrayValue {

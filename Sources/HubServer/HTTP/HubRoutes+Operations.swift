@@ -52,6 +52,13 @@ extension HubRoutes {
             entry.add("breaker_opened", Int64(provider.breakerOpened))
             entry.add("tokens_issued", Int64(provider.tokensIssued))
             entry.add("approval_keys_issued", Int64(provider.approvalKeysIssued))
+            if let failure = provider.tokenIssueFailure {
+                var issue = JSONWriter.Object()
+                issue.add("at", KST.iso8601(failure.at))
+                issue.add("kind", failure.kind.rawValue)
+                issue.add("message", failure.message)
+                entry.add("token_issue_failure", raw: issue.json)
+            }
             if let expiry = provider.tokenExpiresAt { entry.add("token_expires_at", KST.iso8601(expiry)) }
             // Budget use per 5 s over the last five minutes (the dashboard's chart), oldest first.
             let capacity = Double(max(1, provider.budgetLimit * HubStatus.historyBucket))
