@@ -32,6 +32,9 @@ fi
 BIN="$BROKERHUB_BINARY"
 
 WORK="$(mktemp -d /tmp/brokerhub-bench-pipeline.XXXXXX)"
+# mktemp makes it 0700: the PostgreSQL server user (services.sh runs it unprivileged) must traverse it to reach
+# $WORK/services, or a fresh machine's run stops at "cannot reach … (a parent directory is not traversable)".
+chmod a+x "$WORK"
 PIDS=()
 SERVICES=""
 cleanup() {
