@@ -163,17 +163,25 @@ struct SnapshotCollectorTests {
         }
     }
 
+    /// One cycle of a `mode` schedule over `symbols` through the in-process hub, at any hour, archived in `directory`.
+    static func oneCycle(
+        _ mode: ObservationSnapshot.Mode, _ provider: Provider, _ symbols: [String], through application: HubApplication, into directory: String
+    ) async throws -> SnapshotCollector.CycleResult {
+        var configuration = SnapshotConfiguration(mode: mode, provider: provider, symbols: symbols, directory: directory)
+        configuration.hours = .always
+        let collector = SnapshotCollector(configuration: configuration, source: HubSnapshotSource(hub: application.hub), logger: quiet)
+        try await collector.prepare()
+        let result = await collector.runCycle(1)
+        try await collector.finish()
+        return result
+    }
+
     @Test func aSwingCycleThroughTheHubCoversEverySymbolExactlyOnce() async throws {
         let directory = SnapshotFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await withHub { broker, application in
             let universe = broker.market.universe.symbols.map(\.code)
-            var configuration = SnapshotConfiguration(mode: .swing, provider: .kis, symbols: universe, directory: directory)
-            configuration.hours = .always
-            let collector = SnapshotCollector(configuration: configuration, source: HubSnapshotSource(hub: application.hub), logger: Self.quiet)
-            try await collector.prepare()
-            let result = await collector.runCycle(1)
-            try await collector.finish()
+            let result = try await Self.oneCycle(.swing, .kis, universe, through: application, into: directory)
             #expect(result.calls == 10 && result.failedCalls == 0 && result.collected == 300 && result.rejected == 0, "\(result)")
             let day = try #require(try FileManager.default.contentsOfDirectory(atPath: directory).first)
             let text = try String(contentsOfFile: directory + "/" + day + "/snapshots-\(day.replacingOccurrences(of: "-", with: ""))-0001.jsonl", encoding: .utf8)
@@ -190,12 +198,7 @@ struct SnapshotCollectorTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await withHub { broker, application in
             let symbols = Array(broker.market.universe.symbols.prefix(3).map(\.code))
-            var configuration = SnapshotConfiguration(mode: .scalp, provider: .kiwoom, symbols: symbols, directory: directory)
-            configuration.hours = .always
-            let collector = SnapshotCollector(configuration: configuration, source: HubSnapshotSource(hub: application.hub), logger: Self.quiet)
-            try await collector.prepare()
-            let result = await collector.runCycle(1)
-            try await collector.finish()
+            let result = try await Self.oneCycle(.scalp, .kiwoom, symbols, through: application, into: directory)
             #expect(result.calls == 3 && result.collected == 3 && result.failedCalls == 0, "\(result)")
             let stats = try JSONParser.parse(broker.stats.json())
             #expect(stats["kiwoom"]?["requests"]?["ka10001"]?.intValue == 3 && stats["kiwoom"]?["rate_limit_violations"]?.intValue == 0)
