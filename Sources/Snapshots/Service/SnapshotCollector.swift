@@ -84,7 +84,11 @@ public final class SnapshotCollector: Service, Sendable {
         } catch is CancellationError {
             // Shutdown while sleeping or waiting.
         }
-        try await finish()
+        do {
+            try await finish()
+        } catch {
+            archiveFailed(error)
+        }
     }
 
     /// Repairs what an earlier run left in the archives (torn lines, unrolled files); once (`run()` calls it
@@ -130,8 +134,12 @@ public final class SnapshotCollector: Service, Sendable {
                     logger.notice("market closed: sleeping", metadata: ["snapshot.reason": "\(reason)", "snapshot.until": "\(KST.iso8601(until))"])
                     lastReason = reason
                     // The day's files are complete: roll them so the manifest lists them.
-                    try await archive.roll()
-                    try await rejects.roll()
+                    do {
+                        try await archive.roll()
+                        try await rejects.roll()
+                    } catch {
+                        archiveFailed(error)
+                    }
                     await refreshArchiveStatistics()
                 }
                 try await cancelWhenGracefulShutdown { try await self.clock.sleep(until: until) }
@@ -250,10 +258,7 @@ public final class SnapshotCollector: Service, Sendable {
                 try await rejects.append(outcome.rejected.map { JSONLArchive.Entry(line: SnapshotJSON.encode($0), time: $0.at) })
             }
         } catch {
-            // Counted and logged; the next write tries again (a full disk may clear).
-            metrics.archiveError()
-            state.withLock { $0.status.archiveErrors += 1 }
-            logger.error("snapshot archive write failed", metadata: ["error.message": "\(error)"])
+            archiveFailed(error)
         }
         metrics.collected(outcome.accepted.count)
         for rejection in outcome.rejected { metrics.rejected(rejection.reason) }
@@ -263,6 +268,14 @@ public final class SnapshotCollector: Service, Sendable {
         }
         result.collected += outcome.accepted.count
         result.rejected += outcome.rejected.count
+    }
+
+    /// Counted and logged, never fatal: the next write or roll tries again (a full disk may clear), and a hub
+    /// running the schedule keeps serving.
+    private func archiveFailed(_ error: any Error) {
+        metrics.archiveError()
+        state.withLock { $0.status.archiveErrors += 1 }
+        logger.error("snapshot archive write failed", metadata: ["error.message": "\(error)"])
     }
 
     private func refreshArchiveStatistics() async {

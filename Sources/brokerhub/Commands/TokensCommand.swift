@@ -44,8 +44,8 @@ struct TokensCommand: AsyncParsableCommand {
             var quiet = Logger(label: "brokerhub.tokens")
             quiet.logLevel = .warning
             do {
-                let application = try HubApplication(configuration: configuration, logger: quiet)
-                return (configuration, application.tokens)
+                // The store alone (Redis connections open lazily): no queue, no alerts, nothing else of the hub.
+                return (configuration, try SharedTokens.open(configuration, logger: quiet).tokens)
             } catch let error as BrokerHubError where error.code == .invalidConfiguration {
                 throw ValidationError(error.message)
             }
