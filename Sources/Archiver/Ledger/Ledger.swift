@@ -1,4 +1,3 @@
-import BrokerCore
 import Foundation
 import Metrics
 import Realtime
@@ -23,14 +22,6 @@ public struct Ledger: Sendable {
         let published = try await bus.publishedCounts()
         let stored = try await sink.storedCounts()
         return LedgerReport(published: published, stored: stored)
-    }
-
-    /// Publishes `alert` on the bus's `system` channel (where `brokerhub alerts` and the archive take it).
-    public func raise(_ alert: RealtimeAlert) async throws {
-        let id = "ledger-\(Int64(alert.at.timeIntervalSince1970 * 1000))-\(UUID().uuidString.prefix(8).lowercased())"
-        try await bus.publish([RealtimeEvent(
-            id: id, channel: .system, provider: alert.provider ?? .kis, symbol: alert.kind, receivedAt: alert.at, payload: .alert(alert)
-        )])
     }
 
     /// Sets the ledger gauges from a report (per provider and channel).
