@@ -98,9 +98,7 @@ public struct HubConfiguration: Sendable {
 
     /// The calls per second a snapshot schedule of `provider` is measured against: KIS's real-account limit,
     /// Kiwoom's per-api-id limit (ka10001).
-    public var snapshotBudget: Double {
-        snapshotProvider == .kis ? Double(limits.kisRealPerSecond) : Double(min(limits.kiwoomPerTransactionPerSecond, limits.kiwoomTotalPerSecond))
-    }
+    public var snapshotBudget: Double { SnapshotPlan.budgetPerSecond(snapshotProvider, limits: limits) }
 
     /// Whether the hub runs its alerts service (a sink is configured).
     public var alertsEnabled: Bool { alertWebhookURL != nil || alertLogFile != nil }
@@ -264,9 +262,7 @@ public struct HubConfiguration: Sendable {
         }
         if let path = values["snapshot_symbols_file"]?.text, !path.isEmpty {
             guard let data = FileManager.default.contents(atPath: path) else { throw BrokerHubError(.invalidConfiguration, "\(source): cannot read snapshot_symbols_file \(path)") }
-            snapshotSymbols = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
-                .map { ($0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty }
+            snapshotSymbols = SnapshotPlan.symbols(in: String(decoding: data, as: UTF8.self))
         }
         if let directory = values["snapshot_dir"]?.text { snapshotDirectory = directory.isEmpty ? nil : directory }
         if let seconds = try double("snapshot_interval_seconds") { snapshotInterval = .milliseconds(Int64(max(0.1, min(seconds, 86_400)) * 1000)) }

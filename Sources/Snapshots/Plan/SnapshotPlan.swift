@@ -1,4 +1,5 @@
 import BrokerCore
+import Foundation
 import HubEngine
 
 /// One hub call of a cycle: which TR, with which parameters, for which symbols, at which priority.
@@ -44,6 +45,19 @@ public enum SnapshotPlan {
             let priority: Priority = mode == .swing ? .snapshot : .interactive
             return symbols.map { SnapshotCall(provider: .kiwoom, transaction: "ka10001", parameters: ["stk_cd": $0], symbols: [$0], priority: priority) }
         }
+    }
+
+    /// The calls per second a schedule of `provider` is measured against: KIS's real-account limit, Kiwoom's
+    /// per-api-id limit (ka10001, never above the key's total).
+    public static func budgetPerSecond(_ provider: Provider, limits: RateLimitPolicy) -> Double {
+        provider == .kis ? Double(limits.kisRealPerSecond) : Double(min(limits.kiwoomPerTransactionPerSecond, limits.kiwoomTotalPerSecond))
+    }
+
+    /// The codes of a symbol list file: one a line, `#` starting a comment, blanks skipped.
+    public static func symbols(in text: String) -> [String] {
+        text.split(whereSeparator: \.isNewline)
+            .map { ($0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
     }
 
     /// Broker calls per second a schedule asks for on average: calls per cycle / interval.

@@ -133,7 +133,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         configuration.concurrency = concurrency
         configuration.maximumCycles = cycles
         configuration.scalpBudgetShare = budgetShare
-        let perSecond = budget ?? Self.defaultBudget(provider)
+        let perSecond = budget ?? SnapshotPlan.budgetPerSecond(provider, limits: RateLimitPolicy())
         do {
             try configuration.validate(budgetPerSecond: perSecond)
         } catch let error as BrokerHubError {
@@ -185,12 +185,6 @@ struct SnapshotCommand: AsyncParsableCommand {
         }
     }
 
-    /// KIS: the real-account limit per second; Kiwoom: the per-api-id limit ka10001 is held to.
-    static func defaultBudget(_ provider: Provider) -> Double {
-        let policy = RateLimitPolicy()
-        return provider == .kis ? Double(policy.kisRealPerSecond) : Double(min(policy.kiwoomPerTransactionPerSecond, policy.kiwoomTotalPerSecond))
-    }
-
     /// The symbols from whichever of --symbols, --symbols-file, --universe-url was given.
     func symbolList() async throws -> [String] {
         let text: String
@@ -215,10 +209,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         } else {
             text = ""
         }
-        let codes = text.split(whereSeparator: \.isNewline).map { line -> String in
-            let code = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            return code.trimmingCharacters(in: .whitespaces)
-        }.filter { !$0.isEmpty }
+        let codes = SnapshotPlan.symbols(in: text)
         guard !codes.isEmpty else { throw ValidationError("the symbol list is empty") }
         if let bad = codes.first(where: { $0.count > 12 || !$0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }) {
             throw ValidationError("\(bad.prefix(20)) is not a symbol code")
