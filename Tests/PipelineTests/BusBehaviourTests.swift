@@ -220,11 +220,13 @@ struct BusBehaviourTests {
         await harness.tearDown()
     }
 
-    @Test("live fan-out by topic pattern", arguments: BusKind.available)
-    func liveFanOut(kind: BusKind) async throws {
+    /// The listener is another instance over the same storage (another process's view of the journal file or
+    /// Redis), and also the publishing instance itself.
+    @Test("live fan-out by topic pattern", arguments: BusKind.available, [false, true])
+    func liveFanOut(kind: BusKind, sameInstance: Bool) async throws {
         let harness = try BusHarness(kind)
         let publisher = try harness.open()
-        let listener = kind == .redis ? try harness.open() : publisher
+        let listener = sameInstance ? publisher : try harness.open()
         let tickers = try await listener.live(pattern: "ticker.*")
         let oneBook = try await listener.live(pattern: "orderbook.000660")
         let system = try await listener.live(pattern: "system.*")

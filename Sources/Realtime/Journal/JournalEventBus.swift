@@ -23,6 +23,7 @@ public final class JournalEventBus: EventBus, Service {
     let instance = UUID().uuidString
     let signal: BusSignal
     let broadcaster: LiveBroadcaster
+    let liveTail: JournalLiveTail
     private let committer: JournalGroupCommit<JournalRow>
     let metrics: JournalMetrics
 
@@ -49,11 +50,14 @@ public final class JournalEventBus: EventBus, Service {
             }
         }
         self.database = database
-        broadcaster = LiveBroadcaster(bufferSize: configuration.liveBufferSize, bus: "journal")
+        let broadcaster = LiveBroadcaster(bufferSize: configuration.liveBufferSize, bus: "journal")
+        self.broadcaster = broadcaster
         let metrics = JournalMetrics()
         self.metrics = metrics
         let clock = configuration.clock
-        signal = BusSignal(clock: clock)
+        let signal = BusSignal(clock: clock)
+        self.signal = signal
+        liveTail = JournalLiveTail(database: database, signal: signal, broadcaster: broadcaster, pollInterval: configuration.pollInterval, logger: logger)
         committer = JournalGroupCommit(window: configuration.commitWindow, maxBatch: configuration.maxBatch, clock: clock) { rows in
             try await Self.append(rows, to: database, at: clock.now)
             metrics.commits.increment()
@@ -71,7 +75,6 @@ public final class JournalEventBus: EventBus, Service {
         let rows = events.map { JournalRow(key: $0.ledgerKey, body: Data(RealtimeEventCodec.encode($0))) }
         try await committer.submit(rows)
         signal.signal()
-        broadcaster.broadcast(events)
     }
 
     public func publishedCounts() async throws -> [LedgerKey: Int64] {
@@ -86,12 +89,16 @@ public final class JournalEventBus: EventBus, Service {
         }
     }
 
+    /// Live events from the journal file, whoever appended them (this process or another): see `JournalLiveTail`.
     public func live(pattern: String) async throws -> AsyncStream<RealtimeEvent> {
-        broadcaster.subscribe(LivePattern(pattern))
+        let stream = broadcaster.subscribe(LivePattern(pattern))
+        try await liveTail.ensureFollowing()
+        return stream
     }
 
     /// Ends live streams and closes the database. Publishing or reading afterwards throws.
     public func close() throws {
+        liveTail.close()
         broadcaster.finish()
         try database.close()
     }
