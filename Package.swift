@@ -228,7 +228,7 @@ let package = Package(
         // Shared test support for in-process suites: the manual clock and the mock-broker harness.
         .target(
             name: "BrokerHubTesting",
-            dependencies: ["BrokerCore", "BrokerClients", "MockBroker", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BrokerCore", "BrokerClients", "MockBroker", "Realtime", .product(name: "Logging", package: "swift-log")],
             path: "Tests/BrokerHubTesting"
         ),
         // Runs `brokerhub` subcommands as real processes and talks HTTP to them (end-to-end test suites); a local webhook.
@@ -246,6 +246,7 @@ let package = Package(
             name: "HubServerTests",
             dependencies: [
                 "BrokerCore", "BrokerHubTesting", "BrokerWire", "BrokerClients", "HubEngine", "HubServer", "MockBroker", "ProcessTestSupport",
+                "Realtime",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

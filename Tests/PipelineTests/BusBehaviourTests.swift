@@ -1,3 +1,4 @@
+import BrokerHubTesting
 import BrokerCore
 import Foundation
 import Realtime

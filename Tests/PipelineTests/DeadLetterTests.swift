@@ -1,3 +1,4 @@
+import BrokerHubTesting
 import Archiver
 import Foundation
 import ProcessTestSupport

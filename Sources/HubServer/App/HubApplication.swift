@@ -18,15 +18,25 @@ public final class HubApplication: Sendable {
     public let localTokens: LocalTokens
     /// The snapshot schedule run through this hub's front door (BROKERHUB_SNAPSHOT_MODE), if configured.
     public let snapshots: SnapshotCollector?
-    /// The alerts of the hub's own state (and of the pipeline, with `alertBus`), when a sink is configured.
+    /// The alerts of the hub's own state (and of the pipeline, with a bus), when a sink is configured.
     let alerts: AlertService?
-    /// The bus the alerts listen to, and its services.
-    let alertBus: EventBusSpecification.Opened?
+    /// The pipeline's bus (BROKERHUB_BUS or handed in), whose live records `/v1/stream` serves and whose `system`
+    /// channel the alerts hear.
+    let bus: EventBusSpecification.Opened?
+    /// The bus's services, when this hub opened it (a bus handed in is run by its owner).
+    let busServices: [any Service]
+    /// `/v1/stream`'s front door over the bus.
+    public let feed: LiveFeed?
     let logger: Logger
     let clock: any HubClock
     public let startedAt: Date
 
-    public init(configuration: HubConfiguration, clock: any HubClock = SystemClock(), logger: Logger = Logger(label: "brokerhub")) throws {
+    /// - Parameter bus: the pipeline's bus when the caller already runs one in this process (the demo); otherwise the
+    ///   hub opens `configuration.bus`, if set.
+    public init(
+        configuration: HubConfiguration, clock: any HubClock = SystemClock(), bus: EventBusSpecification.Opened? = nil,
+        logger: Logger = Logger(label: "brokerhub")
+    ) throws {
         try configuration.validate()
         HubMetrics.bootstrap()
         self.configuration = configuration
@@ -65,20 +75,22 @@ public final class HubApplication: Sendable {
         let hub = Hub(queue: queue, gateway: gateway, dispatcher: dispatcher, clock: clock, logger: logger.child("hub"))
         self.hub = hub
         localTokens = LocalTokens(clock: clock)
+        // The pipeline's bus: handed in (the demo's, in-process) or opened as `brokerhub alerts` opens it.
+        let ownsBus = bus == nil
+        let pipeline = try bus ?? configuration.bus.map { try EventBusSpecification.open($0, clock: clock, logger: logger.child("bus")) }
+        self.bus = pipeline
+        busServices = ownsBus ? pipeline?.services ?? [] : []
+        feed = pipeline.map { LiveFeed(bus: $0.bus) }
         if configuration.alertsEnabled {
             var sinks: [any AlertSink] = []
             if let url = configuration.alertWebhookURL { sinks.append(WebhookAlertSink(url: url, format: configuration.alertWebhookFormat)) }
             if let path = configuration.alertLogFile { sinks.append(FileAlertSink(path: path)) }
             let alertLogger = logger.child("alerts")
-            // The pipeline's bus (live fan-out of the system channel), opened as `brokerhub alerts` opens it.
-            let bus = try configuration.alertBus.map { try EventBusSpecification.open($0, clock: clock, logger: alertLogger) }
-            alertBus = bus
             alerts = AlertService(
-                bus: bus?.bus, deliverers: sinks.map { AlertDeliverer(sink: $0, clock: clock, logger: alertLogger) }, clock: clock, logger: alertLogger
+                bus: pipeline?.bus, deliverers: sinks.map { AlertDeliverer(sink: $0, clock: clock, logger: alertLogger) }, clock: clock, logger: alertLogger
             )
         } else {
             alerts = nil
-            alertBus = nil
         }
         snapshots = configuration.snapshot.map {
             SnapshotCollector(configuration: $0, source: HubSnapshotSource(hub: hub), clock: clock, logger: logger.child("snapshot"))
@@ -88,10 +100,11 @@ public final class HubApplication: Sendable {
     /// The long-running parts: workers and maintenance, token refresh, the snapshot schedule (after the workers,
     /// so it stops before them) and the HTTP server.
     public func services(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
-        backends.services + hub.services + [TokenRefresher(manager: tokens, clock: clock)] + alertServices() + (snapshots.map { [$0] } ?? []) + [HubHTTPServer(
-            hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, snapshots: snapshots, alerts: alerts,
-            logger: logger, onListening: onListening
-        )]
+        backends.services + busServices + hub.services + [TokenRefresher(manager: tokens, clock: clock)] + alertServices()
+            + (snapshots.map { [$0] } ?? []) + [HubHTTPServer(
+                hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, snapshots: snapshots, alerts: alerts,
+                feed: feed, logger: logger, onListening: onListening
+            )]
     }
 
     /// With an alert sink configured: the alerts service and the watch that feeds it the hub's own state.
@@ -100,7 +113,7 @@ public final class HubApplication: Sendable {
         let watch = HubAlertWatch(
             hub: hub, alerts: alerts, queueLimit: configuration.queueLimit, interval: configuration.alertCheckInterval, clock: clock, logger: logger.child("alerts")
         )
-        return (alertBus?.services ?? []) + [alerts, watch]
+        return [alerts, watch]
     }
 
     /// Runs everything under one `ServiceGroup` until SIGTERM/SIGINT (then drains: workers finish the task

@@ -65,9 +65,12 @@ public struct HubConfiguration: Sendable {
     public var alertLogFile: String?
     /// How often the hub's state is looked at for alerts.
     public var alertCheckInterval: Duration = .seconds(10)
-    /// With alerts on, also the pipeline's alerts from this bus's `system` channel (`journal:PATH` or
-    /// `redis://…`), so that `serve` alone reaches a person (no `brokerhub alerts` beside it).
-    public var alertBus: String?
+    /// The pipeline's bus (`journal:PATH` or `redis://…`, BROKERHUB_BUS; BROKERHUB_ALERT_BUS is its older name):
+    /// `/v1/stream` serves its live records and, with alerts on, its `system` channel reaches a person through
+    /// `serve` alone (no `brokerhub alerts` beside it). Nil: no stream, the hub's own alerts only.
+    public var bus: String?
+    /// How often a quiet `/v1/stream` gets a keep-alive comment.
+    public var streamHeartbeat: Duration = .seconds(15)
 
     /// A snapshot schedule run inside the hub (BROKERHUB_SNAPSHOT_MODE swing or scalp); nil: none.
     public var snapshotMode: ObservationSnapshot.Mode?
@@ -220,7 +223,8 @@ public struct HubConfiguration: Sendable {
             alertWebhookFormat = parsed
         }
         if let path = values["alert_log_file"]?.text { alertLogFile = path.isEmpty ? nil : path }
-        if let bus = values["alert_bus"]?.text { alertBus = bus.isEmpty ? nil : bus }
+        if let bus = (values["bus"] ?? values["alert_bus"])?.text { self.bus = bus.isEmpty ? nil : bus }
+        if let seconds = try double("stream_heartbeat_seconds") { streamHeartbeat = .milliseconds(Int64(max(0.1, min(seconds, 3_600)) * 1000)) }
         if let seconds = try double("alert_check_seconds") { alertCheckInterval = .milliseconds(Int64(max(0.1, min(seconds, 3_600)) * 1000)) }
         try applySnapshot(values, source: source, double: double, flag: flag, int: int)
         if let list = values["accounts"]?.arrayValue {

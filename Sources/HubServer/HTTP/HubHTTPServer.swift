@@ -21,12 +21,15 @@ public struct HubHTTPServer: Service {
     ///   - startedAt: when the process started (`/v1/status`).
     ///   - snapshots: the snapshot schedule whose status `/v1/status` shows, if the hub runs one.
     ///   - alerts: the alerts of the hub's own state, whose recent notices `/v1/status` lists, if configured.
+    ///   - feed: the pipeline's live records `/v1/stream` serves, if the hub has a bus.
     public init(
         hub: Hub, localTokens: LocalTokens, configuration: HubConfiguration, clock: any HubClock, startedAt: Date,
-        snapshots: SnapshotCollector? = nil, alerts: AlertService? = nil, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        snapshots: SnapshotCollector? = nil, alerts: AlertService? = nil, feed: LiveFeed? = nil, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         routes = HubRoutes(
-            hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, snapshots: snapshots, alerts: alerts
+            hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, snapshots: snapshots, alerts: alerts,
+            feed: feed
         )
         self.configuration = configuration
         self.logger = logger

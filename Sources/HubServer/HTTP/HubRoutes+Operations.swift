@@ -69,6 +69,14 @@ extension HubRoutes {
         object.add("learned_budgets", raw: "[" + Self.learnedBudgets(status.learnedBudgets).joined(separator: ",") + "]")
         if let snapshots { object.add("snapshot", raw: snapshots.status.json()) }
         object.add("alerts_enabled", alerts != nil)
+        if let feed {
+            let stream = feed.status
+            var entry = JSONWriter.Object()
+            entry.add("clients", Int64(stream.clients))
+            entry.add("events_sent", stream.eventsSent)
+            entry.add("refused", stream.refused)
+            object.add("stream", raw: entry.json)
+        }
         if let alerts {
             let notices = alerts.recentNotices.map { notice -> String in
                 var entry = JSONWriter.Object()

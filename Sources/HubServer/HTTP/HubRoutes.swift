@@ -20,6 +20,8 @@ struct HubRoutes: Sendable {
     var snapshots: SnapshotCollector? = nil
     /// The hub's alerts, whose recent notices `/v1/status` lists.
     var alerts: AlertService? = nil
+    /// The pipeline's live records for `/v1/stream`, when the hub has a bus.
+    var feed: LiveFeed? = nil
 
     /// Registers every route on `router`, recording each in `table` (for 404 vs 405).
     func register(on router: Router<BasicRequestContext>, table: RouteTable) {
@@ -35,6 +37,7 @@ struct HubRoutes: Sendable {
         on("/v1/candles/:symbol", .get) { request, context in try await candles(request, symbol: context.parameters.require("symbol")) }
         on("/v1/catalog", .get) { _, _ in catalog() }
         on("/v1/status", .get) { _, _ in try await status() }
+        on("/v1/stream", .get) { request, _ in try await stream(request) }
         on("/health", .get) { _, _ in Response.json(#"{"status":"ok"}"#) }
         on("/ready", .get) { _, _ in try await ready() }
         on("/metrics", .get) { _, _ in try await metrics() }

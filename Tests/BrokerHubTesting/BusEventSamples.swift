@@ -3,10 +3,10 @@ import Foundation
 import Realtime
 
 /// Realtime events for the bus tests: every payload kind, every optional field both nil and set.
-enum BusEventSamples {
-    static let time = Date(timeIntervalSince1970: 1_763_686_800.123_456)
+public enum BusEventSamples {
+    public static let time = Date(timeIntervalSince1970: 1_763_686_800.123_456)
 
-    static func tick(
+    public static func tick(
         id: String = "run1-1", provider: Provider = .kis, symbol: String = "005930", price: Int64 = 71_200,
         optionalsSet: Bool = true
     ) -> RealtimeEvent {
@@ -21,7 +21,7 @@ enum BusEventSamples {
         return RealtimeEvent(id: id, channel: .ticker, provider: provider, symbol: symbol, receivedAt: time, payload: .tick(tick))
     }
 
-    static func orderBook(id: String = "run1-2", provider: Provider = .kiwoom, symbol: String = "000660", levels: Int = OrderBook.depth, receivedAt: Date? = time) -> RealtimeEvent {
+    public static func orderBook(id: String = "run1-2", provider: Provider = .kiwoom, symbol: String = "000660", levels: Int = OrderBook.depth, receivedAt: Date? = time) -> RealtimeEvent {
         let asks = (0..<levels).map { PriceLevel(price: 180_000 + Int64($0) * 100, quantity: Int64(100 + $0)) }
         let bids = (0..<levels).map { PriceLevel(price: 179_900 - Int64($0) * 100, quantity: Int64(200 + $0)) }
         let book = OrderBook(
@@ -31,13 +31,13 @@ enum BusEventSamples {
         return RealtimeEvent(id: id, channel: .orderbook, provider: provider, symbol: symbol, receivedAt: time, payload: .orderBook(book))
     }
 
-    static func alert(id: String = "run1-3", provider: Provider? = .kis, symbol: String? = "005930") -> RealtimeEvent {
+    public static func alert(id: String = "run1-3", provider: Provider? = .kis, symbol: String? = "005930") -> RealtimeEvent {
         let alert = RealtimeAlert(kind: "subscription.refused", message: "OPSP0008 최대 구독 초과", provider: provider, symbol: symbol, at: time)
         return RealtimeEvent(id: id, channel: .system, provider: provider ?? .kis, symbol: alert.kind, receivedAt: time, payload: .alert(alert))
     }
 
     /// A mix of ticks, order books and alerts over a few symbols, ids `{run}-{n}`.
-    static func mixed(count: Int, run: String = "run1", providers: [Provider] = [.kis, .kiwoom]) -> [RealtimeEvent] {
+    public static func mixed(count: Int, run: String = "run1", providers: [Provider] = [.kis, .kiwoom]) -> [RealtimeEvent] {
         let symbols = ["005930", "000660", "035420"]
         return (0..<count).map { n in
             let id = "\(run)-\(n)"
