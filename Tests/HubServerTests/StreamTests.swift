@@ -63,6 +63,9 @@ struct StreamTests {
             #expect(first["id"]?.stringValue == wantSamsung[0] && first["channel"]?.stringValue == "ticker")
             #expect(first["type"]?.stringValue == "tick" && first["provider"]?.stringValue == "kis" && first["symbol"]?.stringValue == "005930")
             #expect(first["price"]?.intValue != nil && first["received_at"]?.stringValue != nil)
+            for event in gotSamsung {
+                #expect(event.data.components(separatedBy: #""received_at":"#).count == 2, "every member once: \(event.data)")
+            }
             let sent = try #require(try await Web.get(hub + "/v1/status").json?["stream"]?["events_sent"]?.intValue)
             #expect(sent >= wantSamsung.count + wantKiwoom.count + wantNotices.count + 25)
             // Clients that went away are found by the next keep-alive and no longer counted.
@@ -91,6 +94,7 @@ struct StreamTests {
         try await HubStack.with { stack in
             let answer = try await Web.get(stack.hub.url + "/v1/stream")
             #expect(answer.status == 503)
+            #expect(answer.json?["error"]?["code"]?.stringValue == "hub.unavailable")
             #expect(answer.text.contains("BROKERHUB_BUS"))
             #expect(try await Web.get(stack.hub.url + "/v1/status").json?["stream"] == nil)
         }

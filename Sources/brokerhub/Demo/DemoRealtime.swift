@@ -24,12 +24,12 @@ final class DemoRealtime: Sendable {
     ///   - tickers: KIS symbols collected as ticks and order books.
     ///   - kiwoomTickers: Kiwoom symbols collected as trades (`0B`).
     ///   - tokens: the hub's token manager, so the collector shares its Kiwoom token (one token per key).
+    ///   - bus: the journal bus in `dataDirectory`, opened by the caller (the hub streams from it too).
     init(
-        dataDirectory: String, mockURL: String, accounts: [BrokerAccount], tickers: [String], kiwoomTickers: [String],
-        tokens: TokenManager, logger: Logger
+        dataDirectory: String, bus: EventBusSpecification.Opened, mockURL: String, accounts: [BrokerAccount], tickers: [String],
+        kiwoomTickers: [String], tokens: TokenManager, logger: Logger
     ) throws {
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        bus = try EventBusSpecification.open("journal:" + dataDirectory + "/bus.sqlite", logger: logger)
+        self.bus = bus
         archiving = try ArchiverApplication(bus: bus.bus, sink: "sqlite:" + dataDirectory + "/archive.sqlite", spool: dataDirectory + "/spool", logger: logger)
 
         var configuration = CollectorConfiguration()

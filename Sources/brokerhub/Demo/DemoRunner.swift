@@ -6,6 +6,7 @@ import HubEngine
 import HubServer
 import Logging
 import MockBroker
+import Realtime
 import ServiceLifecycle
 
 /// Orchestrates the demo: the mock broker, the realtime pipeline and the hub as one service group (started in
@@ -55,10 +56,14 @@ struct DemoRunner: Sendable {
             BrokerAccount(provider: .kis, appKey: kis.appKey, secret: kis.secret, account: "50000000-01", baseURL: mockURL),
             BrokerAccount(provider: .kiwoom, appKey: kiwoom.appKey, secret: kiwoom.secret, account: "demo", baseURL: mockURL),
         ]
-        let application = try HubApplication(configuration: configuration, logger: logger)
+        // The realtime pipeline's bus, shared with the hub: its /v1/stream serves what the collector publishes.
+        let realtimeDirectory = dataDirectory + "/realtime"
+        try FileManager.default.createDirectory(atPath: realtimeDirectory, withIntermediateDirectories: true)
+        let bus = try EventBusSpecification.open("journal:" + realtimeDirectory + "/bus.sqlite", logger: logger)
+        let application = try HubApplication(configuration: configuration, bus: bus, logger: logger)
         let symbols = broker.market.universe.symbols.map(\.code)
         let realtime = try DemoRealtime(
-            dataDirectory: dataDirectory + "/realtime", mockURL: mockURL, accounts: configuration.accounts,
+            dataDirectory: realtimeDirectory, bus: bus, mockURL: mockURL, accounts: configuration.accounts,
             tickers: Array(symbols.prefix(10)), kiwoomTickers: Array(symbols.prefix(3)), tokens: application.tokens, logger: logger
         )
         // One group: the mock, the bus and archiver, the hub, the collector — stopped in reverse order.
@@ -80,7 +85,7 @@ struct DemoRunner: Sendable {
             }
             let hubURL = "http://127.0.0.1:\(hubPort)"
             let store = redisURL.map { "Redis \($0) (keys \(configuration.redisPrefix):*)" } ?? dataDirectory
-            print("  mock broker \(mockURL) · hub \(hubURL) (dashboard \(hubURL)/dashboard) · store \(store)")
+            print("  mock broker \(mockURL) · hub \(hubURL) (dashboard \(hubURL)/dashboard, live records \(hubURL)/v1/stream) · store \(store)")
             print("  realtime: collector (KIS ticks + books × 10 symbols, Kiwoom 0B × 3) → journal bus → archiver → SQLite, mock streaming \(Self.streamRatePerSession) trades/s per session")
 
             let passed = try await drive(application: application, broker: broker, realtime: realtime, hubURL: hubURL, mockURL: mockURL)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, AsyncIterator, Dict, List, Mapping, Optional
 
 from .client import BrokerHub, Job, Result
 
@@ -52,3 +52,20 @@ class AsyncBrokerHub:
 
     async def status(self) -> Dict[str, Any]:
         return await self._run(self._sync.status)
+
+    async def stream(self, **options: Any) -> AsyncIterator[Dict[str, Any]]:
+        """``async for record in hub.stream(symbols=["005930"])`` — see ``BrokerHub.stream``; each read waits in a
+        worker thread."""
+        records = self._sync.stream(**options)
+        done = object()
+        try:
+            while True:
+                record = await self._run(next, records, done)
+                if record is done:
+                    return
+                yield record
+        finally:
+            try:
+                records.close()
+            except ValueError:  # a read still running in its thread: it ends with the connection's next line
+                pass

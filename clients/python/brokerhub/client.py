@@ -1,13 +1,14 @@
 """The synchronous client: the standard library only (urllib), one connection per call."""
 from __future__ import annotations
 
+import http.client
 import json
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional
 
 from .errors import BrokerHubError, ConnectionFailed, error_for
 
@@ -130,6 +131,58 @@ class BrokerHub:
         """``/v1/status``: queue, budgets, breakers, tokens (no secret)."""
         return self._call("GET", "/v1/status")
 
+    def stream(self, symbols: Optional[Iterable[str]] = None, channels: Optional[Iterable[str]] = None,
+               providers: Optional[Iterable[str]] = None, limit: Optional[int] = None, *, reconnect: bool = True,
+               read_timeout: float = 60.0) -> Iterator[Dict[str, Any]]:
+        """The pipeline's live records (``/v1/stream``), one dict each as they are published: ``channel``
+        (``ticker``, ``orderbook``, ``system``), ``type`` (``tick``, ``orderbook``, ``alert``), ``provider``,
+        ``symbol`` and the record's fields. Filters are lists (``symbols=["005930"]``); ``limit`` ends the
+        iteration after that many records. Live, not durable: records published while disconnected are not
+        replayed (the archive has them). With ``reconnect`` a dropped connection is opened again (after the
+        hub's ``retry`` delay), giving up after ``max_retries`` failed attempts in a row; a bad filter raises
+        ``InvalidRequest``, a hub without a bus ``Unavailable``."""
+        query: Dict[str, str] = {}
+        for name, values in (("symbol", symbols), ("channel", channels), ("provider", providers)):
+            if values is not None:
+                items = [values] if isinstance(values, str) else list(values)
+                if items:
+                    query[name] = ",".join(items)
+        remaining = limit
+        failures = 0
+        retry = 2.0
+        while remaining is None or remaining > 0:
+            if remaining is not None:
+                query["limit"] = str(remaining)
+            path = "/v1/stream" + ("?" + urllib.parse.urlencode(query) if query else "")
+            try:
+                response = self._open(path, accept="text/event-stream", timeout=read_timeout)
+            except ConnectionFailed:
+                failures += 1
+                if not reconnect or failures > self.max_retries:
+                    raise
+                self._sleep(retry)
+                continue
+            failures = 0
+            try:
+                for field_name, value in _server_sent_events(response):
+                    if field_name == "retry":
+                        retry = max(0.1, int(value) / 1000.0)
+                        continue
+                    record = json.loads(value)
+                    yield record
+                    if remaining is not None:
+                        remaining -= 1
+                        if remaining == 0:
+                            return
+            except (OSError, ValueError, http.client.HTTPException):
+                if not reconnect:
+                    raise ConnectionFailed("client.connection", f"{self.base_url}/v1/stream was cut") from None
+            finally:
+                response.close()
+            if not reconnect:
+                return
+            self._sleep(retry)
+
     def catalog(self) -> Dict[str, Any]:
         return self._call("GET", "/v1/catalog")
 
@@ -169,22 +222,48 @@ class BrokerHub:
                 self._sleep(max(0.0, min(wait, self.max_retry_wait)))
 
     def _send(self, method: str, path: str, body: Optional[Mapping[str, Any]]) -> Any:
+        with self._open(path, method=method, body=body) as response:
+            return _decode(response.read())
+
+    def _open(self, path: str, method: str = "GET", body: Optional[Mapping[str, Any]] = None,
+              accept: str = "application/json", timeout: Optional[float] = None) -> Any:
+        """The open response of one request; an error answer raises its typed error."""
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.base_url + path, data=data, method=method)
-        request.add_header("Accept", "application/json")
+        request.add_header("Accept", accept)
         if data is not None:
             request.add_header("Content-Type", "application/json")
         if self.api_key:
             request.add_header("X-API-Key", self.api_key)
         try:
-            with urllib.request.urlopen(request, timeout=self.http_timeout) as response:
-                return _decode(response.read())
+            return urllib.request.urlopen(request, timeout=timeout if timeout is not None else self.http_timeout)
         except urllib.error.HTTPError as answer:
             text = answer.read()
             retry_after = answer.headers.get("Retry-After")
             raise error_for(answer.code, _decode(text), retry_after=_seconds(retry_after)) from None
         except (urllib.error.URLError, OSError) as failure:
             raise ConnectionFailed("client.connection", f"{self.base_url} not reachable: {failure}") from None
+
+
+def _server_sent_events(response: Any) -> Iterator[tuple]:
+    """``(field, value)`` of a ``text/event-stream``: each event's joined ``data`` lines as ``("data", …)``, and
+    ``("retry", ms)``; comments and ids are skipped."""
+    data: List[str] = []
+    for raw in response:
+        line = raw.decode("utf-8").rstrip("\r\n")
+        if not line:
+            if data:
+                yield "data", "\n".join(data)
+                data = []
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if name == "data":
+            data.append(value)
+        elif name == "retry" and value.isdigit():
+            yield "retry", value
 
 
 def _decode(data: bytes) -> Any:

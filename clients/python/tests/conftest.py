@@ -52,11 +52,11 @@ class Stack:
     """The mock and a hub with the mock's KIS and Kiwoom keys (one hub per mock: a second would wait for the
     mock's token issuance limit, as it would at the real broker)."""
 
-    def __init__(self, directory: pathlib.Path, **hub_environment: str):
+    def __init__(self, directory: pathlib.Path, mock_arguments: Optional[list] = None, **hub_environment: str):
         self.directory = directory
         self.binary = _binary()
         self.mock = Process([self.binary, "mock-broker", "--port", "0", "--always-open", "--write-credentials",
-                             str(directory / "credentials.json")], directory, "mock")
+                             str(directory / "credentials.json")] + (mock_arguments or []), directory, "mock")
         keys = json.loads((directory / "credentials.json").read_text())["keys"]
         kis = next(k for k in keys if k["provider"] == "kis" and k["kind"] == "real")
         kiwoom = next(k for k in keys if k["provider"] == "kiwoom")
@@ -98,3 +98,21 @@ def stack() -> Iterator[Stack]:
 def keyed_stack() -> Iterator[Stack]:
     """A hub with ``BROKERHUB_API_KEYS=py-secret-key``."""
     yield from _run(BROKERHUB_API_KEYS="py-secret-key")
+
+
+@pytest.fixture(scope="session")
+def streaming_stack() -> Iterator[Stack]:
+    """A hub with ``BROKERHUB_BUS`` on a journal, and a collector publishing the mock's KIS ticks of two symbols
+    into it (the hub's ``/v1/stream`` follows the journal file)."""
+    with tempfile.TemporaryDirectory(prefix="brokerhub-pyclient-") as directory:
+        path = pathlib.Path(directory)
+        bus = f"journal:{path / 'bus.sqlite'}"
+        running = Stack(path, ["--stream-rate", "200"], BROKERHUB_BUS=bus)
+        collector = Process([running.binary, "collect", "--mock", running.mock.url, "--mock-credentials", str(path / "credentials.json"),
+                             "--provider", "kis", "--symbols", "005930,000660", "--channels", "ticker", "--bus", bus,
+                             "--always-open", "--private-tokens", "--http-port", "0"], path, "collector")
+        running.hubs.append(collector)  # stopped with the hub
+        try:
+            yield running
+        finally:
+            running.stop()

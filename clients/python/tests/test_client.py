@@ -127,3 +127,35 @@ def test_429_is_retried_after_retry_after_then_raised():
         assert refused.value.retry_after == 1.0 and refused.value.code == "hub.queue_full"
     finally:
         server.shutdown()
+
+
+def test_stream_yields_live_records_filtered_and_limited(streaming_stack):
+    hub = BrokerHub(streaming_stack.hub.url)
+    records = list(hub.stream(symbols=["005930"], channels=["ticker"], limit=5))
+    assert len(records) == 5
+    assert all(r["channel"] == "ticker" and r["type"] == "tick" and r["symbol"] == "005930" and r["provider"] == "kis" for r in records)
+    assert all(r["price"] > 0 and r["id"] for r in records)
+    assert len({r["id"] for r in records}) == 5
+    both = list(hub.stream(symbols="005930,000660", limit=20))
+    assert {r["symbol"] for r in both} <= {"005930", "000660"}
+    assert hub.status()["stream"]["events_sent"] >= 25
+
+
+def test_stream_async_and_its_errors(streaming_stack):
+    async def first_three():
+        hub = AsyncBrokerHub(streaming_stack.hub.url)
+        got = []
+        async for record in hub.stream(symbols=["000660"], limit=3):
+            got.append(record)
+        return got
+    records = asyncio.run(first_three())
+    assert [r["symbol"] for r in records] == ["000660"] * 3
+    with pytest.raises(InvalidRequest) as bad:
+        next(BrokerHub(streaming_stack.hub.url).stream(channels=["trades"]))
+    assert bad.value.code == "request.invalid_argument" and "channel" in str(bad.value)
+
+
+def test_stream_without_a_bus_is_unavailable(stack):
+    with pytest.raises(brokerhub.Unavailable) as unavailable:
+        next(BrokerHub(stack.hub.url, max_retries=0).stream())
+    assert unavailable.value.status == 503
