@@ -159,7 +159,8 @@ let package = Package(
         .target(
             name: "HubServer",
             dependencies: [
-                "Alerts", "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubRedis", "RedisClient", "Realtime", "Collector", "Snapshots",
+                "Alerts", "Archiver", "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubRedis", "RedisClient", "Realtime", "Collector",
+                "Snapshots",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -245,8 +246,8 @@ let package = Package(
         .testTarget(
             name: "HubServerTests",
             dependencies: [
-                "BrokerCore", "BrokerHubTesting", "BrokerWire", "BrokerClients", "HubEngine", "HubServer", "MockBroker", "ProcessTestSupport",
-                "Realtime",
+                "Archiver", "BrokerCore", "BrokerHubTesting", "BrokerWire", "BrokerClients", "HubEngine", "HubServer", "MockBroker",
+                "ProcessTestSupport", "Realtime",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,6 +1,9 @@
+import Archiver
+import BrokerHubTesting
 import BrokerWire
 import Foundation
 import ProcessTestSupport
+import Realtime
 import Testing
 
 /// Issue #16 item 3: the dashboard in a real browser. Headless Chromium (installed by scripts/install-deps.sh)
@@ -91,5 +94,49 @@ struct DashboardBrowserTests {
             let size = (try? FileManager.default.attributesOfItem(atPath: shot.path)[.size] as? Int) ?? 0
             #expect(size > 10_000, "a screenshot was saved at \(shot.path)")
         }
+    }
+
+    /// With a bus and an archive (BROKERHUB_BUS, BROKERHUB_ARCHIVE) the page shows the pipeline's ledger per provider
+    /// and channel — published, stored, missing — as `/v1/status` has it, and the live stream's clients.
+    @Test(.enabled(if: browser != nil || ProcessInfo.processInfo.environment["CI"] != nil))
+    func thePipelinesPublishedStoredAndMissingAreOnThePage() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("brokerhub-ledger-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let journal = directory.appendingPathComponent("bus.sqlite").path, archive = directory.appendingPathComponent("archive.sqlite").path
+        // The test is the collector (publishes 300) and the archiver (stores the first 240).
+        let bus = try JournalEventBus(path: journal)
+        let sink = try SQLiteArchiveSink(path: archive)
+        try await sink.prepare()
+        let events = BusEventSamples.mixed(count: 300, run: "ledger")
+        try await bus.publish(events)
+        _ = try await sink.write(Array(events.prefix(240)))
+        try await HubStack.with(hubEnvironment: [
+            "BROKERHUB_BUS": "journal:" + journal, "BROKERHUB_ARCHIVE": "sqlite:" + archive, "BROKERHUB_LEDGER_SECONDS": "0.2",
+        ]) { stack in
+            let stream = try await EventStreamReader.open(stack.hub.url + "/v1/stream?channel=ticker")
+            defer { stream.close() }
+            var status: JSONValue?
+            for _ in 0..<100 {
+                status = try await Web.get(stack.hub.url + "/v1/status").json
+                if status?["realtime"]?["published"]?.intValue == 300, status?["stream"]?["clients"]?.intValue == 1 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let realtime = try #require(status?["realtime"])
+            #expect(realtime["published"]?.intValue == 300 && realtime["stored"]?.intValue == 240 && realtime["missing"]?.intValue == 60)
+            let channels = try #require(realtime["channels"]?.arrayValue)
+            #expect(channels.count == 5, "kis and kiwoom × ticker and orderbook, kiwoom system (the samples alert on odd rows): \(channels)")
+            let dom = try await Self.chromium(stack.hub.url + "/dashboard", ["--dump-dom"], virtualMilliseconds: 1_500)
+            for channel in channels {
+                let id = "rt-\(channel["provider"]!.text)-\(channel["channel"]!.text)"
+                for column in ["published", "stored", "missing"] {
+                    #expect(Self.number("\(id)-\(column)", in: dom) == channel[column]?.intValue, "\(id) \(column)")
+                }
+            }
+            #expect(channels.contains { ($0["missing"]?.intValue ?? 0) > 0 } && dom.contains(#"class="critical" id="rt-"#), "a gap is marked")
+            #expect(dom.contains("1 live stream client(s)"))
+        }
+        try await sink.close()
+        try bus.close()
     }
 }

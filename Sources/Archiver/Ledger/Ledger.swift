@@ -26,21 +26,11 @@ public struct Ledger: Sendable {
 
     /// Sets the ledger gauges from a report (per provider and channel).
     public static func record(_ report: LedgerReport) {
-        struct Totals { var published: Int64 = 0, stored: Int64 = 0, missing: Int64 = 0 }
-        var totals: [String: (provider: String, channel: String, totals: Totals)] = [:]
-        for row in report.rows {
-            let id = "\(row.key.provider)/\(row.key.channel.rawValue)"
-            var entry = totals[id] ?? (row.key.provider, row.key.channel.rawValue, Totals())
-            entry.totals.published += row.published
-            entry.totals.stored += row.stored
-            entry.totals.missing += max(0, row.missing)
-            totals[id] = entry
-        }
-        for entry in totals.values {
-            let dimensions = [("provider", entry.provider), ("channel", entry.channel)]
-            Gauge(label: "brokerhub_ledger_published", dimensions: dimensions).record(entry.totals.published)
-            Gauge(label: "brokerhub_ledger_stored", dimensions: dimensions).record(entry.totals.stored)
-            Gauge(label: "brokerhub_ledger_missing", dimensions: dimensions).record(entry.totals.missing)
+        for total in report.channelTotals {
+            let dimensions = [("provider", total.provider), ("channel", total.channel.rawValue)]
+            Gauge(label: "brokerhub_ledger_published", dimensions: dimensions).record(total.published)
+            Gauge(label: "brokerhub_ledger_stored", dimensions: dimensions).record(total.stored)
+            Gauge(label: "brokerhub_ledger_missing", dimensions: dimensions).record(total.missing)
         }
     }
 }

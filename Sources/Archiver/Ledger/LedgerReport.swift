@@ -33,6 +33,33 @@ public struct LedgerReport: Sendable, Hashable {
     /// True when nothing is missing anywhere.
     public var isComplete: Bool { gaps.isEmpty }
 
+    /// Totals per provider and channel (symbols summed; `missing` sums only the rows that miss some), in row order:
+    /// what the gauges and the hub's status show.
+    public struct ChannelTotal: Sendable, Hashable {
+        public var provider: String
+        public var channel: RealtimeChannel
+        public var published: Int64 = 0
+        public var stored: Int64 = 0
+        public var missing: Int64 = 0
+    }
+
+    public var channelTotals: [ChannelTotal] {
+        var totals: [ChannelTotal] = []
+        var index: [String: Int] = [:]
+        for row in rows {
+            let id = "\(row.key.provider)/\(row.key.channel.rawValue)"
+            let at = index[id] ?? {
+                totals.append(ChannelTotal(provider: row.key.provider, channel: row.key.channel))
+                index[id] = totals.count - 1
+                return totals.count - 1
+            }()
+            totals[at].published += row.published
+            totals[at].stored += row.stored
+            totals[at].missing += max(0, row.missing)
+        }
+        return totals
+    }
+
     /// A fixed-width text table with a total line; rows with a difference are marked.
     public func table() -> String {
         let header = ["provider", "channel", "symbol", sourceLabel, "stored", "missing", ""]

@@ -1,4 +1,5 @@
 import Alerts
+import Archiver
 import BrokerClients
 import BrokerCore
 import Foundation
@@ -27,6 +28,8 @@ public final class HubApplication: Sendable {
     let busServices: [any Service]
     /// `/v1/stream`'s front door over the bus.
     public let feed: LiveFeed?
+    /// The pipeline's ledger (with BROKERHUB_ARCHIVE), for the status and the dashboard.
+    public let ledger: HubLedger?
     let logger: Logger
     let clock: any HubClock
     public let startedAt: Date
@@ -81,6 +84,20 @@ public final class HubApplication: Sendable {
         self.bus = pipeline
         busServices = ownsBus ? pipeline?.services ?? [] : []
         feed = pipeline.map { LiveFeed(bus: $0.bus) }
+        if let archive = configuration.archive {
+            guard let pipeline else {
+                throw BrokerHubError(.invalidConfiguration, "BROKERHUB_ARCHIVE needs BROKERHUB_BUS: the ledger compares the bus's published counts with the archive's")
+            }
+            let sink: any ArchiveSink
+            do {
+                sink = try ArchiveSinkSpecification.open(archive, logger: logger.child("ledger"))
+            } catch {
+                throw BrokerHubError(.invalidConfiguration, "BROKERHUB_ARCHIVE: \(error)")
+            }
+            ledger = HubLedger(bus: pipeline.bus, sink: sink, interval: configuration.ledgerInterval, clock: clock, logger: logger.child("ledger"))
+        } else {
+            ledger = nil
+        }
         if configuration.alertsEnabled {
             var sinks: [any AlertSink] = []
             if let url = configuration.alertWebhookURL { sinks.append(WebhookAlertSink(url: url, format: configuration.alertWebhookFormat)) }
@@ -100,10 +117,10 @@ public final class HubApplication: Sendable {
     /// The long-running parts: workers and maintenance, token refresh, the snapshot schedule (after the workers,
     /// so it stops before them) and the HTTP server.
     public func services(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
-        backends.services + busServices + hub.services + [TokenRefresher(manager: tokens, clock: clock)] + alertServices()
+        backends.services + busServices + (ledger.map { [$0] } ?? []) + hub.services + [TokenRefresher(manager: tokens, clock: clock)] + alertServices()
             + (snapshots.map { [$0] } ?? []) + [HubHTTPServer(
                 hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, snapshots: snapshots, alerts: alerts,
-                feed: feed, logger: logger, onListening: onListening
+                feed: feed, ledger: ledger?.monitor, logger: logger, onListening: onListening
             )]
     }
 

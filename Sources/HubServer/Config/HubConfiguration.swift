@@ -69,6 +69,11 @@ public struct HubConfiguration: Sendable {
     /// `/v1/stream` serves its live records and, with alerts on, its `system` channel reaches a person through
     /// `serve` alone (no `brokerhub alerts` beside it). Nil: no stream, the hub's own alerts only.
     public var bus: String?
+    /// The archive the pipeline stores into (`sqlite:PATH` or `postgres://…`, BROKERHUB_ARCHIVE): with `bus`, the hub
+    /// reads the ledger (published against stored per provider and channel) every `ledgerInterval` for its status
+    /// and dashboard.
+    public var archive: String?
+    public var ledgerInterval: Duration = .seconds(5)
     /// How often a quiet `/v1/stream` gets a keep-alive comment.
     public var streamHeartbeat: Duration = .seconds(15)
 
@@ -224,6 +229,8 @@ public struct HubConfiguration: Sendable {
         }
         if let path = values["alert_log_file"]?.text { alertLogFile = path.isEmpty ? nil : path }
         if let bus = (values["bus"] ?? values["alert_bus"])?.text { self.bus = bus.isEmpty ? nil : bus }
+        if let archive = values["archive"]?.text { self.archive = archive.isEmpty ? nil : archive }
+        if let seconds = try double("ledger_seconds") { ledgerInterval = .milliseconds(Int64(max(0.1, min(seconds, 3_600)) * 1000)) }
         if let seconds = try double("stream_heartbeat_seconds") { streamHeartbeat = .milliseconds(Int64(max(0.1, min(seconds, 3_600)) * 1000)) }
         if let seconds = try double("alert_check_seconds") { alertCheckInterval = .milliseconds(Int64(max(0.1, min(seconds, 3_600)) * 1000)) }
         try applySnapshot(values, source: source, double: double, flag: flag, int: int)

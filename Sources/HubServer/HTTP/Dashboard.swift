@@ -5,7 +5,8 @@ import Metrics
 import NIOCore
 
 /// The live dashboard: one static page that polls `/v1/status` every second (brokers with a five-minute budget-use
-/// chart, queue depth, breakers, tokens, the snapshot schedule, recent alerts); with API keys, a login page that
+/// chart, queue depth, breakers, tokens, the realtime pipeline's published/stored/missing per channel and the live
+/// stream's clients, the snapshot schedule, recent alerts); with API keys, a login page that
 /// keeps the key in a cookie (`APIKeyMiddleware`).
 enum Dashboard {
     /// The page: everything inlined (no external asset, works offline), polling `/v1/status` every second.
@@ -40,6 +41,8 @@ enum Dashboard {
     <main>
     <h2>Brokers</h2><div class="cards" id="providers"></div>
     <h2>Queue depth by priority</h2><div class="bars" id="queue"></div>
+    <section id="realtime-section" hidden><h2>Realtime pipeline</h2><table id="realtime"></table>
+    <div class="muted" style="font-size:12px" id="realtime-note"></div></section>
     <section id="snapshot-section" hidden><h2>Snapshot schedule</h2><table id="snapshot"></table></section>
     <h2>Recent alerts</h2><ul id="alerts"><li class="muted">none</li></ul>
     <h2>Budgets lowered after the broker's refusals</h2><table id="learned"><tr><td class="muted">none</td></tr></table>
@@ -78,6 +81,13 @@ enum Dashboard {
         $(id+'-spark').setAttribute('points',h.map((v,i)=>(WINDOW-h.length+i)+','+(100-v/1.2*100).toFixed(1)).join(' '))}
       const depth=s.queue_depth,max=Math.max(1,...Object.values(depth));
       $('queue').innerHTML=Object.entries(depth).map(([k,v])=>'<span>'+esc(k)+'</span><div class="bar"><i style="width:'+(v/max*100)+'%"></i></div><b id="queue-'+esc(k)+'">'+v+'</b>').join('');
+      if(s.realtime||s.stream){$('realtime-section').hidden=false;const r=s.realtime||{},rows=r.channels||[];
+        $('realtime').innerHTML='<tr><th>provider</th><th>channel</th><th>published</th><th>stored</th><th>missing</th></tr>'+
+          (rows.length?rows.map(c=>{const id='rt-'+esc(c.provider)+'-'+esc(c.channel);return '<tr><td>'+esc(c.provider)+'</td><td>'+esc(c.channel)+
+          '</td><td id="'+id+'-published">'+c.published+'</td><td id="'+id+'-stored">'+c.stored+'</td><td class="'+(c.missing>0?'critical':'')+'" id="'+id+'-missing">'+c.missing+'</td></tr>'}).join(''):
+          '<tr><td colspan="5" class="muted">'+(s.realtime?(r.read_at?'nothing published yet':'the ledger has not been read yet'):'no archive configured (BROKERHUB_ARCHIVE): published/stored not shown')+'</td></tr>');
+        text('realtime-note',(r.read_at?'ledger read '+new Date(Date.parse(r.read_at)).toLocaleTimeString()+' (missing: published, not stored — in flight or lost) · ':'')+
+          (s.stream?s.stream.clients+' live stream client(s) on /v1/stream, '+s.stream.events_sent+' records sent':''))}
       if(s.snapshot){$('snapshot-section').hidden=false;const n=s.snapshot;
         const rejected=Object.values(n.rejected||{}).reduce((a,b)=>a+b,0);
         $('snapshot').innerHTML='<tr><th>mode</th><th>phase</th><th>cycles</th><th>collected</th><th>rejected</th><th>failed calls</th><th>last cycle</th></tr><tr><td>'+

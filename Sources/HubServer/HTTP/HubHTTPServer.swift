@@ -1,4 +1,5 @@
 import Alerts
+import Archiver
 import BrokerCore
 import Foundation
 import HubEngine
@@ -22,14 +23,15 @@ public struct HubHTTPServer: Service {
     ///   - snapshots: the snapshot schedule whose status `/v1/status` shows, if the hub runs one.
     ///   - alerts: the alerts of the hub's own state, whose recent notices `/v1/status` lists, if configured.
     ///   - feed: the pipeline's live records `/v1/stream` serves, if the hub has a bus.
+    ///   - ledger: the pipeline's ledger readings `/v1/status` shows, if the hub has a bus and an archive.
     public init(
         hub: Hub, localTokens: LocalTokens, configuration: HubConfiguration, clock: any HubClock, startedAt: Date,
-        snapshots: SnapshotCollector? = nil, alerts: AlertService? = nil, feed: LiveFeed? = nil, logger: Logger,
+        snapshots: SnapshotCollector? = nil, alerts: AlertService? = nil, feed: LiveFeed? = nil, ledger: LedgerMonitor? = nil, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         routes = HubRoutes(
             hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, snapshots: snapshots, alerts: alerts,
-            feed: feed
+            feed: feed, ledger: ledger
         )
         self.configuration = configuration
         self.logger = logger

@@ -1,3 +1,4 @@
+import Archiver
 import BrokerCore
 import BrokerWire
 import Foundation
@@ -77,6 +78,7 @@ extension HubRoutes {
             entry.add("refused", stream.refused)
             object.add("stream", raw: entry.json)
         }
+        if let ledger { object.add("realtime", raw: Self.realtime(ledger.latest)) }
         if let alerts {
             let notices = alerts.recentNotices.map { notice -> String in
                 var entry = JSONWriter.Object()
@@ -90,6 +92,32 @@ extension HubRoutes {
             object.add("recent_alerts", raw: "[" + notices.joined(separator: ",") + "]")
         }
         return .json(object.json)
+    }
+
+    /// The pipeline's ledger per provider and channel, as last read: `{"read_at", "published", "stored",
+    /// "missing", "channels": [{provider, channel, published, stored, missing}]}`; before the first reading
+    /// `{"read_at": null}`.
+    static func realtime(_ reading: LedgerMonitor.Reading?) -> String {
+        var object = JSONWriter.Object()
+        guard let reading else {
+            object.add("read_at", nil as String?)
+            return object.json
+        }
+        object.add("read_at", KST.iso8601(reading.at))
+        object.add("published", reading.report.totalPublished)
+        object.add("stored", reading.report.totalStored)
+        object.add("missing", reading.report.totalMissing)
+        let channels = reading.report.channelTotals.map { total in
+            var entry = JSONWriter.Object()
+            entry.add("provider", total.provider)
+            entry.add("channel", total.channel.rawValue)
+            entry.add("published", total.published)
+            entry.add("stored", total.stored)
+            entry.add("missing", total.missing)
+            return entry.json
+        }
+        object.add("channels", raw: "[" + channels.joined(separator: ",") + "]")
+        return object.json
     }
 
     /// Budgets the broker refused at, lowered from their configured limits: id (app key as a digest),

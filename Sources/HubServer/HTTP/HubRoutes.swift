@@ -1,4 +1,5 @@
 import Alerts
+import Archiver
 import BrokerClients
 import BrokerCore
 import BrokerWire
@@ -22,6 +23,8 @@ struct HubRoutes: Sendable {
     var alerts: AlertService? = nil
     /// The pipeline's live records for `/v1/stream`, when the hub has a bus.
     var feed: LiveFeed? = nil
+    /// The pipeline's ledger readings for `/v1/status`, when the hub has a bus and an archive.
+    var ledger: LedgerMonitor? = nil
 
     /// Registers every route on `router`, recording each in `table` (for 404 vs 405).
     func register(on router: Router<BasicRequestContext>, table: RouteTable) {

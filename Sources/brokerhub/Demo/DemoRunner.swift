@@ -60,6 +60,8 @@ struct DemoRunner: Sendable {
         let realtimeDirectory = dataDirectory + "/realtime"
         try FileManager.default.createDirectory(atPath: realtimeDirectory, withIntermediateDirectories: true)
         let bus = try EventBusSpecification.open("journal:" + realtimeDirectory + "/bus.sqlite", logger: logger)
+        // …and its archive, whose ledger the hub's status and dashboard show (published / stored / missing).
+        configuration.archive = "sqlite:" + realtimeDirectory + "/archive.sqlite"
         let application = try HubApplication(configuration: configuration, bus: bus, logger: logger)
         let symbols = broker.market.universe.symbols.map(\.code)
         let realtime = try DemoRealtime(
