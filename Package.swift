@@ -156,6 +156,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // History collection: candles through the hub into the archive, resumable by checkpoint.
+        .target(
+            name: "History",
+            dependencies: [
+                "Archiver", "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "HubServer",
             dependencies: [
@@ -186,6 +195,7 @@ let package = Package(
                 "Archiver",
                 "Alerts",
                 "Snapshots",
+                "History",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -303,6 +313,14 @@ let package = Package(
                 "ProcessTestSupport", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // History collection: the plan (pure), and `brokerhub history` as a process against the mock through a hub.
+        .testTarget(
+            name: "HistoryTests",
+            dependencies: [
+                "Archiver", "BrokerCore", "BrokerHubTesting", "BrokerWire", "BrokerClients", "History", "ProcessTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Bus and archiver against real SQLite, PostgreSQL and Redis (BROKERHUB_TEST_POSTGRES_URL/REDIS_URL).

@@ -12,6 +12,7 @@ struct BrokerHubCommand: AsyncParsableCommand {
             ServeCommand.self,
             CollectCommand.self,
             ArchiveCommand.self,
+            HistoryCommand.self,
             AlertsCommand.self,
             SnapshotCommand.self,
             LedgerCommand.self,

@@ -11,7 +11,7 @@ import Testing
 )
 struct ObservabilityTests {
     @Test func collectorAndArchiverServeMetricsAndTheLedgerGauges() async throws {
-        try await PipelineRig.run("obs", archiverOptions: ["--http-port", "0", "--ledger-seconds", "1"]) { rig, processes in
+        try await PipelineRig.run("obs", archiverOptions: ["--http-port", "0"]) { rig, processes in
             await processes.collector?.stop()
             let ready = rig.directory.appendingPathComponent("collector-ready")
             processes.collector = try rig.startCollector(extra: ["--http-port", "0", "--ready-file", ready.path])

@@ -58,7 +58,10 @@ final class PipelineRig: @unchecked Sendable {
         let ready = directory.appendingPathComponent("archiver-ready-\(archivers)")
         let archiver = try ServerProcess.launch(
             ["archive", "--bus", bus, "--sink", sink + sinkOptions, "--spool", directory.appendingPathComponent("spool-\(consumer)").path,
-             "--consumer", consumer, "--attempts", "2", "--backoff-cap-seconds", "2", "--ready-file", ready.path] + extra,
+             "--consumer", consumer, "--attempts", "2", "--backoff-cap-seconds", "2", "--ready-file", ready.path,
+             // The ledger's loss check judges every second with a short grace: a false `ledger.missing` page during the
+             // outages would be a stored system row, and the suites' "tick rows = stored" checks would fail.
+             "--ledger-seconds", "1", "--ledger-grace-seconds", "1"] + extra,
             directory: directory
         )
         try await waitUntil("archiver ready", timeout: 30) { FileManager.default.fileExists(atPath: ready.path) || !archiver.isRunning }

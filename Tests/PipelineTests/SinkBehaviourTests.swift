@@ -117,6 +117,56 @@ enum SinkBehaviour {
         #expect(try await fixture.storedMarketClasses() == ["o-1": "J"])
     }
 
+    static func candle(_ minute: Int, close: Int64, volume: Int64, fetched: Double, source: SourceType = .restCandle, symbol: String = "005930") -> Candle {
+        let start = Date(timeIntervalSince1970: 1_765_155_600 + Double(minute) * 60)  // 2025-12-08 10:00 KST + minute
+        return Candle(
+            provider: .kis, symbol: symbol, interval: CandleInterval("1m")!, start: start, open: 71_000, high: 71_500, low: 70_900,
+            close: close, volume: volume, tradingValue: volume * 71_000, sourceType: source, receivedAt: start.addingTimeInterval(fetched)
+        )
+    }
+
+    /// Candles are keyed by provider, symbol, interval and start: a re-fetch updates in place (a later fetch wins, an
+    /// older one changes nothing), never duplicates; the checkpoint commits with them; reads come back oldest first.
+    static func storesCandlesOnceWithTheLaterFetchWinning(_ fixture: SinkTestFixture) async throws {
+        let sink = try fixture.open()
+        let now = Date(timeIntervalSince1970: 1_765_160_000)
+        let first = (0..<5).map { candle($0, close: 71_000 + Int64($0), volume: 100, fetched: 30) }
+        let interval = CandleInterval("1m")!
+        let checkpoint = CandleCheckpoint(provider: .kis, symbol: "005930", interval: interval, through: KSTDate("20251207")!)
+        #expect(try await sink.candleCheckpoint(provider: .kis, symbol: "005930", interval: interval) == nil)
+        #expect(try await sink.writeCandles(first, checkpoint: checkpoint, now: now) == CandleWriteSummary(inserted: 5))
+        #expect(try await sink.candleCheckpoint(provider: .kis, symbol: "005930", interval: interval) == KSTDate("20251207"))
+        // The still-forming last minute fetched again later: updated in place. The same rows again: updated, not doubled.
+        let later = [candle(4, close: 71_900, volume: 180, fetched: 90, source: .backfill)]
+        #expect(try await sink.writeCandles(later, checkpoint: nil, now: now) == CandleWriteSummary(updated: 1))
+        // An older fetch of it (a slow page arriving late) changes nothing.
+        #expect(try await sink.writeCandles([candle(4, close: 1, volume: 1, fetched: 10)], checkpoint: nil, now: now) == CandleWriteSummary(skipped: 1))
+        let from = first[0].start, to = first[4].start.addingTimeInterval(60)
+        let stored = try await sink.candles(provider: .kis, symbol: "005930", interval: interval, from: from, to: to)
+        let rows = try await sink.rowCount(.candles)
+        #expect(stored.count == 5 && rows == 5)
+        #expect(stored.map(\.start) == first.map(\.start), "oldest first")
+        #expect(stored[4].close == 71_900 && stored[4].volume == 180 && stored[4].sourceType == .backfill)
+        #expect(stored[0] == first[0], "every field round-trips: \(stored[0]) vs \(first[0])")
+        #expect(try await sink.candles(provider: .kis, symbol: "000660", interval: interval, from: from, to: to).isEmpty)
+        #expect(try await sink.candles(provider: .kiwoom, symbol: "005930", interval: interval, from: from, to: to).isEmpty)
+        #expect(try await sink.candles(provider: .kis, symbol: "005930", interval: CandleInterval("1d")!, from: from, to: to).isEmpty)
+        // A candle with no receive time takes `now`; the checkpoint moves on.
+        var bare = candle(5, close: 71_005, volume: 7, fetched: 0)
+        bare.receivedAt = nil
+        let next = CandleCheckpoint(provider: .kis, symbol: "005930", interval: interval, through: KSTDate("20251208")!)
+        #expect(try await sink.writeCandles([bare], checkpoint: next, now: now) == CandleWriteSummary(inserted: 1))
+        let reread = try await sink.candles(provider: .kis, symbol: "005930", interval: interval, from: from, to: to.addingTimeInterval(60))
+        #expect(reread.last?.receivedAt == now)
+        #expect(try await sink.candleCheckpoint(provider: .kis, symbol: "005930", interval: interval) == KSTDate("20251208"))
+        try await sink.close()
+        // Reopened: all of it is still there.
+        let reopened = try fixture.open()
+        #expect(try await reopened.rowCount(.candles) == 6)
+        #expect(try await reopened.candleCheckpoint(provider: .kis, symbol: "005930", interval: interval) == KSTDate("20251208"))
+        try await reopened.close()
+    }
+
     static func twoDayEvents() -> [RealtimeEvent] {
         let day1 = Date(timeIntervalSince1970: 1_763_652_600)  // 2025-11-21 00:30 KST
         return [day1, day1.addingTimeInterval(86_400)].enumerated().flatMap { index, time -> [RealtimeEvent] in
@@ -138,6 +188,7 @@ struct SQLiteSinkTests {
     @Test func storesTheMarketClass() async throws { try await run(SinkBehaviour.storesTheMarketClass) }
     @Test func addsTheMarketClassToAnOlderArchive() async throws { try await run(SinkBehaviour.addsTheMarketClassToAnOlderArchive) }
     @Test func servesCallersAtOnce() async throws { try await run(SinkBehaviour.servesCallersAtOnce) }
+    @Test func storesCandlesOnceWithTheLaterFetchWinning() async throws { try await run(SinkBehaviour.storesCandlesOnceWithTheLaterFetchWinning) }
 
     @Test func storesEventsOnAnyDay() async throws {
         try await run { fixture in
@@ -185,6 +236,10 @@ struct PostgresSinkTests {
 
     @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
     func servesCallersAtOnce(kind: SinkTestFixture.Kind) async throws { try await run(kind, SinkBehaviour.servesCallersAtOnce) }
+
+    @Test func storesCandlesOnceWithTheLaterFetchWinning() async throws {
+        try await run(.postgresCopy, SinkBehaviour.storesCandlesOnceWithTheLaterFetchWinning)
+    }
 
     @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
     func createsOnePartitionPerKSTDay(kind: SinkTestFixture.Kind) async throws {

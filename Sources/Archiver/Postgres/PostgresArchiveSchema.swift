@@ -26,6 +26,20 @@ enum PostgresArchiveSchema {
         )
         """,
         """
+        CREATE TABLE IF NOT EXISTS %S.candles (
+            provider text NOT NULL, symbol text NOT NULL, interval text NOT NULL, start timestamptz NOT NULL,
+            open bigint NOT NULL, high bigint NOT NULL, low bigint NOT NULL, close bigint NOT NULL, volume bigint NOT NULL,
+            trading_value bigint, halted boolean NOT NULL, source_type text NOT NULL, fetched_at timestamptz NOT NULL,
+            PRIMARY KEY (provider, symbol, interval, start)
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS %S.candle_checkpoints (
+            provider text NOT NULL, symbol text NOT NULL, interval text NOT NULL, through text NOT NULL,
+            updated_at timestamptz NOT NULL, PRIMARY KEY (provider, symbol, interval)
+        )
+        """,
+        """
         CREATE TABLE IF NOT EXISTS %S.archive_counts (
             provider text NOT NULL, channel text NOT NULL, symbol text NOT NULL, stored bigint NOT NULL,
             PRIMARY KEY (provider, channel, symbol)

@@ -27,6 +27,21 @@ enum SQLiteArchiveSchema {
         )
         """,
         """
+        CREATE TABLE IF NOT EXISTS candles (
+            provider TEXT NOT NULL, symbol TEXT NOT NULL, interval TEXT NOT NULL, start_us INTEGER NOT NULL,
+            open INTEGER NOT NULL, high INTEGER NOT NULL, low INTEGER NOT NULL, close INTEGER NOT NULL,
+            volume INTEGER NOT NULL, trading_value INTEGER, halted INTEGER NOT NULL, source_type TEXT NOT NULL,
+            fetched_at_us INTEGER NOT NULL,
+            PRIMARY KEY (provider, symbol, interval, start_us)
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS candle_checkpoints (
+            provider TEXT NOT NULL, symbol TEXT NOT NULL, interval TEXT NOT NULL, through TEXT NOT NULL,
+            updated_at_us INTEGER NOT NULL, PRIMARY KEY (provider, symbol, interval)
+        )
+        """,
+        """
         CREATE TABLE IF NOT EXISTS archive_counts (
             provider TEXT NOT NULL, channel TEXT NOT NULL, symbol TEXT NOT NULL, stored INTEGER NOT NULL,
             PRIMARY KEY (provider, channel, symbol)
@@ -55,6 +70,22 @@ enum SQLiteArchiveSchema {
         INSERT OR IGNORE INTO system_alerts (id, provider, channel, symbol, at_us, received_at_us, kind, message,
             alert_provider, alert_symbol)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    static let candleFetchedAt = "SELECT fetched_at_us FROM candles WHERE provider = ? AND symbol = ? AND interval = ? AND start_us = ?"
+
+    static let upsertCandle = """
+        INSERT INTO candles (provider, symbol, interval, start_us, open, high, low, close, volume, trading_value, halted,
+            source_type, fetched_at_us)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (provider, symbol, interval, start_us) DO UPDATE SET open = excluded.open, high = excluded.high,
+            low = excluded.low, close = excluded.close, volume = excluded.volume, trading_value = excluded.trading_value,
+            halted = excluded.halted, source_type = excluded.source_type, fetched_at_us = excluded.fetched_at_us
+        """
+
+    static let setCheckpoint = """
+        INSERT INTO candle_checkpoints (provider, symbol, interval, through, updated_at_us) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (provider, symbol, interval) DO UPDATE SET through = excluded.through, updated_at_us = excluded.updated_at_us
         """
 
     static let addCount = """

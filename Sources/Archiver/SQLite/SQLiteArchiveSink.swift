@@ -6,7 +6,7 @@ import Synchronization
 
 /// The embedded sink: one SQLite file (WAL) through GRDB, plain tables with the event id as primary key.
 public final class SQLiteArchiveSink: ArchiveSink {
-    private let writer: DatabasePool
+    let writer: DatabasePool
     public let path: String
     /// Whether `prepare()` has succeeded (`write` prepares first otherwise).
     private let prepared = Atomic<Bool>(false)
@@ -39,8 +39,13 @@ public final class SQLiteArchiveSink: ArchiveSink {
     public func write(_ events: [RealtimeEvent]) async throws -> ArchiveWriteSummary {
         let batch = ArchiveBatch(events)
         guard !batch.isEmpty else { return ArchiveWriteSummary() }
-        if !prepared.load(ordering: .acquiring) { try await prepare() }
+        try await prepareOnce()
         return try await writer.write { db in try SQLiteArchiveSink.insert(batch, into: db) }
+    }
+
+    /// Prepares the schema unless that has succeeded already.
+    func prepareOnce() async throws {
+        if !prepared.load(ordering: .acquiring) { try await prepare() }
     }
 
     public func storedCounts() async throws -> [LedgerKey: Int64] {

@@ -33,6 +33,7 @@ public final class Archiver: Service {
     private let metrics = ArchiverMetrics()
     private let state = Mutex(ArchiverStatistics())
     private let progress = Mutex(ArchiverProgress())
+    private let caughtUp = Mutex<Date?>(nil)
 
     /// - Parameter clock: backoff, probes, linger and the stall watch (`ManualClock` in tests).
     public init(
@@ -54,6 +55,10 @@ public final class Archiver: Service {
 
     /// Seconds since the last committed batch while events are pending (0 when idle).
     public var stalledSeconds: Double { progress.withLock { $0.stalledSeconds(at: clock.now) } }
+
+    /// The start of the last bus read that found nothing new while nothing was in hand and the spool was empty: every
+    /// event published before it was delivered and committed (or lost). `LedgerLossCheck` judges the ledger by it.
+    public var caughtUpAt: Date? { caughtUp.withLock { $0 } }
 
     /// Whether the stall is past `configuration.stallThreshold` (`/ready` fails then).
     public var isStalled: Bool { stalledSeconds >= configuration.stallThreshold.timeInterval }
@@ -107,9 +112,12 @@ public final class Archiver: Service {
             if spoolPending, machine.databaseDue(at: clock.now) {
                 spoolPending = try await replaySpool(&machine)
             }
-            let deliveries = try await collectBatch()
+            let readStarted = clock.now
+            let (deliveries, foundNothing) = try await collectBatch()
             if !deliveries.isEmpty, try await persist(deliveries, machine: &machine) { spoolPending = true }
             if !spoolPending { progress.withLock { $0.drained() } }
+            // Caught up only when the bus answered that nothing is left — a read that failed (the bus down) says nothing.
+            if foundNothing, !spoolPending { caughtUp.withLock { $0 = readStarted } }
         }
         // Graceful shutdown: collectBatch returned early with what it had; that batch is already persisted.
         logger.info("archiver stopping", metadata: ["archiver.batches": "\(statistics.batches)", "archiver.spooled": "\(statistics.spooledEvents)"])
@@ -131,9 +139,11 @@ public final class Archiver: Service {
     }
 
     /// Up to `batchSize` deliveries, waiting at most `lingerTime` after the first; empty after one idle wait (so
-    /// the loop can probe, replay or stop). Returns early with what it has on graceful shutdown.
-    private func collectBatch() async throws -> [BusDelivery] {
+    /// the loop can probe, replay or stop). Returns early with what it has on graceful shutdown. `foundNothing`: the
+    /// bus answered its first read with nothing (not a failed read).
+    private func collectBatch() async throws -> (deliveries: [BusDelivery], foundNothing: Bool) {
         var deliveries: [BusDelivery] = []
+        var foundNothing = false
         var deadline: Date?
         while deliveries.count < configuration.batchSize, !Task.isShuttingDownGracefully {
             var wait = configuration.readWait
@@ -155,13 +165,16 @@ public final class Archiver: Service {
                 break
             }
             // Empty: nothing came within the wait, so the batch goes now (the bus waited, not our clock).
-            if read.isEmpty { break }
+            if read.isEmpty {
+                foundNothing = deliveries.isEmpty
+                break
+            }
             if deadline == nil { deadline = clock.now.addingTimeInterval(configuration.lingerTime.timeInterval) }
             deliveries += read
             state.withLock { $0.received += read.count }
             progress.withLock { $0.received(at: clock.now) }
         }
-        return deliveries
+        return (deliveries, foundNothing)
     }
 
     /// Performs what the machine decides for one batch — write (retrying), spool, acknowledge — until it is

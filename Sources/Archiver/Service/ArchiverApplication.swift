@@ -30,7 +30,11 @@ public final class ArchiverApplication: Sendable {
             throw ArchiverError(.spoolFailure, "cannot open the spool \(directory): \(error)", underlying: error)
         }
         archiver = Archiver(bus: bus, sink: sink, spool: spool, configuration: configuration, clock: clock, logger: logger)
-        ledgerMonitor = LedgerMonitor(ledger: Ledger(bus: bus, sink: sink), interval: configuration.ledgerInterval, clock: clock, logger: logger)
+        let archiver = archiver
+        ledgerMonitor = LedgerMonitor(
+            ledger: Ledger(bus: bus, sink: sink), interval: configuration.ledgerInterval,
+            losses: .init(caughtUpAt: { archiver.caughtUpAt }, bus: bus, grace: configuration.ledgerGrace), clock: clock, logger: logger
+        )
     }
 
     /// What runs: the archiver and the ledger gauges (the bus's own services belong to whoever opened it).

@@ -26,6 +26,9 @@ public struct ArchiverConfiguration: Sendable {
     public var watchInterval: Duration = .seconds(1)
     /// How often the ledger gauges (`brokerhub_ledger_*`) are read and set (`LedgerMonitor`).
     public var ledgerInterval: Duration = .seconds(15)
+    /// How long after a ledger reading the archiver must have been caught up before a difference counts as lost
+    /// (`LedgerLossCheck`).
+    public var ledgerGrace: Duration = .seconds(10)
 
     public init() {}
 

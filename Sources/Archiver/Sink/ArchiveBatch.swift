@@ -48,6 +48,9 @@ extension Date {
     /// Microseconds since 1970 (what the sinks store; exact in both databases).
     var archiveMicroseconds: Int64 { Int64((timeIntervalSince1970 * 1_000_000).rounded()) }
 
+    /// The instant of an archive time in microseconds since 1970.
+    init(archiveMicroseconds: Int64) { self.init(timeIntervalSince1970: Double(archiveMicroseconds) / 1_000_000) }
+
     /// The KST calendar day (days since 1970-01-01 KST) this instant falls on: the partition it belongs to.
     var archiveKSTDay: Int64 {
         let micros = archiveMicroseconds + 9 * 3_600 * 1_000_000

@@ -1,8 +1,11 @@
+import BrokerCore
+import Foundation
 import Realtime
 
 /// Durable storage for realtime events: ticks, order books and system alerts, keyed by the event id so that
-/// at-least-once delivery gives exactly-once rows. Implementations: `PostgresArchiveSink`, `SQLiteArchiveSink`;
-/// both pass the same behavioural suite.
+/// at-least-once delivery gives exactly-once rows; and candles (REST history, backfill, derived from ticks), keyed by
+/// provider, symbol, interval and start. Implementations: `PostgresArchiveSink`, `SQLiteArchiveSink`; both pass the
+/// same behavioural suite.
 public protocol ArchiveSink: Sendable {
     /// Creates the schema (idempotent). Safe to call again after a failure.
     func prepare() async throws
@@ -23,6 +26,19 @@ public protocol ArchiveSink: Sendable {
 
     /// Rows stored in one table (for checks: with ids unique, the rows equal the counted total).
     func rowCount(_ table: ArchiveTable) async throws -> Int
+
+    /// Stores candles in one transaction: a candle not stored yet is inserted; one already stored (same provider,
+    /// symbol, interval and start) is updated in place when this fetch is not older than the stored one's
+    /// (`receivedAt`; `now` when it has none), and left alone otherwise — never duplicated. With `checkpoint`, the
+    /// history position is set in the same transaction. Prepares the schema first if this sink has not.
+    @discardableResult
+    func writeCandles(_ candles: [Candle], checkpoint: CandleCheckpoint?, now: Date) async throws -> CandleWriteSummary
+
+    /// Stored candles of one provider, symbol and interval starting in `from ..< to`, oldest first.
+    func candles(provider: Provider, symbol: String, interval: CandleInterval, from: Date, to: Date) async throws -> [Candle]
+
+    /// The history position of one provider, symbol and interval (nil: nothing collected yet).
+    func candleCheckpoint(provider: Provider, symbol: String, interval: CandleInterval) async throws -> KSTDate?
 
     /// Releases connections. The sink must not be used afterwards.
     func close() async throws
@@ -52,4 +68,5 @@ public enum ArchiveTable: String, Sendable, CaseIterable {
     case ticks
     case orderBooks = "order_books"
     case systemAlerts = "system_alerts"
+    case candles
 }

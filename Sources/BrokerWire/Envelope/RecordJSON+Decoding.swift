@@ -34,4 +34,31 @@ extension RecordJSON {
             sourceType: sourceType
         )
     }
+
+    /// A candle as `encode(_: Candle)` writes it (what `/v1/candles` answers), read strictly.
+    public static func decodeCandle(_ value: JSONValue) throws -> Candle {
+        let row = try FieldReader(transaction: "record", record: nil, value: value, name: "candle")
+        guard try row.text("type") == "candle" else { throw row.error("type", "expected \"candle\"") }
+        guard let provider = Provider(rawValue: try row.text("provider")) else { throw row.error("provider", "unknown provider") }
+        guard let interval = CandleInterval(try row.text("interval")) else { throw row.error("interval", "unknown interval") }
+        guard let start = KST.parseISO8601(try row.text("start")) else { throw row.error("start", "expected an ISO-8601 time with +09:00") }
+        let sourceName = try row.text("source_type")
+        guard let sourceType = SourceType(rawValue: sourceName) else { throw row.error("source_type", "unknown source type \(sourceName.prefix(40))") }
+        var receivedAt: Date?
+        if let text = try row.optionalText("received_at") {
+            guard let date = KST.parseISO8601(text) else { throw row.error("received_at", "expected an ISO-8601 time with +09:00") }
+            receivedAt = date
+        }
+        let halted: Bool
+        switch row.fields["halted"] {
+        case .some(.bool(let flag)): halted = flag
+        case .none, .some(.null): halted = false
+        case .some: throw row.error("halted", "expected a boolean")
+        }
+        return Candle(
+            provider: provider, symbol: try row.text("symbol"), interval: interval, start: start, open: try row.int("open"),
+            high: try row.int("high"), low: try row.int("low"), close: try row.int("close"), volume: try row.int("volume"),
+            tradingValue: try row.optionalInt("trading_value"), halted: halted, sourceType: sourceType, receivedAt: receivedAt
+        )
+    }
 }

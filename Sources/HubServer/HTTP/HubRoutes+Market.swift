@@ -43,29 +43,15 @@ extension HubRoutes {
         guard let to = query.get("to").map({ KSTDate($0) }) ?? today else { throw APIError(.invalidArgument, "to must be YYYYMMDD") }
         guard let from = query.get("from").map({ KSTDate($0) }) ?? to.adding(days: -30) else { throw APIError(.invalidArgument, "from must be YYYYMMDD") }
         guard from <= to else { throw APIError(.invalidArgument, "from is after to") }
-        let calls: [MarketCall]
         do {
-            calls = try TransactionCatalog.candleCalls(provider: provider, symbol: symbol, interval: interval, from: from, to: to, today: today)
+            _ = try TransactionCatalog.candleCalls(provider: provider, symbol: symbol, interval: interval, from: from, to: to, today: today)
         } catch let error as BrokerHubError {
             throw APIError(.invalidArgument, error.message)
         }
         let priority = try priority(request)
         try await checkCapacity(priority)
-        var records: [MarketRecord] = []
-        var pages = 0
-        for call in calls {
-            let hubRequest = HubRequest(
-                provider: call.provider, transaction: call.transaction, parameters: call.parameters, priority: priority,
-                maxPages: call.maxPages, timeout: .seconds(60)
-            )
-            let result = try await api { try await hub.execute(hubRequest) }
-            records += result.records
-            pages += result.pages.count
-        }
-        let start = from.start, end = to.adding(days: 1).start
-        let candles = records.filter { record in
-            guard case .candle(let candle) = record else { return false }
-            return candle.start >= start && candle.start < end
+        let (candles, pages) = try await api {
+            try await hub.candles(provider: provider, symbol: symbol, interval: interval, from: from, to: to, priority: priority)
         }
         var object = JSONWriter.Object()
         object.add("symbol", symbol)
@@ -73,7 +59,7 @@ extension HubRoutes {
         object.add("from", from.compact)
         object.add("to", to.compact)
         object.add("pages", Int64(pages))
-        object.add("candles", raw: "[" + candles.map(RecordJSON.encode).joined(separator: ",") + "]")
+        object.add("candles", raw: "[" + candles.map { RecordJSON.encode($0) }.joined(separator: ",") + "]")
         return .json(object.json)
     }
 }

@@ -86,13 +86,18 @@ struct HubBenchCommand: AsyncParsableCommand {
         let symbols = broker.market.universe.symbols.prefix(50).map(\.code)
         let start = Date()
         let sendsBefore = try await application.hub.snapshot().provider(.kis)?.sends ?? 0
-        await withTaskGroup(of: Void.self) { group in
-            for caller in 0..<callers {
-                group.addTask {
-                    var index = caller
-                    while Date().timeIntervalSince(start) < seconds {
-                        index += callers
-                        _ = try? await application.hub.execute(HubRequest(provider: .kis, transaction: "FHKST01010100", parameters: ["FID_INPUT_ISCD": symbols[index % symbols.count]]))
+        let seconds = self.seconds, callers = self.callers
+        try await ProgressLine.running(label: "budget     ", total: seconds.rounded(.up), unit: "s", done: { Date().timeIntervalSince(start).rounded(.down) }, detail: {
+            "\(broker.stats.snapshot(.kis).rateLimitViolations) violations"
+        }) {
+            await withTaskGroup(of: Void.self) { group in
+                for caller in 0..<callers {
+                    group.addTask {
+                        var index = caller
+                        while Date().timeIntervalSince(start) < seconds {
+                            index += callers
+                            _ = try? await application.hub.execute(HubRequest(provider: .kis, transaction: "FHKST01010100", parameters: ["FID_INPUT_ISCD": symbols[index % symbols.count]]))
+                        }
                     }
                 }
             }

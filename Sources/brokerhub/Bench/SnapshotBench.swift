@@ -76,7 +76,10 @@ struct SnapshotBenchCommand: AsyncParsableCommand {
                 print("  reference in this run: target ≤ 6.00 s a cycle; floor at \(rate)/s = \(String(format: "%.2f", floor)) s")
                 for cycle in 1...max(1, cycles) {
                     let started = ContinuousClock.now
-                    let result = await collector.runCycle(cycle)
+                    // A live line while the cycle runs (its time against the floor's pace).
+                    let result = try await ProgressLine.running(
+                        label: "  cycle \(cycle)", total: (floor * 10).rounded(.up) / 10, unit: "s", done: { (ContinuousClock.now - started).timeInterval }
+                    ) { await collector.runCycle(cycle) }
                     let seconds = (ContinuousClock.now - started).timeInterval
                     let stats = try JSONParser.parse(broker.stats.json())["kis"]
                     let violations = stats?["rate_limit_violations"]?.intValue ?? -1

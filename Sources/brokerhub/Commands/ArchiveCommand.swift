@@ -56,6 +56,9 @@ struct ArchiveCommand: AsyncParsableCommand {
     @Option(help: "Seconds between readings of the ledger for its gauges (brokerhub_ledger_published|stored|missing).")
     var ledgerSeconds: Double = 15
 
+    @Option(help: "A ledger difference counts as lost (logged, counted, paged as ledger.missing) once the archiver has been caught up this many seconds after the reading that saw it; events in flight or spooled never do.")
+    var ledgerGraceSeconds: Double = 10
+
     @Option(help: "Seconds events may be pending with no batch committed before it counts as a stall (alert, /ready 503).")
     var stallSeconds: Double = 60
 
@@ -83,6 +86,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         configuration.backoffCap = .seconds(backoffCapSeconds)
         configuration.stallThreshold = .milliseconds(Int64(max(0.1, stallSeconds) * 1000))
         configuration.ledgerInterval = .milliseconds(Int64(max(0.1, min(ledgerSeconds, 86_400)) * 1000))
+        configuration.ledgerGrace = .milliseconds(Int64(max(0.1, min(ledgerGraceSeconds, 86_400)) * 1000))
         let application = try ProcessRunner.archiverStep {
             try ArchiverApplication(bus: opened.bus, sink: sink, spool: spool, configuration: configuration, logger: logger)
         }

@@ -34,17 +34,7 @@ struct SnapshotCommand: AsyncParsableCommand {
     @Option(help: "The hub's base URL (default: BROKERHUB_HUB_URL or http://127.0.0.1:8080).")
     var hub: String?
 
-    @Option(help: "Symbols, comma-separated.")
-    var symbols: String?
-
-    @Option(help: "A file of symbols, one a line (# starts a comment).")
-    var symbolsFile: String?
-
-    @Option(help: "A URL answering the symbol list as text, one a line (e.g. the mock broker's /_mock/universe).")
-    var universeUrl: String?
-
-    @Option(help: "Take only the first N symbols of the list.")
-    var top: Int?
+    @OptionGroup var symbolList: SymbolListOptions
 
     @Option(help: "The archive directory.")
     var out: String = "./var/snapshots"
@@ -101,11 +91,7 @@ struct SnapshotCommand: AsyncParsableCommand {
     var logLevel: String?
 
     func validate() throws {
-        guard [symbols, symbolsFile, universeUrl].compactMap({ $0 }).count == 1 else {
-            throw ValidationError("name the symbols one way: --symbols A,B, --symbols-file PATH or --universe-url URL")
-        }
         guard SnapshotHours(rawValue: hours) != nil else { throw ValidationError("--hours is regular, extended or always") }
-        if let top, top <= 0 { throw ValidationError("--top must be positive") }
         if let cycles, cycles <= 0 { throw ValidationError("--cycles must be positive") }
         if let retentionDays, retentionDays <= 0 { throw ValidationError("--retention-days must be positive") }
         guard rollMb >= 0.01, rollMb <= 4096 else { throw ValidationError("--roll-mb must be 0.01 to 4096") }
@@ -119,8 +105,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         let logger = try ProcessRunner.logger(label: "brokerhub.snapshot", level: logLevel)
         let environment = ProcessInfo.processInfo.environment
         let base = (hub ?? environment["BROKERHUB_HUB_URL"] ?? "http://127.0.0.1:8080").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        var list = try await symbolList()
-        if let top { list = Array(list.prefix(top)) }
+        let list = try await symbolList.read()
         var configuration = SnapshotConfiguration(mode: mode, provider: provider, symbols: list, directory: out)
         if let interval { configuration.interval = .milliseconds(Int64(interval * 1000)) }
         configuration.hours = SnapshotHours(rawValue: hours) ?? .regular
@@ -183,38 +168,6 @@ struct SnapshotCommand: AsyncParsableCommand {
             CLIExit.report("\(status.archiveErrors) archive writes failed (see the log)")
             throw ExitCode(CLIExit.ioError)
         }
-    }
-
-    /// The symbols from whichever of --symbols, --symbols-file, --universe-url was given.
-    func symbolList() async throws -> [String] {
-        let text: String
-        if let symbols {
-            text = symbols.replacingOccurrences(of: ",", with: "\n")
-        } else if let symbolsFile {
-            guard let data = FileManager.default.contents(atPath: symbolsFile) else {
-                throw ValidationError("--symbols-file \(symbolsFile) cannot be read")
-            }
-            text = String(decoding: data, as: UTF8.self)
-        } else if let universeUrl {
-            do {
-                let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: universeUrl), timeout: .seconds(10))
-                guard response.status.code == 200 else { throw ValidationError("--universe-url answered HTTP \(response.status.code)") }
-                text = String(buffer: try await response.body.collect(upTo: 8 << 20))
-            } catch let error as ValidationError {
-                throw error
-            } catch {
-                CLIExit.report("--universe-url \(universeUrl) not reached: \(error)")
-                throw ExitCode(CLIExit.unavailable)
-            }
-        } else {
-            text = ""
-        }
-        let codes = SnapshotPlan.symbols(in: text)
-        guard !codes.isEmpty else { throw ValidationError("the symbol list is empty") }
-        if let bad = codes.first(where: { $0.count > 12 || !$0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }) {
-            throw ValidationError("\(bad.prefix(20)) is not a symbol code")
-        }
-        return codes
     }
 }
 

@@ -1,0 +1,50 @@
+import AsyncHTTPClient
+import BrokerCore
+import BrokerWire
+import Foundation
+import NIOCore
+
+/// Candles from a running hub's `GET /v1/candles/{symbol}` at `backfill` priority (`brokerhub history --hub URL`): the
+/// hub's token, budget and queue serve the collection like every other caller. The hub's errors come back as
+/// `BrokerHubError`s with the hub's own codes; the API key is sent as `X-API-Key` and never logged.
+public struct HTTPCandleSource: CandleSource {
+    let base: String
+    let apiKey: String?
+    let timeout: Duration
+    let client: HTTPClient
+
+    public init(hub: String, apiKey: String? = nil, timeout: Duration = .seconds(60), client: HTTPClient = .shared) {
+        base = hub.hasSuffix("/") ? String(hub.dropLast()) : hub
+        self.apiKey = apiKey
+        self.timeout = timeout
+        self.client = client
+    }
+
+    public func candles(provider: Provider, symbol: String, interval: CandleInterval, from: KSTDate, to: KSTDate) async throws -> [Candle] {
+        let path = symbol.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? symbol
+        var request = HTTPClientRequest(url: "\(base)/v1/candles/\(path)?provider=\(provider.rawValue)&interval=\(interval.description)"
+            + "&from=\(from.compact)&to=\(to.compact)&priority=backfill")
+        if let apiKey { request.headers.add(name: "x-api-key", value: apiKey) }
+        let status: UInt
+        let bytes: [UInt8]
+        do {
+            let response = try await client.execute(request, timeout: .seconds(Int64(timeout.timeInterval)))
+            status = response.status.code
+            bytes = Array(buffer: try await response.body.collect(upTo: 64 << 20))
+        } catch {
+            throw BrokerHubError(BrokerHubError.Code(rawValue: "hub.unavailable"), "hub \(base) not reached", underlying: error)
+        }
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(bytes)
+        } catch {
+            throw BrokerHubError(.malformedPayload, "hub answered \(status) with a body that is not JSON", underlying: error)
+        }
+        guard status == 200 else {
+            let code = document["error"]?["code"]?.stringValue ?? "hub.http_\(status)"
+            let message = document["error"]?["message"]?.stringValue ?? "HTTP \(status)"
+            throw BrokerHubError(BrokerHubError.Code(rawValue: code), message)
+        }
+        return try (document["candles"]?.arrayValue ?? []).map(RecordJSON.decodeCandle)
+    }
+}
