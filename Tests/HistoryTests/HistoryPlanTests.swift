@@ -20,7 +20,10 @@ struct HistoryPlanTests {
         let plan = try Self.plan(from: "20261101", to: "20261204")
         #expect(plan.steps.count == 2 && plan.calls == 2 && plan.complete == 0)
         #expect(plan.steps.allSatisfy { $0.from == KSTDate("20261101") && $0.to == Self.today && $0.through == KSTDate("20261203") })
-        #expect(plan.seconds(atBudget: 18) == 2.0 / 18)
+        #expect(plan.sends == 2 && plan.seconds(atBudget: 18) == 2.0 / 18)
+        // A year of daily candles is three pages of 100 a symbol.
+        let year = try Self.plan(from: "20251205", to: "20261204")
+        #expect(year.calls == 2 && year.sends == 6)
     }
 
     @Test func minuteCandlesAreOneStepPerTradingDay() throws {
@@ -29,6 +32,7 @@ struct HistoryPlanTests {
         #expect(plan.steps.map(\.from.compact) == ["20261130", "20261201", "20261202", "20261203", "20261204"])
         #expect(plan.steps.map { $0.through?.compact } == ["20261130", "20261201", "20261202", "20261203", nil])
         #expect(plan.steps.first?.calls == 1)
+        #expect(plan.steps.map(\.sends) == [4, 4, 4, 4, 13], "a past day's 391 bars are 4 pages of 120; today's come 30 a page")
     }
 
     @Test func checkpointsLeaveOnlyWhatIsMissing() throws {

@@ -16,12 +16,7 @@ extension RecordJSON {
         guard let time = try instant("time") else { throw row.error("time", "missing") }
         let sourceName = try row.text("source_type")
         guard let sourceType = SourceType(rawValue: sourceName) else { throw row.error("source_type", "unknown source type \(sourceName.prefix(40))") }
-        let halted: Bool
-        switch row.fields["halted"] {
-        case .some(.bool(let flag)): halted = flag
-        case .none, .some(.null): halted = false
-        case .some: throw row.error("halted", "expected a boolean")
-        }
+        let halted = try halted(row)
         return Quote(
             provider: provider, symbol: try row.text("symbol"), name: try row.optionalText("name"), time: time,
             receivedAt: try instant("received_at"), price: try row.int("price"), change: try row.int("change"),
@@ -49,16 +44,20 @@ extension RecordJSON {
             guard let date = KST.parseISO8601(text) else { throw row.error("received_at", "expected an ISO-8601 time with +09:00") }
             receivedAt = date
         }
-        let halted: Bool
-        switch row.fields["halted"] {
-        case .some(.bool(let flag)): halted = flag
-        case .none, .some(.null): halted = false
-        case .some: throw row.error("halted", "expected a boolean")
-        }
+        let halted = try halted(row)
         return Candle(
             provider: provider, symbol: try row.text("symbol"), interval: interval, start: start, open: try row.int("open"),
             high: try row.int("high"), low: try row.int("low"), close: try row.int("close"), volume: try row.int("volume"),
             tradingValue: try row.optionalInt("trading_value"), halted: halted, sourceType: sourceType, receivedAt: receivedAt
         )
+    }
+
+    /// The record's `halted` flag: a boolean, false when absent or null.
+    private static func halted(_ row: FieldReader) throws -> Bool {
+        switch row.fields["halted"] {
+        case .some(.bool(let flag)): flag
+        case .none, .some(.null): false
+        case .some: throw row.error("halted", "expected a boolean")
+        }
     }
 }

@@ -15,8 +15,11 @@ public struct HistoryPlan: Sendable, Equatable {
         public var to: KSTDate
         /// The checkpoint the step sets once stored: its last day, but never today (today's candles are still forming).
         public var through: KSTDate?
-        /// Broker calls the catalogue names for it (pages beyond the first not counted).
+        /// Broker calls the catalogue names for it.
         public var calls: Int
+        /// Broker requests the calls take with their pages, as the sheets say a page holds (an estimate: KIS daily
+        /// candles 100 rows a page, a past day's minute bars 120 — 4 pages for a 09:00–15:30 day).
+        public var sends: Int
     }
 
     public var steps: [Step]
@@ -27,11 +30,22 @@ public struct HistoryPlan: Sendable, Equatable {
     public var from: KSTDate
     public var to: KSTDate
 
-    /// Broker calls the plan needs at least.
+    /// Broker calls the plan needs.
     public var calls: Int { steps.reduce(0) { $0 + $1.calls } }
+    /// Broker requests with their pages (estimated).
+    public var sends: Int { steps.reduce(0) { $0 + $1.sends } }
 
-    /// Seconds the calls take at least at `budget` calls a second (pages beyond the first add to it).
-    public func seconds(atBudget budget: Double) -> Double { budget > 0 ? Double(calls) / budget : .infinity }
+    /// Seconds the requests take at `budget` requests a second.
+    public func seconds(atBudget budget: Double) -> Double { budget > 0 ? Double(sends) / budget : .infinity }
+
+    /// Pages a call is expected to take (`Step.sends`).
+    static func pages(provider: Provider, interval: CandleInterval, tradingDays: Int, today: Bool) -> Int {
+        switch (provider, interval.unit) {
+        case (.kis, .minute): today ? 13 : 4
+        case (.kis, .day): max(1, (tradingDays + 99) / 100)
+        default: 1
+        }
+    }
 
     /// Minute candles a broker keeps (KIS FHKST03010230: about a year).
     public static let minuteRetentionDays = 365
@@ -80,11 +94,16 @@ public struct HistoryPlan: Sendable, Equatable {
                 if interval.unit == .minute {
                     for day in days {
                         let calls = try TransactionCatalog.candleCalls(provider: provider, symbol: symbol, interval: interval, from: day, to: day, today: today, calendar: calendar).count
-                        steps.append(Step(provider: provider, symbol: symbol, interval: interval, from: day, to: day, through: day < today ? day : nil, calls: calls))
+                        let sends = calls * Self.pages(provider: provider, interval: interval, tradingDays: 1, today: day == today)
+                        steps.append(Step(provider: provider, symbol: symbol, interval: interval, from: day, to: day, through: day < today ? day : nil, calls: calls, sends: sends))
                     }
                 } else {
                     let calls = try TransactionCatalog.candleCalls(provider: provider, symbol: symbol, interval: interval, from: start, to: to, today: today, calendar: calendar).count
-                    steps.append(Step(provider: provider, symbol: symbol, interval: interval, from: start, to: to, through: min(to, yesterday) >= start ? min(to, yesterday) : nil, calls: calls))
+                    let sends = calls * Self.pages(provider: provider, interval: interval, tradingDays: days.count, today: false)
+                    steps.append(Step(
+                        provider: provider, symbol: symbol, interval: interval, from: start, to: to,
+                        through: min(to, yesterday) >= start ? min(to, yesterday) : nil, calls: calls, sends: sends
+                    ))
                 }
             }
         }

@@ -34,17 +34,7 @@ public struct HTTPCandleSource: CandleSource {
         } catch {
             throw BrokerHubError(BrokerHubError.Code(rawValue: "hub.unavailable"), "hub \(base) not reached", underlying: error)
         }
-        let document: JSONValue
-        do {
-            document = try JSONParser.parse(bytes)
-        } catch {
-            throw BrokerHubError(.malformedPayload, "hub answered \(status) with a body that is not JSON", underlying: error)
-        }
-        guard status == 200 else {
-            let code = document["error"]?["code"]?.stringValue ?? "hub.http_\(status)"
-            let message = document["error"]?["message"]?.stringValue ?? "HTTP \(status)"
-            throw BrokerHubError(BrokerHubError.Code(rawValue: code), message)
-        }
+        let document = try HubAnswer.document(status: status, body: bytes)
         return try (document["candles"]?.arrayValue ?? []).map(RecordJSON.decodeCandle)
     }
 }

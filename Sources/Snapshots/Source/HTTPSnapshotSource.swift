@@ -44,17 +44,7 @@ public struct HTTPSnapshotSource: SnapshotSource {
         } catch {
             throw BrokerHubError(.unavailable, "hub \(executeURL) not reached", underlying: error)
         }
-        let document: JSONValue
-        do {
-            document = try JSONParser.parse(bytes)
-        } catch {
-            throw BrokerHubError(.malformedPayload, "hub answered \(status) with a body that is not JSON", underlying: error)
-        }
-        guard status == 200 else {
-            let code = document["error"]?["code"]?.stringValue ?? "hub.http_\(status)"
-            let message = document["error"]?["message"]?.stringValue ?? "HTTP \(status)"
-            throw BrokerHubError(BrokerHubError.Code(rawValue: code), message)
-        }
+        let document = try HubAnswer.document(status: status, body: bytes)
         let quotes = try (document["records"]?.arrayValue ?? []).filter { $0["type"]?.stringValue == "quote" }.map(RecordJSON.decodeQuote)
         let skipped = (document["skipped"]?.arrayValue ?? []).compactMap(\.stringValue)
         return SnapshotAnswer(quotes: quotes, skipped: skipped)

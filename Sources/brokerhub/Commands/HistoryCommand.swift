@@ -19,7 +19,7 @@ struct HistoryCommand: AsyncParsableCommand {
         --sink as `brokerhub archive`) with a checkpoint per symbol and interval in the same transaction, so a run \
         killed at any moment and run again fetches only what is missing. KIS minute candles come a trading day a call \
         (FHKST03010230 for past days, kept about a year; FHKST03010200 for today). Progress: a live line on a terminal, \
-        JSON lines otherwise; a summary at the end. --dry-run prints the plan (calls, time at --budget). The API key, \
+        JSON lines otherwise; a summary at the end. --dry-run prints the plan (calls, requests with their pages, time at --budget). The API key, \
         when the hub has keys, comes from BROKERHUB_API_KEY. Exit codes: 0 done, 1 some symbols failed (named), \
         64 bad arguments, 69 the hub stopped answering (what was stored stays; run again to resume), 74 the archive \
         cannot be written.
@@ -106,7 +106,7 @@ struct HistoryCommand: AsyncParsableCommand {
         let perSecond = budget ?? (provider == .kis ? 18 : 5)
         let terminal = ProgressLine.standardOutputIsTerminal
         let planLine = "history: \(provider.rawValue) \(intervals.map(\.description).joined(separator: ",")) \(first.compact)–\(last.compact), "
-            + "\(plan.symbols) symbols: \(plan.steps.count) steps, at least \(plan.calls) calls ≈ \(Self.clock(plan.seconds(atBudget: perSecond))) at \(String(format: "%g", perSecond))/s; "
+            + "\(plan.symbols) symbols: \(plan.steps.count) steps, \(plan.calls) calls ≈ \(plan.sends) requests with their pages ≈ \(Self.clock(plan.seconds(atBudget: perSecond))) at \(String(format: "%g", perSecond))/s; "
             + "\(plan.complete) symbol × interval already complete"
         if dryRun {
             print(terminal ? planLine : #"{"plan":\#(Self.planJSON(plan, perSecond: perSecond))}"#)
@@ -178,6 +178,7 @@ struct HistoryCommand: AsyncParsableCommand {
         object.add("to", plan.to.compact)
         object.add("steps", Int64(plan.steps.count))
         object.add("calls", Int64(plan.calls))
+        object.add("sends_estimated", Int64(plan.sends))
         object.add("complete", Int64(plan.complete))
         object.add("seconds_at_budget", number: String(format: "%.0f", plan.seconds(atBudget: perSecond)))
         object.add("budget_per_s", number: String(format: "%g", perSecond))
