@@ -319,8 +319,10 @@ let package = Package(
         .testTarget(
             name: "HistoryTests",
             dependencies: [
-                "Archiver", "BrokerCore", "BrokerHubTesting", "BrokerWire", "BrokerClients", "History", "ProcessTestSupport",
+                "Archiver", "BrokerCore", "BrokerHubTesting", "BrokerWire", "BrokerClients", "History", "HubEngine", "HubServer", "MockBroker",
+                "ProcessTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Bus and archiver against real SQLite, PostgreSQL and Redis (BROKERHUB_TEST_POSTGRES_URL/REDIS_URL).

@@ -42,9 +42,11 @@ enum CandleUpsert {
         case skip
     }
 
+    /// Compared in the archive's microseconds: a candle fetched again from the hub's cache carries the same
+    /// receive time, which must count as "not older" although the stored one was rounded.
     static func decide(stored fetchedAt: Date?, incoming: Date) -> Decision {
         guard let fetchedAt else { return .insert }
-        return incoming >= fetchedAt ? .update : .skip
+        return incoming.archiveMicroseconds >= fetchedAt.archiveMicroseconds ? .update : .skip
     }
 }
 
