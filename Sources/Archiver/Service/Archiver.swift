@@ -33,7 +33,6 @@ public final class Archiver: Service {
     private let metrics = ArchiverMetrics()
     private let state = Mutex(ArchiverStatistics())
     private let progress = Mutex(ArchiverProgress())
-    private let caughtUp = Mutex<Date?>(nil)
 
     /// - Parameter clock: backoff, probes, linger and the stall watch (`ManualClock` in tests).
     public init(
@@ -58,7 +57,7 @@ public final class Archiver: Service {
 
     /// The start of the last bus read that found nothing new while nothing was in hand and the spool was empty: every
     /// event published before it was delivered and committed (or lost). `LedgerLossCheck` judges the ledger by it.
-    public var caughtUpAt: Date? { caughtUp.withLock { $0 } }
+    public var caughtUpAt: Date? { progress.withLock { $0.caughtUpAt } }
 
     /// Whether the stall is past `configuration.stallThreshold` (`/ready` fails then).
     public var isStalled: Bool { stalledSeconds >= configuration.stallThreshold.timeInterval }
@@ -117,7 +116,7 @@ public final class Archiver: Service {
             if !deliveries.isEmpty, try await persist(deliveries, machine: &machine) { spoolPending = true }
             if !spoolPending { progress.withLock { $0.drained() } }
             // Caught up only when the bus answered that nothing is left — a read that failed (the bus down) says nothing.
-            if foundNothing, !spoolPending { caughtUp.withLock { $0 = readStarted } }
+            if foundNothing, !spoolPending { progress.withLock { $0.foundNothing(since: readStarted) } }
         }
         // Graceful shutdown: collectBatch returned early with what it had; that batch is already persisted.
         logger.info("archiver stopping", metadata: ["archiver.batches": "\(statistics.batches)", "archiver.spooled": "\(statistics.spooledEvents)"])

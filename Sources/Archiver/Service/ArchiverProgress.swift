@@ -27,6 +27,8 @@ public struct ArchiverProgress: Sendable, Equatable {
     public private(set) var state: State = .idle(lastCommit: nil)
     /// Whether an alert is raised now.
     public private(set) var alerting = false
+    /// The start of the last bus read that found nothing new while idle (see `caughtUp(since:)`).
+    public private(set) var caughtUpAt: Date?
 
     public init() {}
 
@@ -46,6 +48,12 @@ public struct ArchiverProgress: Sendable, Equatable {
     /// Nothing taken from the bus is left uncommitted (no batch in hand, spool empty).
     public mutating func drained() {
         if case .pending(_, let lastCommit) = state { state = .idle(lastCommit: lastCommit) }
+    }
+
+    /// A bus read started at `start` answered that nothing is new. Idle then (no batch in hand, spool empty), every
+    /// event published before `start` was delivered and committed or lost: the archiver was caught up.
+    public mutating func foundNothing(since start: Date) {
+        if case .idle = state { caughtUpAt = start }
     }
 
     /// Seconds since the last commit while events are pending (0 when idle).

@@ -74,6 +74,7 @@ public struct HistoryPlan: Sendable, Equatable {
             throw refuse("no trading day from \(from.compact) through \(to.compact)\(why): nothing to fetch")
         }
         let oldestMinute = today.adding(days: -minuteRetentionDays)
+        let yesterday = today.adding(days: -1)
         var steps: [Step] = []
         var complete = 0
         for interval in intervals {
@@ -90,7 +91,6 @@ public struct HistoryPlan: Sendable, Equatable {
                     complete += 1
                     continue
                 }
-                let yesterday = today.adding(days: -1)
                 if interval.unit == .minute {
                     for day in days {
                         let calls = try TransactionCatalog.candleCalls(provider: provider, symbol: symbol, interval: interval, from: day, to: day, today: today, calendar: calendar).count

@@ -1,6 +1,7 @@
 import Archiver
 import BrokerCore
 import Foundation
+import HubEngine
 import Logging
 import Synchronization
 
@@ -48,12 +49,6 @@ public final class HistoryCollector: Sendable {
 
     public var progress: Progress { state.withLock { $0 } }
 
-    /// Errors that stop the run rather than one symbol.
-    static func stopsTheRun(_ error: BrokerHubError) -> Bool {
-        ["hub.unavailable", "hub.circuit_open", "hub.queue_full", "sink.unavailable", "sink.timeout", "hub.deadline_exceeded"].contains(error.code.rawValue)
-            || error.code.rawValue.hasPrefix("archive.") || error.code.rawValue.hasPrefix("sink.")
-    }
-
     public func run() async -> Outcome {
         var next = 0
         let steps = plan.steps
@@ -84,9 +79,10 @@ public final class HistoryCollector: Sendable {
 
     static func name(_ step: HistoryPlan.Step) -> String { "\(step.provider.rawValue)/\(step.symbol)" }
 
-    /// Errors worth waiting out (the hub busy, its breaker open, a moment unreachable): retried after 1, 2 and 4 s.
+    /// Errors of the hub, not of the symbol (busy, its breaker open, unreachable, no answer in time): waited out
+    /// after 1, 2 and 4 s, then they stop the run — every later step would meet them too.
     static func waitsOut(_ error: BrokerHubError) -> Bool {
-        ["hub.unavailable", "hub.circuit_open", "hub.queue_full", "hub.deadline_exceeded"].contains(error.code.rawValue)
+        [BrokerHubError.Code.unavailable, .circuitOpen, .queueFull, .deadlineExceeded].contains(error.code)
     }
 
     /// The step's candles, waiting out what `waitsOut` names.
@@ -115,7 +111,7 @@ public final class HistoryCollector: Sendable {
                 progress.candlesUpdated += written.updated
             }
             return nil
-        } catch let error as BrokerHubError where Self.stopsTheRun(error) {
+        } catch let error as BrokerHubError where Self.waitsOut(error) {
             return .stopped(error.code, error.message)
         } catch let error as BrokerHubError {
             logger.warning("history: symbol failed", metadata: ["history.symbol": "\(Self.name(step))", "error.code": "\(error.code)", "error.message": "\(error.message)"])

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import BrokerCore
 import BrokerWire
 import Foundation
+import HubEngine
 import NIOCore
 
 /// Candles from a running hub's `GET /v1/candles/{symbol}` at `backfill` priority (`brokerhub history --hub URL`): the
@@ -32,7 +33,7 @@ public struct HTTPCandleSource: CandleSource {
             status = response.status.code
             bytes = Array(buffer: try await response.body.collect(upTo: 64 << 20))
         } catch {
-            throw BrokerHubError(BrokerHubError.Code(rawValue: "hub.unavailable"), "hub \(base) not reached", underlying: error)
+            throw BrokerHubError(.unavailable, "hub \(base) not reached", underlying: error)
         }
         let document = try HubAnswer.document(status: status, body: bytes)
         return try (document["candles"]?.arrayValue ?? []).map(RecordJSON.decodeCandle)

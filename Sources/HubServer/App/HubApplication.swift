@@ -21,9 +21,6 @@ public final class HubApplication: Sendable {
     public let snapshots: SnapshotCollector?
     /// The alerts of the hub's own state (and of the pipeline, with a bus), when a sink is configured.
     let alerts: AlertService?
-    /// The pipeline's bus (BROKERHUB_BUS or handed in), whose live records `/v1/stream` serves and whose `system`
-    /// channel the alerts hear.
-    let bus: EventBusSpecification.Opened?
     /// The bus's services, when this hub opened it (a bus handed in is run by its owner).
     let busServices: [any Service]
     /// `/v1/stream`'s front door over the bus.
@@ -81,7 +78,6 @@ public final class HubApplication: Sendable {
         // The pipeline's bus: handed in (the demo's, in-process) or opened as `brokerhub alerts` opens it.
         let ownsBus = bus == nil
         let pipeline = try bus ?? configuration.bus.map { try EventBusSpecification.open($0, clock: clock, logger: logger.child("bus")) }
-        self.bus = pipeline
         busServices = ownsBus ? pipeline?.services ?? [] : []
         feed = pipeline.map { LiveFeed(bus: $0.bus) }
         if let archive = configuration.archive {

@@ -38,7 +38,7 @@ struct StreamFilter: Sendable, Equatable {
                 }
             case "symbol":
                 for item in items {
-                    guard (1...12).contains(item.utf8.count), item.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) else {
+                    guard SymbolCode.isPlausible(item) else {
                         throw APIError(.invalidArgument, "symbol must be 1 to 12 letters or digits, got \(item.prefix(32))")
                     }
                     filter.symbols.insert(item.uppercased())

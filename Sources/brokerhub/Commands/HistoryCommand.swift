@@ -106,7 +106,7 @@ struct HistoryCommand: AsyncParsableCommand {
         let perSecond = budget ?? (provider == .kis ? 18 : 5)
         let terminal = ProgressLine.standardOutputIsTerminal
         let planLine = "history: \(provider.rawValue) \(intervals.map(\.description).joined(separator: ",")) \(first.compact)–\(last.compact), "
-            + "\(plan.symbols) symbols: \(plan.steps.count) steps, \(plan.calls) calls ≈ \(plan.sends) requests with their pages ≈ \(Self.clock(plan.seconds(atBudget: perSecond))) at \(String(format: "%g", perSecond))/s; "
+            + "\(plan.symbols) symbols: \(plan.steps.count) steps, \(plan.calls) calls ≈ \(plan.sends) requests with their pages ≈ \(ProgressLine.clock(plan.seconds(atBudget: perSecond))) at \(String(format: "%g", perSecond))/s; "
             + "\(plan.complete) symbol × interval already complete"
         if dryRun {
             print(terminal ? planLine : #"{"plan":\#(Self.planJSON(plan, perSecond: perSecond))}"#)
@@ -140,7 +140,7 @@ struct HistoryCommand: AsyncParsableCommand {
         var stopped: String?
         if case .stopped(let code, let message) = outcome { stopped = "\(code): \(message)" }
         if terminal {
-            print("history: \(progress.stepsDone)/\(plan.steps.count) steps in \(Self.clock(elapsed)): \(progress.candlesInserted) candles new, "
+            print("history: \(progress.stepsDone)/\(plan.steps.count) steps in \(ProgressLine.clock(elapsed)): \(progress.candlesInserted) candles new, "
                 + "\(progress.candlesUpdated) updated, \(progress.calls) calls" + (progress.failed.isEmpty ? "" : "; failed: \(progress.failed.keys.sorted().joined(separator: ", "))"))
         } else {
             print(#"{"summary":\#(Self.progressJSON(progress, elapsed: elapsed, stopped: stopped))}"#)
@@ -202,11 +202,5 @@ struct HistoryCommand: AsyncParsableCommand {
         object.add("failed", raw: failed.json)
         object.add("stopped", stopped)
         return object.json
-    }
-
-    static func clock(_ seconds: Double) -> String {
-        guard seconds.isFinite else { return "–" }
-        let whole = Int(seconds.rounded(.up))
-        return whole >= 3600 ? String(format: "%d:%02d:%02d", whole / 3600, whole % 3600 / 60, whole % 60) : String(format: "%d:%02d", whole / 60, whole % 60)
     }
 }

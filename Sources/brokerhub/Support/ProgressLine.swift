@@ -57,7 +57,9 @@ struct ProgressLine {
         value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
     }
 
-    private static func clock(_ seconds: Double) -> String {
+    /// `m:ss` or `h:mm:ss`, rounded up; `–` for a time that cannot be told.
+    static func clock(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "–" }
         let whole = Int(seconds.rounded(.up))
         return whole >= 3600 ? String(format: "%d:%02d:%02d", whole / 3600, whole % 3600 / 60, whole % 60) : String(format: "%d:%02d", whole / 60, whole % 60)
     }

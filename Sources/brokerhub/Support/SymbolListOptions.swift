@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import BrokerCore
 import Foundation
 import Snapshots
 
@@ -51,7 +52,7 @@ struct SymbolListOptions: ParsableArguments {
         }
         var codes = SnapshotPlan.symbols(in: text)
         guard !codes.isEmpty else { throw ValidationError("the symbol list is empty") }
-        if let bad = codes.first(where: { $0.count > 12 || !$0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }) {
+        if let bad = codes.first(where: { !SymbolCode.isPlausible($0) }) {
             throw ValidationError("\(bad.prefix(20)) is not a symbol code")
         }
         if let top { codes = Array(codes.prefix(top)) }
