@@ -13,6 +13,8 @@ struct BrokerHubCommand: AsyncParsableCommand {
             CollectCommand.self,
             ArchiveCommand.self,
             HistoryCommand.self,
+            VerifyCommand.self,
+            BackfillCommand.self,
             AlertsCommand.self,
             SnapshotCommand.self,
             LedgerCommand.self,

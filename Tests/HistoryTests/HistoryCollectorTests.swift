@@ -9,7 +9,7 @@ import MockBroker
 import ServiceLifecycle
 import Testing
 
-/// `HistoryCollector` through a hub in this process (`HubCandleSource`, the `Hub` front door) on the mock: every
+/// `HistoryCollector` through a hub in this process (`HubHistorySource`, the `Hub` front door) on the mock: every
 /// candle the hub serves is stored once with its checkpoint, a second run of the same plan only updates, and the mock
 /// sees no rate-limit violation and one token.
 @Suite("History through an in-process hub", .timeLimit(.minutes(3)))
@@ -40,7 +40,7 @@ struct HistoryCollectorTests {
                 let daily = CandleInterval("1d")!
                 let plan = try HistoryPlan.make(provider: .kis, symbols: symbols, intervals: [daily], from: from, to: to, today: KSTDate(Date()))
                 let sink = try SQLiteArchiveSink(path: directory.appendingPathComponent("archive.sqlite").path)
-                let source = HubCandleSource(hub: application.hub)
+                let source = HubHistorySource(hub: application.hub)
                 let first = HistoryCollector(plan: plan, source: source, store: sink, logger: Self.quiet)
                 #expect(await first.run() == .finished)
                 var served = 0

@@ -167,6 +167,50 @@ enum SinkBehaviour {
         try await reopened.close()
     }
 
+    /// Trades read back for verification: one provider and symbol in a time range, oldest first with equal seconds in
+    /// accumulated-volume order (whatever order they were written in), realtime and backfilled alike; a backfilled trade
+    /// counts in its own ledger row. Alerts read back by kind and time.
+    static func readsTradesAndAlertsBack(_ fixture: SinkTestFixture) async throws {
+        let sink = try fixture.open()
+        let base = BusEventSamples.time
+        func trade(_ id: String, second: Double, cum: Int64?, price: Int64, source: SourceType = .realtime, symbol: String = "005930", provider: Provider = .kis) -> RealtimeEvent {
+            var event = BusEventSamples.tick(id: id, provider: provider, symbol: symbol, price: price)
+            guard case .tick(var tick) = event.payload else { return event }
+            tick.time = base.addingTimeInterval(second)
+            tick.cumVolume = cum
+            tick.sourceType = source
+            event.payload = .tick(tick)
+            return event
+        }
+        // Written out of order: the later trade of the same second first.
+        try await sink.write([
+            trade("r-2", second: 1, cum: 300, price: 3), trade("r-1", second: 1, cum: 200, price: 2), trade("r-0", second: 0, cum: 100, price: 1),
+            trade("r-9", second: 5, cum: 900, price: 9), trade("o-1", second: 1, cum: 1, price: 7, symbol: "000660"),
+            trade("k-1", second: 1, cum: 1, price: 8, provider: .kiwoom),
+        ])
+        try await sink.write([trade("b-1", second: 2, cum: nil, price: 4, source: .backfill)])
+        let trades = try await sink.trades(provider: .kis, symbol: "005930", from: base, to: base.addingTimeInterval(5))
+        #expect(trades.map(\.price) == [1, 2, 3, 4], "\(trades)")
+        #expect(trades.map(\.sourceType) == [.realtime, .realtime, .realtime, .backfill])
+        #expect(trades[0].volume == 17 && trades[0].cumVolume == 100 && trades[3].cumVolume == nil)
+        let counts = try await sink.storedCounts()
+        let key = LedgerKey(provider: "kis", channel: .ticker, symbol: "005930")
+        #expect(counts[key] == 4 && counts[key.backfill] == 1, "\(counts)")
+        try await sink.write([BusEventSamples.alert(id: "a-1")])
+        var gap = BusEventSamples.alert(id: "a-2")
+        if case .alert(var alert) = gap.payload {
+            alert.kind = "session.gap"
+            alert.message = "kis session cut for 20 s"
+            gap.payload = .alert(alert)
+            gap.symbol = alert.kind
+        }
+        try await sink.write([gap])
+        let gaps = try await sink.alerts(kind: "session.gap", from: base.addingTimeInterval(-1), to: base.addingTimeInterval(1))
+        #expect(gaps.count == 1 && gaps[0].message == "kis session cut for 20 s" && gaps[0].provider == .kis && gaps[0].symbol == "005930")
+        #expect(try await sink.alerts(kind: "session.gap", from: base.addingTimeInterval(1), to: base.addingTimeInterval(2)).isEmpty)
+        try await sink.close()
+    }
+
     static func twoDayEvents() -> [RealtimeEvent] {
         let day1 = Date(timeIntervalSince1970: 1_763_652_600)  // 2025-11-21 00:30 KST
         return [day1, day1.addingTimeInterval(86_400)].enumerated().flatMap { index, time -> [RealtimeEvent] in
@@ -189,6 +233,7 @@ struct SQLiteSinkTests {
     @Test func addsTheMarketClassToAnOlderArchive() async throws { try await run(SinkBehaviour.addsTheMarketClassToAnOlderArchive) }
     @Test func servesCallersAtOnce() async throws { try await run(SinkBehaviour.servesCallersAtOnce) }
     @Test func storesCandlesOnceWithTheLaterFetchWinning() async throws { try await run(SinkBehaviour.storesCandlesOnceWithTheLaterFetchWinning) }
+    @Test func readsTradesAndAlertsBack() async throws { try await run(SinkBehaviour.readsTradesAndAlertsBack) }
 
     @Test func storesEventsOnAnyDay() async throws {
         try await run { fixture in
@@ -240,6 +285,9 @@ struct PostgresSinkTests {
     @Test func storesCandlesOnceWithTheLaterFetchWinning() async throws {
         try await run(.postgresCopy, SinkBehaviour.storesCandlesOnceWithTheLaterFetchWinning)
     }
+
+    @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
+    func readsTradesAndAlertsBack(kind: SinkTestFixture.Kind) async throws { try await run(kind, SinkBehaviour.readsTradesAndAlertsBack) }
 
     @Test(arguments: [SinkTestFixture.Kind.postgresCopy, .postgresUnnest])
     func createsOnePartitionPerKSTDay(kind: SinkTestFixture.Kind) async throws {

@@ -1,3 +1,5 @@
+import Realtime
+
 /// DDL of `PostgresArchiveSink`. `%S` is replaced by the quoted schema name.
 enum PostgresArchiveSchema {
     static let ticksColumns = """
@@ -103,12 +105,15 @@ enum PostgresArchiveSchema {
     }
 
     /// `INSERT … SELECT <select> FROM <source> ON CONFLICT DO NOTHING`, adding what was inserted to the counts in
-    /// the same statement; returns the inserted row count.
+    /// the same statement (a backfilled trade in its own row, as `RealtimeEvent.archiveLedgerKey` says); returns the
+    /// inserted row count.
     static func insertCounting(table: String, columns: String, select: String, from source: String) -> String {
-        """
+        let provider = table == "ticks"
+            ? "CASE WHEN source_type = 'backfill' THEN provider || '\(LedgerKey.backfillSuffix)' ELSE provider END" : "provider"
+        return """
         WITH ins AS (
             INSERT INTO %S.\(table) (\(columns)) SELECT \(select) FROM \(source)
-            ON CONFLICT DO NOTHING RETURNING provider, channel, symbol
+            ON CONFLICT DO NOTHING RETURNING \(provider) AS provider, channel, symbol
         ), counted AS (
             INSERT INTO %S.archive_counts AS c (provider, channel, symbol, stored)
             SELECT provider, channel, symbol, count(*) FROM ins GROUP BY provider, channel, symbol

@@ -29,9 +29,13 @@ struct ArchiveBatch: Sendable {
 }
 
 extension RealtimeEvent {
-    /// The ledger row this event counts in: provider, channel, symbol (the alert kind for `system`).
+    /// The ledger row this event counts in: provider, channel, symbol (the alert kind for `system`); a backfilled
+    /// trade counts in the backfill row beside it (`LedgerKey.backfill`), so what was recovered after the fact never
+    /// hides what went missing in flight.
     public var archiveLedgerKey: LedgerKey {
-        LedgerKey(provider: provider.rawValue, channel: channel, symbol: symbol)
+        let key = LedgerKey(provider: provider.rawValue, channel: channel, symbol: symbol)
+        if case .tick(let tick) = payload, tick.sourceType == .backfill { return key.backfill }
+        return key
     }
 
     /// The time rows are partitioned by: the exchange time of ticks and books, the alert time of alerts.

@@ -40,6 +40,13 @@ public protocol ArchiveSink: Sendable {
     /// The history position of one provider, symbol and interval (nil: nothing collected yet).
     func candleCheckpoint(provider: Provider, symbol: String, interval: CandleInterval) async throws -> KSTDate?
 
+    /// Stored trades of one provider and symbol with exchange time in `from ..< to`, oldest first (equal times by
+    /// accumulated volume, then in the order they were stored) — realtime and backfilled alike.
+    func trades(provider: Provider, symbol: String, from: Date, to: Date) async throws -> [StoredTrade]
+
+    /// Stored `system` alerts of one kind (e.g. `session.gap`) raised in `from ..< to`, oldest first.
+    func alerts(kind: String, from: Date, to: Date) async throws -> [RealtimeAlert]
+
     /// Releases connections. The sink must not be used afterwards.
     func close() async throws
 }

@@ -63,11 +63,27 @@ extension TransactionCatalog {
         case (.kiwoom, .day) where interval.count == 1:
             return [MarketCall(provider: .kiwoom, transaction: "ka10081", parameters: ["stk_cd": symbol, "base_dt": to.compact], maxPages: 20)]
         case (.kiwoom, .minute):
+            // Pages of 900 bars newest first from `to` back: as many as the range's bars fill (up to 780 a day with
+            // the NXT sessions), so a day's minutes take one call, not twenty pages reaching weeks back.
+            let days = max(1, calendar.tradingDays(from: from, through: min(to, today)).count)
+            let pages = (days * 780 / max(1, interval.count) + 899) / 900
             return [MarketCall(provider: .kiwoom, transaction: "ka10080", parameters: [
                 "stk_cd": symbol, "base_dt": to.compact, "tic_scope": String(interval.count),
-            ], maxPages: 20)]
+            ], maxPages: min(20, max(1, pages)))]
         default:
             throw BrokerHubError(.invalidArgument, "\(provider.rawValue) does not serve \(interval.description) candles here (KIS: 1d 1w 1M 1Y 1m; Kiwoom: 1d, Nm)")
+        }
+    }
+}
+
+extension TransactionCatalog {
+    /// The call that serves the trades a broker still has for one symbol: KIS FHKST01010300 (the last 30 trades of
+    /// today), Kiwoom ka10079 with one trade a bar (today's session, 900 a page, newest first; `maxPages` bounds how
+    /// far back it reaches).
+    public static func tradesCall(provider: Provider, symbol: String, maxPages: Int = 40) -> MarketCall {
+        switch provider {
+        case .kis: MarketCall(provider: .kis, transaction: "FHKST01010300", parameters: ["FID_INPUT_ISCD": symbol], maxPages: 1)
+        case .kiwoom: MarketCall(provider: .kiwoom, transaction: "ka10079", parameters: ["stk_cd": symbol, "tic_scope": "1"], maxPages: max(1, maxPages))
         }
     }
 }

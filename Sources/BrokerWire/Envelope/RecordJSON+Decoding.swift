@@ -52,6 +52,21 @@ extension RecordJSON {
         )
     }
 
+    /// A trade as `encode(_: Tick)` writes it (what `/v1/trades` answers), read strictly.
+    public static func decodeTick(_ value: JSONValue) throws -> Tick {
+        let row = try FieldReader(transaction: "record", record: nil, value: value, name: "tick")
+        guard try row.text("type") == "tick" else { throw row.error("type", "expected \"tick\"") }
+        guard let provider = Provider(rawValue: try row.text("provider")) else { throw row.error("provider", "unknown provider") }
+        guard let time = KST.parseISO8601(try row.text("time")) else { throw row.error("time", "expected an ISO-8601 time with +09:00") }
+        let sourceName = try row.text("source_type")
+        guard let sourceType = SourceType(rawValue: sourceName) else { throw row.error("source_type", "unknown source type \(sourceName.prefix(40))") }
+        return Tick(
+            provider: provider, symbol: try row.text("symbol"), time: time, price: try row.int("price"), volume: try row.int("volume"),
+            side: TradeSide(rawValue: try row.optionalText("side") ?? "") ?? .unknown, change: try row.optionalInt("change") ?? 0,
+            changeRate: try row.optionalDecimal("change_rate") ?? .zero, cumVolume: try row.optionalInt("cum_volume"), sourceType: sourceType
+        )
+    }
+
     /// The record's `halted` flag: a boolean, false when absent or null.
     private static func halted(_ row: FieldReader) throws -> Bool {
         switch row.fields["halted"] {

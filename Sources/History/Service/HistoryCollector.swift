@@ -5,7 +5,7 @@ import HubEngine
 import Logging
 import Synchronization
 
-/// Performs a `HistoryPlan`: each step's candles from the `CandleSource`, stored with the step's checkpoint in one
+/// Performs a `HistoryPlan`: each step's candles from the `HistorySource`, stored with the step's checkpoint in one
 /// transaction (`ArchiveSink.writeCandles`), `concurrency` steps at a time (the hub's queue and budget pace them). A
 /// symbol the broker does not know fails alone (its other steps are skipped, the rest go on); the hub or the archive
 /// being unavailable stops the run — what was stored stays, and the next run resumes after it.
@@ -30,14 +30,14 @@ public final class HistoryCollector: Sendable {
     }
 
     let plan: HistoryPlan
-    let source: any CandleSource
+    let source: any HistorySource
     let store: any ArchiveSink
     let concurrency: Int
     let clock: any HubClock
     let logger: Logger
     private let state = Mutex(Progress())
 
-    public init(plan: HistoryPlan, source: any CandleSource, store: any ArchiveSink, concurrency: Int = 4, clock: any HubClock = SystemClock(), logger: Logger) {
+    public init(plan: HistoryPlan, source: any HistorySource, store: any ArchiveSink, concurrency: Int = 4, clock: any HubClock = SystemClock(), logger: Logger) {
         self.plan = plan
         self.source = source
         self.store = store
@@ -79,22 +79,10 @@ public final class HistoryCollector: Sendable {
 
     static func name(_ step: HistoryPlan.Step) -> String { "\(step.provider.rawValue)/\(step.symbol)" }
 
-    /// Errors of the hub, not of the symbol (busy, its breaker open, unreachable, no answer in time): waited out
-    /// after 1, 2 and 4 s, then they stop the run — every later step would meet them too.
-    static func waitsOut(_ error: BrokerHubError) -> Bool {
-        [BrokerHubError.Code.unavailable, .circuitOpen, .queueFull, .deadlineExceeded].contains(error.code)
-    }
-
-    /// The step's candles, waiting out what `waitsOut` names.
+    /// The step's candles, waiting out the hub's own errors (`HubWaits`).
     private func fetch(_ step: HistoryPlan.Step) async throws -> [Candle] {
-        var attempt = 0
-        while true {
-            do {
-                return try await source.candles(provider: step.provider, symbol: step.symbol, interval: step.interval, from: step.from, to: step.to)
-            } catch let error as BrokerHubError where Self.waitsOut(error) && attempt < 3 {
-                try await clock.sleep(for: .seconds(1 << attempt))
-                attempt += 1
-            }
+        try await HubWaits.retrying(clock: clock) {
+            try await source.candles(provider: step.provider, symbol: step.symbol, interval: step.interval, from: step.from, to: step.to)
         }
     }
 
@@ -111,7 +99,7 @@ public final class HistoryCollector: Sendable {
                 progress.candlesUpdated += written.updated
             }
             return nil
-        } catch let error as BrokerHubError where Self.waitsOut(error) {
+        } catch let error as BrokerHubError where HubWaits.waitsOut(error) {
             return .stopped(error.code, error.message)
         } catch let error as BrokerHubError {
             logger.warning("history: symbol failed", metadata: ["history.symbol": "\(Self.name(step))", "error.code": "\(error.code)", "error.message": "\(error.message)"])

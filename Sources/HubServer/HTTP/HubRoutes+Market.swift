@@ -62,4 +62,19 @@ extension HubRoutes {
         object.add("candles", raw: "[" + candles.map { RecordJSON.encode($0) }.joined(separator: ",") + "]")
         return .json(object.json)
     }
+
+    /// `GET /v1/trades/{symbol}?provider=`: the trades the broker still serves (KIS the last 30 of today; Kiwoom today's
+    /// session), oldest first — what `brokerhub backfill` recovers missing trades from.
+    func trades(_ request: Request, symbol: String) async throws -> Response {
+        let provider = try provider(request)
+        guard SymbolCode.isPlausible(symbol) else { throw APIError(.invalidArgument, "symbol must be a 6-character code") }
+        let priority = try priority(request)
+        try await checkCapacity(priority)
+        let trades = try await api { try await hub.trades(provider: provider, symbol: symbol, priority: priority) }
+        var object = JSONWriter.Object()
+        object.add("symbol", symbol)
+        object.add("provider", provider.rawValue)
+        object.add("trades", raw: "[" + trades.map { RecordJSON.encode($0) }.joined(separator: ",") + "]")
+        return .json(object.json)
+    }
 }

@@ -38,6 +38,7 @@ struct HubRoutes: Sendable {
         on("/v1/jobs/:id", .delete) { request, context in try await cancelJob(context.parameters.require("id"), caller: caller(of: request)) }
         on("/v1/quotes/:symbol", .get) { request, context in try await quote(request, symbol: context.parameters.require("symbol")) }
         on("/v1/candles/:symbol", .get) { request, context in try await candles(request, symbol: context.parameters.require("symbol")) }
+        on("/v1/trades/:symbol", .get) { request, context in try await trades(request, symbol: context.parameters.require("symbol")) }
         on("/v1/catalog", .get) { _, _ in catalog() }
         on("/v1/status", .get) { _, _ in try await status() }
         on("/v1/stream", .get) { request, _ in try await stream(request) }

@@ -84,6 +84,12 @@ enum OpenAPIDocument {
         "responses":{"200":{"description":"candles oldest first","content":{"application/json":{"schema":{"type":"object","properties":{
           "candles":{"type":"array","items":{"$ref":"#/components/schemas/Record"}}}}}}},"400":{"$ref":"#/components/responses/BadRequest"},
           "401":{"$ref":"#/components/responses/Unauthorized"},"404":{"$ref":"#/components/responses/NotFound"},"502":{"$ref":"#/components/responses/BrokerError"}}}},
+      "/v1/trades/{symbol}":{"get":{"summary":"The trades the broker still serves (KIS: the last 30 of today; Kiwoom: today's session), oldest first","parameters":[
+        {"name":"symbol","in":"path","required":true,"schema":{"$ref":"#/components/schemas/Symbol"}},{"name":"provider","in":"query","schema":{"type":"string","enum":["kis","kiwoom"]}},
+        {"name":"priority","in":"query","schema":{"type":"string"}}],
+        "responses":{"200":{"description":"trades oldest first","content":{"application/json":{"schema":{"type":"object","properties":{
+          "trades":{"type":"array","items":{"$ref":"#/components/schemas/Record"}}}}}}},"400":{"$ref":"#/components/responses/BadRequest"},
+          "401":{"$ref":"#/components/responses/Unauthorized"},"404":{"$ref":"#/components/responses/NotFound"},"429":{"$ref":"#/components/responses/QueueFull"},"502":{"$ref":"#/components/responses/BrokerError"}}}},
       "/v1/catalog":{"get":{"summary":"Supported transactions and their parameters","responses":{"200":{"description":"catalogue"}}}},
       "/v1/status":{"get":{"summary":"Status JSON","responses":{"200":{"description":"status"}}}},
       "/v1/stream":{"get":{"summary":"The pipeline's live records as Server-Sent Events (id: event id, event: channel, data: the record's JSON), from the hub's bus (BROKERHUB_BUS)","parameters":[

@@ -72,17 +72,11 @@ struct HistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try ProcessRunner.logger(label: "brokerhub.history", level: logLevel ?? ProcessInfo.processInfo.environment["BROKERHUB_LOG_LEVEL"] ?? "warning")
-        let environment = ProcessInfo.processInfo.environment
-        let base = (hub ?? environment["BROKERHUB_HUB_URL"] ?? "http://127.0.0.1:8080").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let endpoint = HubEndpoint(hub)
         let symbols = try await symbolList.read()
         let today = KSTDate(Date())
         let first = KSTDate(from)!, last = to.flatMap { KSTDate($0) } ?? today
-        let store: any ArchiveSink
-        do {
-            store = try ArchiveSinkSpecification.open(sink, logger: logger)
-        } catch {
-            throw ValidationError("--sink: \(error)")
-        }
+        let store = try HubEndpoint.openArchive(sink, logger: logger)
         let plan: HistoryPlan
         do {
             var checkpoints: [String: KSTDate] = [:]
@@ -114,17 +108,8 @@ struct HistoryCommand: AsyncParsableCommand {
             return
         }
         if terminal { print(planLine) }
-        // The hub must answer before the run starts (a client keeps retrying a refused connection until its deadline).
-        do {
-            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/health"), timeout: .seconds(5))
-            guard response.status.code == 200 else { throw BrokerHubError(.invalidArgument, "HTTP \(response.status.code)") }
-        } catch {
-            try? await store.close()
-            CLIExit.report("the hub at \(base) is not answering (\(error)); start it, or name it with --hub — nothing was fetched, run again to resume")
-            throw ExitCode(CLIExit.unavailable)
-        }
-        let source = HTTPCandleSource(hub: base, apiKey: environment["BROKERHUB_API_KEY"].flatMap { $0.isEmpty ? nil : $0 })
-        let collector = HistoryCollector(plan: plan, source: source, store: store, concurrency: concurrency, logger: logger)
+        try await endpoint.requireAnswering(closing: store, consequence: "nothing was fetched, run again to resume")
+        let collector = HistoryCollector(plan: plan, source: endpoint.source, store: store, concurrency: concurrency, logger: logger)
         let started = Date()
         let total = Double(plan.steps.count)
         // A live line on a terminal; JSON lines every 2 s otherwise.

@@ -1,0 +1,102 @@
+import Archiver
+import ArgumentParser
+import BrokerCore
+import Foundation
+import History
+import HubEngine
+import Logging
+
+/// `brokerhub verify`: a trading day's stored trades against the broker's minute candles, minute by minute.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a trading day's archived trades against the broker's minute candles; name every missing minute.",
+        discussion: """
+        For each symbol: the minute candles its stored trades make, against the broker's minute candles fetched through \
+        the hub at backfill priority (KIS FHKST03010200 today, FHKST03010230 a past day; Kiwoom ka10080). A minute is \
+        complete when volume matches exactly and open/high/low/close within --price-tolerance; otherwise missing (no \
+        trades stored), short (less volume) or differ — or backfilled, when `brokerhub backfill` stored the broker's \
+        candle for it. Complete minutes are stored as derived candles. The collector's session.gap alerts of the day \
+        are listed too. --from/--to take HH:MM (KST), or first-trade / last-trade: the window the collection covered \
+        whole. --report FILE writes the report for `brokerhub backfill --report FILE`. Exit codes: 0 clean, 1 gaps \
+        found, 64 bad arguments (a day in the future, a closed day, a day the broker no longer keeps), 69 the hub is \
+        not answering, 74 the archive cannot be read.
+        """
+    )
+
+    @Option(help: "kis or kiwoom.")
+    var provider: Provider = .kis
+
+    @Option(help: "The trading day, YYYYMMDD (KST; default today).")
+    var day: String?
+
+    @Option(help: "Start of the window: HH:MM (KST) or first-trade (default 09:00).")
+    var from: String = "09:00"
+
+    @Option(help: "End of the window (exclusive): HH:MM (KST) or last-trade (default 15:30).")
+    var to: String = "15:30"
+
+    @OptionGroup var symbolList: SymbolListOptions
+
+    @Option(help: "The archive: sqlite:PATH or postgres://user@host:port/db[?schema=NAME].")
+    var sink: String
+
+    @Option(help: "The hub's base URL (default: BROKERHUB_HUB_URL or http://127.0.0.1:8080).")
+    var hub: String?
+
+    @Option(help: "KRW a minute's open, high, low or close may differ by.")
+    var priceTolerance: Int64 = 0
+
+    @Option(help: "Shares a minute's volume may differ by.")
+    var volumeTolerance: Int64 = 0
+
+    @Option(help: "Write the report (JSON) to this file, for `brokerhub backfill --report`.")
+    var report: String?
+
+    @Flag(help: "Print the report as JSON instead of a table.")
+    var json = false
+
+    @Flag(help: "Do not store complete minutes as derived candles.")
+    var noDerived = false
+
+    @Option(help: "Log level (default: BROKERHUB_LOG_LEVEL or warning).")
+    var logLevel: String?
+
+    func validate() throws {
+        if let day, KSTDate(day) == nil { throw ValidationError("--day must be YYYYMMDD, got \(day.prefix(20))") }
+        guard Self.bound(from, edge: "from") != nil else { throw ValidationError("--from must be HH:MM or first-trade, got \(from.prefix(20))") }
+        guard Self.bound(to, edge: "to") != nil else { throw ValidationError("--to must be HH:MM or last-trade, got \(to.prefix(20))") }
+        guard priceTolerance >= 0, volumeTolerance >= 0 else { throw ValidationError("tolerances must not be negative") }
+    }
+
+    static func bound(_ text: String, edge: String) -> Verifier.Bound? {
+        if edge == "from", text == "first-trade" { return .firstTrade }
+        if edge == "to", text == "last-trade" { return .lastTrade }
+        return MinuteWindow.parse(text).map { .at($0) }
+    }
+
+    func run() async throws {
+        let logger = try ProcessRunner.logger(label: "brokerhub.verify", level: logLevel ?? ProcessInfo.processInfo.environment["BROKERHUB_LOG_LEVEL"] ?? "warning")
+        let tradingDay = try DayArgument.minuteDay(day, provider: provider)
+        let symbols = try await symbolList.read()
+        let endpoint = HubEndpoint(hub)
+        let store = try HubEndpoint.openArchive(sink, logger: logger)
+        try await endpoint.requireAnswering(closing: store, consequence: "nothing was verified")
+        let options = Verifier.Options(
+            provider: provider, day: tradingDay, symbols: symbols, from: Self.bound(from, edge: "from")!, to: Self.bound(to, edge: "to")!,
+            tolerance: .init(price: priceTolerance, volume: volumeTolerance), storeDerived: !noDerived
+        )
+        let verifier = Verifier(source: endpoint.source, store: store, logger: logger)
+        let verification = try await LossLoopRun.perform(store: store, label: "verify") { progress in
+            try await verifier.run(options, progress: progress)
+        }
+        if let report {
+            guard FileManager.default.createFile(atPath: report, contents: Data((verification.json() + "\n").utf8)) else {
+                CLIExit.report("--report \(report) cannot be written")
+                throw ExitCode(CLIExit.ioError)
+            }
+        }
+        print(json ? verification.json() : verification.table(), terminator: json ? "\n" : "")
+        if !verification.isClean { throw ExitCode(1) }
+    }
+}
