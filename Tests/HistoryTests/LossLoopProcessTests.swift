@@ -156,6 +156,47 @@ struct LossLoopProcessTests {
         }
     }
 
+    /// Item 8: bad input gets a clear message and exit code, never a crash or a silent empty result.
+    @Test func refusesBadInputClearly() async throws {
+        let calendar = KRXCalendar()
+        let today = KSTDate(Date())
+        var closed = today.adding(days: -1)
+        while calendar.isTradingDay(closed) { closed = closed.adding(days: -1) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("brokerhub-lossloop-bad-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sink = "sqlite:" + directory.appendingPathComponent("archive.sqlite").path
+        let absent = ["--hub", "http://127.0.0.1:9", "--sink", sink]
+        let cases: [(arguments: [String], status: Int32, says: String)] = [
+            (["verify", "--symbols", "005930", "--day", "20991231"] + absent, 64, "in the future"),
+            (["verify", "--symbols", "005930", "--day", closed.compact] + absent, 64, "not a trading day"),
+            (["verify", "--symbols", "005930", "--day", "20200102"] + absent, 64, "older than kis keeps"),
+            (["verify", "--symbols", "005930", "--day", "2026-13-40"] + absent, 64, "YYYYMMDD"),
+            (["verify", "--symbols", "005930", "--from", "25:00"] + absent, 64, "HH:MM"),
+            (["verify", "--symbols", "ABC!"] + absent, 64, "not a symbol code"),
+            (["verify", "--symbols", "005930", "--day", calendar.previousTradingDay(before: today).compact] + absent, 69, "not answering"),
+            (["backfill"] + absent, 64, "name a report"),
+            (["backfill", "--report", directory.appendingPathComponent("none.json").path] + absent, 64, "cannot be read"),
+        ]
+        for (arguments, status, says) in cases {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let result = try await ServerProcess.run(arguments, directory: directory)
+            #expect(result.status == status && result.output.contains(says), "\(arguments.prefix(6)): exit \(result.status): \(result.output)")
+        }
+        let garbage = directory.appendingPathComponent("garbage.json")
+        try Data("{\"provider\":\"kis\"}".utf8).write(to: garbage)
+        let result = try await ServerProcess.run(["backfill", "--report", garbage.path] + absent, directory: directory)
+        #expect(result.status == 64 && result.output.contains("not a verification report"), "\(result.output)")
+        // A symbol the broker does not know, through a real hub: named with the reason, exit 1 — not a clean report.
+        let day = calendar.previousTradingDay(before: today)
+        try await HubStack.with(mockArguments: ["--market-start", day.compact + "100000"]) { stack in
+            let unknown = try await ServerProcess.run(
+                ["verify", "--hub", stack.hub.url, "--sink", sink, "--day", day.compact, "--symbols", "999999,005930", "--to", "10:00"],
+                directory: stack.mock.directory
+            )
+            #expect(unknown.status == 1 && unknown.output.contains("999999") && unknown.output.contains("error"), "\(unknown.output)")
+        }
+    }
+
     /// The collector's cut: the longest pause between consecutive stored realtime trades of the day (all symbols), in
     /// seconds of day — the last trade before the kill and the first after the restart.
     static func cut(_ store: any ArchiveSink, day: KSTDate) async throws -> (start: Int, end: Int) {

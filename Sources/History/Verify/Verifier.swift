@@ -100,6 +100,9 @@ public struct Verifier: Sendable {
             logger.warning("verify: symbol refused", metadata: ["verify.symbol": "\(symbol)", "error.code": "\(error.code)"])
             return SymbolVerification(symbol: symbol, error: "\(error.code): \(error.message)")
         }
+        guard !broker.isEmpty else {
+            return SymbolVerification(symbol: symbol, error: "the broker has no minute candles of \(symbol) on \(options.day.compact) (unknown symbol, or a day it no longer keeps)")
+        }
         let stored = try await store.candles(
             provider: options.provider, symbol: symbol, interval: .oneMinute, from: options.day.start, to: options.day.adding(days: 1).start
         )
