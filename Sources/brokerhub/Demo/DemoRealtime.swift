@@ -17,6 +17,7 @@ final class DemoRealtime: Sendable {
     let bus: EventBusSpecification.Opened
     let archiving: ArchiverApplication
     let collecting: CollectorApplication
+    let logger: Logger
     private let collectorFinished: AsyncStream<Void>
     private let collectorFinishedContinuation: AsyncStream<Void>.Continuation
 
@@ -30,6 +31,7 @@ final class DemoRealtime: Sendable {
         kiwoomTickers: [String], tokens: TokenManager, logger: Logger
     ) throws {
         self.bus = bus
+        self.logger = logger
         archiving = try ArchiverApplication(bus: bus.bus, sink: "sqlite:" + dataDirectory + "/archive.sqlite", spool: dataDirectory + "/spool", logger: logger)
 
         var configuration = CollectorConfiguration()

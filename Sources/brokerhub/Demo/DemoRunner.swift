@@ -31,6 +31,9 @@ struct DemoRunner: Sendable {
         mockConfiguration.seed = seed
         mockConfiguration.alwaysOpen = true
         mockConfiguration.marketSpeed = 10
+        // From 10:00 of the last trading day before today: a past day, whose minute candles the loss loop verifies
+        // against (a market clock running past today's close would reach a day the hub calls the future).
+        mockConfiguration.marketStart = KST.instant(KRXCalendar().previousTradingDay(before: KSTDate(Date())), hour: 10, minute: 0, second: 0)
         mockConfiguration.faults.latencyMilliseconds = 5
         mockConfiguration.faults.jitterMilliseconds = 20
         mockConfiguration.realtime.streamRate = Self.streamRatePerSession
@@ -153,7 +156,14 @@ struct DemoRunner: Sendable {
         let report = await realtime.drain(timeout: 10)
         let restPassed = await summarize(application: application, broker: broker, tally: tally, elapsed: elapsed, saturatedRate: samples.median)
         let realtimePassed = summarizeRealtime(report: report, broker: broker, seconds: collected)
-        return restPassed && realtimePassed
+        let lossLoop = DemoLossLoop(
+            bus: realtime.bus.bus, store: realtime.archiving.sink, hub: application.hub, mockURL: mockURL,
+            accounts: application.configuration.accounts, tokens: application.tokens,
+            symbols: broker.market.universe.symbols.dropFirst(20).prefix(3).map(\.code), logger: realtime.logger,
+            marketDay: { KSTDate(broker.marketNow) }
+        )
+        let lossLoopPassed = await lossLoop.run { await realtime.drain(timeout: 20) }
+        return restPassed && realtimePassed && lossLoopPassed
     }
 
     /// The realtime section: the ledger (bus published vs SQLite stored) and what the mock sent; true when every
