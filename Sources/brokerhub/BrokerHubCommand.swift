@@ -15,6 +15,7 @@ struct BrokerHubCommand: AsyncParsableCommand {
             HistoryCommand.self,
             VerifyCommand.self,
             BackfillCommand.self,
+            RecoverCommand.self,
             AlertsCommand.self,
             SnapshotCommand.self,
             LedgerCommand.self,

@@ -154,6 +154,81 @@ struct LossLoopProcessTests {
         }
     }
 
+    /// Item 5: `brokerhub recover` beside the pipeline. The collector reaches the mock through a TCP proxy that is cut
+    /// for 20 s; when the collector is back it raises `session.gap`; recover verifies and backfills each symbol on its
+    /// own, and a later `verify` of the whole collection finds it clean, the cut resting on backfilled candles.
+    @Test func recoverClosesACutOnItsOwn() async throws {
+        let day = KRXCalendar().previousTradingDay(before: KSTDate(Date()))
+        try await HubStack.with(mockArguments: ["--market-start", day.compact + "100000"]) { stack in
+            let directory = stack.mock.directory
+            let mockPort = try #require(URLComponents(string: stack.mock.url)?.port)
+            let proxy = try await TCPProxy(targetHost: "127.0.0.1", targetPort: mockPort)
+            let bus = "journal:" + directory.appendingPathComponent("bus.sqlite").path
+            let sink = "sqlite:" + directory.appendingPathComponent("archive.sqlite").path
+            let archiver = try ServerProcess.launch(
+                ["archive", "--bus", bus, "--sink", sink, "--spool", directory.appendingPathComponent("spool").path, "--consumer", "loss-1"],
+                directory: directory
+            )
+            let recoverReady = directory.appendingPathComponent("recover.ready")
+            let recover = try ServerProcess.launch(
+                ["recover", "--bus", bus, "--sink", sink, "--hub", stack.hub.url, "--settle-seconds", "15", "--spacing-seconds", "0.5",
+                 "--http-port", "0", "--ready-file", recoverReady.path],
+                directory: directory
+            )
+            let collector = try ServerProcess.launch(
+                ["collect", "--mock", "http://127.0.0.1:\(proxy.port)", "--mock-credentials", directory.appendingPathComponent("credentials.json").path,
+                 "--provider", "kis", "--symbols", Self.symbols.joined(separator: ","), "--channels", "ticker", "--bus", bus, "--always-open"],
+                directory: directory
+            )
+            let store = try ArchiveSinkSpecification.open(sink)
+            try await withCleanup({
+                await collector.stop()
+                await recover.stop()
+                await archiver.stop()
+                try? await proxy.shutdown()
+                try? await store.close()
+            }) {
+                try await Self.waitUntil("first ticks stored", timeout: 60) { (try? await store.rowCount(.ticks)) ?? 0 > 0 }
+                try await Task.sleep(for: .seconds(25))
+                try await proxy.cut()
+                try await Task.sleep(for: .seconds(20))
+                try await proxy.restore()
+                let url = try #require(try? String(contentsOf: recoverReady, encoding: .utf8))
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                // Each symbol recovered once the settle after the collector's session.gap has passed.
+                try await Self.waitUntil("recover ran for every symbol", timeout: 150) {
+                    let metrics = (try? await Web.get(url + "/metrics").text) ?? ""
+                    return Self.counter(metrics, #"brokerhub_recover_runs_total{result="ok"}"#) >= Double(Self.symbols.count)
+                }
+                let metrics = try await Web.get(url + "/metrics").text
+                #expect(Self.counter(metrics, #"brokerhub_recover_minutes_total{status="backfilled"}"#) > 0, "\(metrics)")
+                await collector.stop()
+                try await Self.waitUntil("the archive caught up with the bus", timeout: 60) {
+                    (try? await ServerProcess.run(["ledger", "status", "--bus", bus, "--sink", sink], directory: directory).status) == 0
+                }
+                #expect(try await store.alerts(kind: "session.gap", from: day.start.addingTimeInterval(-86_400 * 7), to: Date().addingTimeInterval(86_400)).count >= 1)
+                // Verified from the first whole minute to the minute recover last looked at: clean, the cut backfilled.
+                let report = directory.appendingPathComponent("verify.json").path
+                let result = try await ServerProcess.run(
+                    ["verify", "--hub", stack.hub.url, "--sink", sink, "--day", day.compact, "--symbols", Self.symbols.joined(separator: ","),
+                     "--from", "first-trade", "--to", "last-trade", "--report", report],
+                    directory: directory
+                )
+                let verified = try VerificationReport.decode(Data(contentsOf: URL(fileURLWithPath: report)))
+                print("recover: \(recover.output.split(separator: "\n").filter { $0.contains("recovered") }.joined(separator: "\n"))\nverify:\n\(result.output)")
+                #expect(result.status == 0 && verified.isClean, "nothing left open: \(result.output)")
+                #expect(verified.totals.backfilled > 0, "the cut rests on backfilled candles: \(result.output)")
+                let kis = try await stack.mockStats()
+                #expect(kis["rate_limit_violations"]?.intValue == 0 && kis["tokens_issued"]?.intValue == 1, "\(kis)")
+            }
+        }
+    }
+
+    /// A counter's value in Prometheus text (0 when absent).
+    static func counter(_ metrics: String, _ series: String) -> Double {
+        metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
     /// Item 8: bad input gets a clear message and exit code, never a crash or a silent empty result.
     @Test func refusesBadInputClearly() async throws {
         let calendar = KRXCalendar()

@@ -193,6 +193,8 @@ enum SinkBehaviour {
         #expect(trades.map(\.price) == [1, 2, 3, 4], "\(trades)")
         #expect(trades.map(\.sourceType) == [.realtime, .realtime, .realtime, .backfill])
         #expect(trades[0].volume == 17 && trades[0].cumVolume == 100 && trades[3].cumVolume == nil)
+        #expect(try await sink.lastTradeTime(provider: .kis, symbol: "005930") == trades.last?.time.addingTimeInterval(3))
+        #expect(try await sink.lastTradeTime(provider: .kis, symbol: "035420") == nil)
         let counts = try await sink.storedCounts()
         let key = LedgerKey(provider: "kis", channel: .ticker, symbol: "005930")
         #expect(counts[key] == 4 && counts[key.backfill] == 1, "\(counts)")

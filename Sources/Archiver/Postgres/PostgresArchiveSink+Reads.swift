@@ -22,6 +22,17 @@ extension PostgresArchiveSink {
         }
     }
 
+    public func lastTradeTime(provider: Provider, symbol: String) async throws -> Date? {
+        if partitioning == nil { try await prepare() }
+        let schema = self.schema
+        return try await withConnection { connection in
+            var query = PostgresQuery(unsafeSQL: "SELECT max(time) FROM \(schema).ticks WHERE symbol = $1 AND provider = $2")
+            query.binds.append(symbol); query.binds.append(provider.rawValue)
+            for try await time in try await connection.query(query, logger: self.logger).decode(Date?.self) { return time }
+            return nil
+        }
+    }
+
     public func alerts(kind: String, from: Date, to: Date) async throws -> [RealtimeAlert] {
         if partitioning == nil { try await prepare() }
         let schema = self.schema

@@ -22,6 +22,14 @@ extension SQLiteArchiveSink {
         }
     }
 
+    public func lastTradeTime(provider: Provider, symbol: String) async throws -> Date? {
+        try await prepareOnce()
+        return try await writer.read { db in
+            try Int64.fetchOne(db, sql: "SELECT max(time_us) FROM ticks WHERE symbol = ? AND provider = ?", arguments: [symbol, provider.rawValue])
+                .map { Date(archiveMicroseconds: $0) }
+        }
+    }
+
     public func alerts(kind: String, from: Date, to: Date) async throws -> [RealtimeAlert] {
         try await prepareOnce()
         return try await writer.read { db in

@@ -44,6 +44,10 @@ public protocol ArchiveSink: Sendable {
     /// accumulated volume, then in the order they were stored) — realtime and backfilled alike.
     func trades(provider: Provider, symbol: String, from: Date, to: Date) async throws -> [StoredTrade]
 
+    /// Exchange time of the latest stored trade of one provider and symbol (nil: none): the trading day realtime data
+    /// is on.
+    func lastTradeTime(provider: Provider, symbol: String) async throws -> Date?
+
     /// Stored `system` alerts of one kind (e.g. `session.gap`) raised in `from ..< to`, oldest first.
     func alerts(kind: String, from: Date, to: Date) async throws -> [RealtimeAlert]
 
