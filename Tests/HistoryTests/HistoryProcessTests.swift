@@ -110,4 +110,30 @@ struct HistoryProcessTests {
             #expect(noHub.status == 69 && noHub.output.contains("resume"), "\(noHub.output)")
         }
     }
+
+    /// `--embedded`: the hub `serve` would run, in the `history` process, on the same store — refused while a hub
+    /// process holds that store (two dispatchers would each pace to the full budget), run once it has stopped, reusing
+    /// the stored token. A second `serve` on a held store is refused the same way.
+    @Test func runsAnEmbeddedHubOnlyWhenNoOtherProcessHoldsTheStore() async throws {
+        try await HubStack.with { stack in
+            let directory = stack.mock.directory
+            var environment = stack.environment
+            environment["BROKERHUB_DATA_DIR"] = directory.appendingPathComponent("hub").path
+            let archive = directory.appendingPathComponent("embedded.sqlite").path
+            let week = Self.pastWeek()
+            let arguments = ["history", "--embedded", "--sink", "sqlite:" + archive, "--symbols", "005930,000660", "--from", week.from, "--to", week.to]
+            // The hub process warms the store up: the day's token is in it.
+            let warm = try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote())
+            #expect(warm.status == 200, "\(warm.text)")
+            let beside = try await ServerProcess.run(arguments, environment: environment, directory: directory)
+            #expect(beside.status == 69 && beside.output.contains("another hub process"), "\(beside.output)")
+            let second = try await ServerProcess.run(["serve", "--port", "0"], environment: environment, directory: directory)
+            #expect(second.status == 69 && second.output.contains("another hub process"), "\(second.output)")
+            await stack.hub.stop()
+            let embedded = try await ServerProcess.run(arguments, environment: environment, directory: directory)
+            #expect(embedded.status == 0 && Self.lines(embedded.output, "summary").last?.contains(#""inserted":10"#) == true, "\(embedded.output)")
+            let kis = try await stack.mockStats()
+            #expect(kis["tokens_issued"]?.intValue == 1 && kis["rate_limit_violations"]?.intValue == 0, "the stored token reused: \(kis)")
+        }
+    }
 }

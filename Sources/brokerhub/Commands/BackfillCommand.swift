@@ -16,7 +16,7 @@ struct BackfillCommand: AsyncParsableCommand {
         options as verify). For every minute not accounted for it stores the broker's minute candle (source_type \
         backfill) and the trades the broker still serves in it (KIS: the last 30 of today, FHKST01010300; Kiwoom: \
         today's session, ka10079), deduplicated against the stored trades by time, price and shares; the ledger counts \
-        them apart (`ledger status`: backfilled). Everything goes through the hub at backfill priority. Running it \
+        them apart (`ledger status`: backfilled). Everything goes through the hub (--hub, or --embedded) at backfill priority. Running it \
         twice stores nothing new. Then `brokerhub verify` again: minutes that rest on a backfilled candle only are \
         named, with the shares whose trades could not be recovered. Exit codes: 0 done, 1 some symbols failed \
         (named), 64 bad arguments, 69 the hub is not answering, 74 the archive cannot be written.
@@ -44,8 +44,7 @@ struct BackfillCommand: AsyncParsableCommand {
     @Option(help: "The archive: sqlite:PATH or postgres://user@host:port/db[?schema=NAME].")
     var sink: String
 
-    @Option(help: "The hub's base URL (default: BROKERHUB_HUB_URL or http://127.0.0.1:8080).")
-    var hub: String?
+    @OptionGroup var hubOptions: HubOptions
 
     @Flag(help: "Store candles only; do not ask the broker for trades.")
     var candlesOnly = false
@@ -79,23 +78,22 @@ struct BackfillCommand: AsyncParsableCommand {
             }
         }
         let tradingDay = given == nil ? try DayArgument.minuteDay(day, provider: provider) : nil
-        let endpoint = HubEndpoint(hub)
         let store = try HubEndpoint.openArchive(sink, logger: logger)
-        try await endpoint.requireAnswering(closing: store, consequence: "nothing was backfilled")
-        let source = endpoint.source
         let candlesOnly = candlesOnly
-        let summary = try await LossLoopRun.perform(store: store, label: "backfill") { progress in
-            let verification: VerificationReport
-            if let given {
-                verification = given
-            } else {
-                let options = Verifier.Options(
-                    provider: provider, day: tradingDay!, symbols: (symbols ?? "").split(separator: ",").map(String.init),
-                    from: VerifyCommand.bound(from, edge: "from")!, to: VerifyCommand.bound(to, edge: "to")!
-                )
-                verification = try await Verifier(source: source, store: store, logger: logger).run(options)
+        let summary = try await hubOptions.withSource(closing: store, consequence: "nothing was backfilled", logger: logger) { source in
+            try await LossLoopRun.perform(store: store, label: "backfill") { progress in
+                let verification: VerificationReport
+                if let given {
+                    verification = given
+                } else {
+                    let options = Verifier.Options(
+                        provider: provider, day: tradingDay!, symbols: (symbols ?? "").split(separator: ",").map(String.init),
+                        from: VerifyCommand.bound(from, edge: "from")!, to: VerifyCommand.bound(to, edge: "to")!
+                    )
+                    verification = try await Verifier(source: source, store: store, logger: logger).run(options)
+                }
+                return try await Backfiller(source: source, store: store, logger: logger).run(verification, recoverTrades: !candlesOnly, progress: progress)
             }
-            return try await Backfiller(source: source, store: store, logger: logger).run(verification, recoverTrades: !candlesOnly, progress: progress)
         }
         if json {
             let encoder = JSONEncoder()

@@ -14,7 +14,7 @@ struct HistoryCommand: AsyncParsableCommand {
         commandName: "history",
         abstract: "Collect daily and minute candles through the hub into the archive (PostgreSQL or SQLite); re-running resumes.",
         discussion: """
-        Every call goes through the hub named by --hub at backfill priority (its shared token and budget; interactive \
+        Every call goes through the hub named by --hub (or one in this process with --embedded) at backfill priority (its shared token and budget; interactive \
         callers go first), every broker page followed. Candles are stored in the archive's candles table (the same \
         --sink as `brokerhub archive`) with a checkpoint per symbol and interval in the same transaction, so a run \
         killed at any moment and run again fetches only what is missing. KIS minute candles come a trading day a call \
@@ -43,8 +43,7 @@ struct HistoryCommand: AsyncParsableCommand {
     @Option(help: "The archive: sqlite:PATH or postgres://user@host:port/db[?schema=NAME].")
     var sink: String
 
-    @Option(help: "The hub's base URL (default: BROKERHUB_HUB_URL or http://127.0.0.1:8080).")
-    var hub: String?
+    @OptionGroup var hubOptions: HubOptions
 
     @Option(help: "Hub calls in flight at once.")
     var concurrency: Int = 4
@@ -72,7 +71,6 @@ struct HistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try ProcessRunner.logger(label: "brokerhub.history", level: logLevel ?? ProcessInfo.processInfo.environment["BROKERHUB_LOG_LEVEL"] ?? "warning")
-        let endpoint = HubEndpoint(hub)
         let symbols = try await symbolList.read()
         let today = KSTDate(Date())
         let first = KSTDate(from)!, last = to.flatMap { KSTDate($0) } ?? today
@@ -108,17 +106,20 @@ struct HistoryCommand: AsyncParsableCommand {
             return
         }
         if terminal { print(planLine) }
-        try await endpoint.requireAnswering(closing: store, consequence: "nothing was fetched, run again to resume")
-        let collector = HistoryCollector(plan: plan, source: endpoint.source, store: store, concurrency: concurrency, logger: logger)
         let started = Date()
         let total = Double(plan.steps.count)
-        // A live line on a terminal; JSON lines every 2 s otherwise.
-        let outcome = terminal
-            ? try await ProgressLine.running(
-                label: "history", total: total, unit: "steps", done: { Double(collector.progress.stepsDone) },
-                detail: { let p = collector.progress; return "\(p.candlesInserted + p.candlesUpdated) candles, \(p.failed.count) failed" }
-            ) { await collector.run() }
-            : try await Self.reportingJSON(every: 2, collector: collector, started: started) { await collector.run() }
+        let concurrency = self.concurrency
+        let (outcome, collector) = try await hubOptions.withSource(closing: store, consequence: "nothing was fetched, run again to resume", logger: logger) { source in
+            let collector = HistoryCollector(plan: plan, source: source, store: store, concurrency: concurrency, logger: logger)
+            // A live line on a terminal; JSON lines every 2 s otherwise.
+            let outcome = terminal
+                ? try await ProgressLine.running(
+                    label: "history", total: total, unit: "steps", done: { Double(collector.progress.stepsDone) },
+                    detail: { let p = collector.progress; return "\(p.candlesInserted + p.candlesUpdated) candles, \(p.failed.count) failed" }
+                ) { await collector.run() }
+                : try await Self.reportingJSON(every: 2, collector: collector, started: started) { await collector.run() }
+            return (outcome, collector)
+        }
         try? await store.close()
         let progress = collector.progress
         let elapsed = Date().timeIntervalSince(started)

@@ -59,6 +59,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let redis { configuration.redisURL = redis }
         if let gatekeeperRedis { configuration.gatekeeperURL = gatekeeperRedis }
         let logger = try ProcessRunner.logger(label: "brokerhub", level: logLevel)
+        do {
+            try StoreLock.acquire(for: configuration)
+        } catch {
+            CLIExit.report("\(error)")
+            throw ExitCode(CLIExit.unavailable)
+        }
         let application: HubApplication
         do {
             application = try HubApplication(configuration: configuration, logger: logger)

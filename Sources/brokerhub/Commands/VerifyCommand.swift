@@ -13,7 +13,7 @@ struct VerifyCommand: AsyncParsableCommand {
         abstract: "Check a trading day's archived trades against the broker's minute candles; name every missing minute.",
         discussion: """
         For each symbol: the minute candles its stored trades make, against the broker's minute candles fetched through \
-        the hub at backfill priority (KIS FHKST03010200 today, FHKST03010230 a past day; Kiwoom ka10080). A minute is \
+        the hub (--hub, or --embedded) at backfill priority (KIS FHKST03010200 today, FHKST03010230 a past day; Kiwoom ka10080). A minute is \
         complete when volume matches exactly and open/high/low/close within --price-tolerance; otherwise missing (no \
         trades stored), short (less volume) or differ — or backfilled, when `brokerhub backfill` stored the broker's \
         candle for it. Complete minutes are stored as derived candles. The collector's session.gap alerts of the day \
@@ -41,8 +41,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "The archive: sqlite:PATH or postgres://user@host:port/db[?schema=NAME].")
     var sink: String
 
-    @Option(help: "The hub's base URL (default: BROKERHUB_HUB_URL or http://127.0.0.1:8080).")
-    var hub: String?
+    @OptionGroup var hubOptions: HubOptions
 
     @Option(help: "KRW a minute's open, high, low or close may differ by.")
     var priceTolerance: Int64 = 0
@@ -79,16 +78,16 @@ struct VerifyCommand: AsyncParsableCommand {
         let logger = try ProcessRunner.logger(label: "brokerhub.verify", level: logLevel ?? ProcessInfo.processInfo.environment["BROKERHUB_LOG_LEVEL"] ?? "warning")
         let tradingDay = try DayArgument.minuteDay(day, provider: provider)
         let symbols = try await symbolList.read()
-        let endpoint = HubEndpoint(hub)
         let store = try HubEndpoint.openArchive(sink, logger: logger)
-        try await endpoint.requireAnswering(closing: store, consequence: "nothing was verified")
         let options = Verifier.Options(
             provider: provider, day: tradingDay, symbols: symbols, from: Self.bound(from, edge: "from")!, to: Self.bound(to, edge: "to")!,
             tolerance: .init(price: priceTolerance, volume: volumeTolerance), storeDerived: !noDerived
         )
-        let verifier = Verifier(source: endpoint.source, store: store, logger: logger)
-        let verification = try await LossLoopRun.perform(store: store, label: "verify") { progress in
-            try await verifier.run(options, progress: progress)
+        let verification = try await hubOptions.withSource(closing: store, consequence: "nothing was verified", logger: logger) { source in
+            let verifier = Verifier(source: source, store: store, logger: logger)
+            return try await LossLoopRun.perform(store: store, label: "verify") { progress in
+                try await verifier.run(options, progress: progress)
+            }
         }
         if let report {
             guard FileManager.default.createFile(atPath: report, contents: Data((verification.json() + "\n").utf8)) else {
