@@ -12,8 +12,8 @@ struct BackfillCommand: AsyncParsableCommand {
         commandName: "backfill",
         abstract: "Recover the minutes a verification found missing: the broker's minute candles, and the trades it still has.",
         discussion: """
-        Takes a report from `brokerhub verify --report FILE` (or, without --report, verifies first with the same \
-        options as verify). For every minute not accounted for it stores the broker's minute candle (source_type \
+        Takes a report from `brokerhub verify --report FILE` (or, without --report, verifies --symbols first with \
+        verify's --provider, --day, --from and --to). For every minute not accounted for it stores the broker's minute candle (source_type \
         backfill) and the trades the broker still serves in it (KIS: the last 30 of today, FHKST01010300; Kiwoom: \
         today's session, ka10079), deduplicated against the stored trades by time, price and shares; the ledger counts \
         them apart (`ledger status`: backfilled). Everything goes through the hub (--hub, or --embedded) at backfill priority. Running it \
@@ -26,17 +26,8 @@ struct BackfillCommand: AsyncParsableCommand {
     @Option(help: "A report written by `brokerhub verify --report`.")
     var report: String?
 
-    @Option(help: "Without --report: kis or kiwoom.")
-    var provider: Provider = .kis
-
-    @Option(help: "Without --report: the trading day, YYYYMMDD (KST; default today).")
-    var day: String?
-
-    @Option(help: "Without --report: start of the window, HH:MM or first-trade.")
-    var from: String = "09:00"
-
-    @Option(help: "Without --report: end of the window (exclusive), HH:MM or last-trade.")
-    var to: String = "15:30"
+    /// Without --report: what to verify first.
+    @OptionGroup var window: DayWindowOptions
 
     @Option(help: "Without --report: symbols, comma-separated.")
     var symbols: String?
@@ -57,10 +48,6 @@ struct BackfillCommand: AsyncParsableCommand {
 
     func validate() throws {
         if report == nil, symbols == nil { throw ValidationError("name a report (--report FILE) or the symbols to verify first (--symbols A,B)") }
-        if let day, KSTDate(day) == nil { throw ValidationError("--day must be YYYYMMDD, got \(day.prefix(20))") }
-        guard VerifyCommand.bound(from, edge: "from") != nil, VerifyCommand.bound(to, edge: "to") != nil else {
-            throw ValidationError("--from/--to must be HH:MM, first-trade / last-trade")
-        }
         if let bad = symbols?.split(separator: ",").first(where: { !SymbolCode.isPlausible($0) }) {
             throw ValidationError("\(bad.prefix(20)) is not a symbol code")
         }
@@ -77,7 +64,7 @@ struct BackfillCommand: AsyncParsableCommand {
                 throw ValidationError("--report \(report): \(error.message)")
             }
         }
-        let tradingDay = given == nil ? try DayArgument.minuteDay(day, provider: provider) : nil
+        let options = given == nil ? try window.options(symbols: (symbols ?? "").split(separator: ",").map(String.init)) : nil
         let store = try HubEndpoint.openArchive(sink, logger: logger)
         let candlesOnly = candlesOnly
         let summary = try await hubOptions.withSource(closing: store, consequence: "nothing was backfilled", logger: logger) { source in
@@ -86,11 +73,7 @@ struct BackfillCommand: AsyncParsableCommand {
                 if let given {
                     verification = given
                 } else {
-                    let options = Verifier.Options(
-                        provider: provider, day: tradingDay!, symbols: (symbols ?? "").split(separator: ",").map(String.init),
-                        from: VerifyCommand.bound(from, edge: "from")!, to: VerifyCommand.bound(to, edge: "to")!
-                    )
-                    verification = try await Verifier(source: source, store: store, logger: logger).run(options)
+                    verification = try await Verifier(source: source, store: store, logger: logger).run(options!)
                 }
                 return try await Backfiller(source: source, store: store, logger: logger).run(verification, recoverTrades: !candlesOnly, progress: progress)
             }

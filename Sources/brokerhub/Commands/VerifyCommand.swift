@@ -24,17 +24,7 @@ struct VerifyCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "kis or kiwoom.")
-    var provider: Provider = .kis
-
-    @Option(help: "The trading day, YYYYMMDD (KST; default today).")
-    var day: String?
-
-    @Option(help: "Start of the window: HH:MM (KST) or first-trade (default 09:00).")
-    var from: String = "09:00"
-
-    @Option(help: "End of the window (exclusive): HH:MM (KST) or last-trade (default 15:30).")
-    var to: String = "15:30"
+    @OptionGroup var window: DayWindowOptions
 
     @OptionGroup var symbolList: SymbolListOptions
 
@@ -62,27 +52,15 @@ struct VerifyCommand: AsyncParsableCommand {
     var logLevel: String?
 
     func validate() throws {
-        if let day, KSTDate(day) == nil { throw ValidationError("--day must be YYYYMMDD, got \(day.prefix(20))") }
-        guard Self.bound(from, edge: "from") != nil else { throw ValidationError("--from must be HH:MM or first-trade, got \(from.prefix(20))") }
-        guard Self.bound(to, edge: "to") != nil else { throw ValidationError("--to must be HH:MM or last-trade, got \(to.prefix(20))") }
         guard priceTolerance >= 0, volumeTolerance >= 0 else { throw ValidationError("tolerances must not be negative") }
-    }
-
-    static func bound(_ text: String, edge: String) -> Verifier.Bound? {
-        if edge == "from", text == "first-trade" { return .firstTrade }
-        if edge == "to", text == "last-trade" { return .lastTrade }
-        return MinuteWindow.parse(text).map { .at($0) }
     }
 
     func run() async throws {
         let logger = try ProcessRunner.logger(label: "brokerhub.verify", level: logLevel ?? ProcessInfo.processInfo.environment["BROKERHUB_LOG_LEVEL"] ?? "warning")
-        let tradingDay = try DayArgument.minuteDay(day, provider: provider)
-        let symbols = try await symbolList.read()
-        let store = try HubEndpoint.openArchive(sink, logger: logger)
-        let options = Verifier.Options(
-            provider: provider, day: tradingDay, symbols: symbols, from: Self.bound(from, edge: "from")!, to: Self.bound(to, edge: "to")!,
-            tolerance: .init(price: priceTolerance, volume: volumeTolerance), storeDerived: !noDerived
+        let options = try window.options(
+            symbols: try await symbolList.read(), tolerance: .init(price: priceTolerance, volume: volumeTolerance), storeDerived: !noDerived
         )
+        let store = try HubEndpoint.openArchive(sink, logger: logger)
         let verification = try await hubOptions.withSource(closing: store, consequence: "nothing was verified", logger: logger) { source in
             let verifier = Verifier(source: source, store: store, logger: logger)
             return try await LossLoopRun.perform(store: store, label: "verify") { progress in
