@@ -450,11 +450,15 @@ struct APITests {
             let openAPI = try #require(try await Web.get(stack.hub.url + "/openapi.json").json)
             // Issue #18 item 13: every route is described, the root proxy paths included; the probes need no key.
             let paths = Set(openAPI["paths"]?.objectValue?.keys.map { $0 } ?? [])
-            #expect(paths == ["/v1/execute", "/v1/jobs", "/v1/jobs/{id}", "/v1/quotes/{symbol}", "/v1/candles/{symbol}", "/v1/catalog", "/v1/status", "/v1/stream",
+            #expect(paths == ["/v1/execute", "/v1/jobs", "/v1/jobs/{id}", "/v1/quotes/{symbol}", "/v1/candles/{symbol}", "/v1/trades/{symbol}", "/v1/catalog", "/v1/status", "/v1/stream",
                               "/health", "/ready", "/metrics", "/dashboard", "/dashboard/login", "/dashboard/logout", "/openapi.json",
                               "/kis/{path}", "/kiwoom/{path}", "/uapi/{path}", "/api/dostk/{path}", "/oauth2/{endpoint}"], "\(paths.sorted())")
             for probe in ["/health", "/ready"] { #expect(openAPI["paths"]?[probe]?["get"]?["security"] == .array([])) }
             #expect(try await Web.get(stack.hub.url + "/v1/catalog").json?.arrayValue?.count ?? 0 >= 11)
+            // The trades backfill recovers from: KIS's last 30, oldest first, as tick records; a bad symbol is a 400.
+            let trades = try #require(try await Web.get(stack.hub.url + "/v1/trades/005930?provider=kis").json?["trades"]?.arrayValue)
+            #expect(trades.count == 30 && trades.allSatisfy { $0["type"]?.stringValue == "tick" }, "\(trades.prefix(2))")
+            #expect(try await Web.get(stack.hub.url + "/v1/trades/ABC!?provider=kis").status == 400)
         }
     }
 

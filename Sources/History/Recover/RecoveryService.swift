@@ -56,7 +56,7 @@ public final class RecoveryService: Service, Sendable {
     public func run() async throws {
         let alerts = try await bus.live(pattern: "system.*")
         logger.info("recovery listening for session.gap and ledger.missing")
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await event in alerts {

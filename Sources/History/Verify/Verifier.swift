@@ -60,14 +60,20 @@ public struct Verifier: Sendable {
     /// Verifies every symbol; `progress(done, total)` after each.
     public func run(_ options: Options, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> VerificationReport {
         let dayStart = options.day.start, dayEnd = options.day.adding(days: 1).start
-        var trades: [String: [StoredTrade]] = [:]
-        for symbol in options.symbols {
-            trades[symbol] = try await store.trades(provider: options.provider, symbol: symbol, from: dayStart, to: dayEnd)
+        // Edges found from the trades take a first pass that keeps only each symbol's first and last realtime trade
+        // (a universe's day of trades is not held in memory at once).
+        var edges: [StoredTrade] = []
+        if options.from == .firstTrade || options.to == .lastTrade {
+            for symbol in options.symbols {
+                let realtime = try await store.trades(provider: options.provider, symbol: symbol, from: dayStart, to: dayEnd).filter { $0.sourceType == .realtime }
+                edges += [realtime.first, realtime.last].compactMap { $0 }
+            }
         }
-        let window = Self.window(options, trades: trades.values.flatMap { $0 })
+        let window = Self.window(options, trades: edges)
         var results: [SymbolVerification] = []
         for (index, symbol) in options.symbols.enumerated() {
-            results.append(try await verify(symbol, options, window: window, trades: trades[symbol] ?? []))
+            let trades = try await store.trades(provider: options.provider, symbol: symbol, from: dayStart, to: dayEnd)
+            results.append(try await verify(symbol, options, window: window, trades: trades))
             progress(index + 1, options.symbols.count)
         }
         let gaps = try await store.alerts(kind: "session.gap", from: dayStart, to: dayEnd)
