@@ -50,6 +50,9 @@ class AsyncBrokerHub:
                       end: Optional[str] = None) -> List[Dict[str, Any]]:
         return await self._run(self._sync.candles, symbol, provider, interval, start, end)
 
+    async def trades(self, symbol: str, provider: str = "kis") -> List[Dict[str, Any]]:
+        return await self._run(self._sync.trades, symbol, provider)
+
     async def status(self) -> Dict[str, Any]:
         return await self._run(self._sync.status)
 

@@ -127,6 +127,12 @@ class BrokerHub:
         body = self._call("GET", f"/v1/candles/{urllib.parse.quote(symbol, safe='')}?" + urllib.parse.urlencode(query))
         return list(body.get("candles", [])) if isinstance(body, dict) else []
 
+    def trades(self, symbol: str, provider: str = "kis") -> List[Dict[str, Any]]:
+        """The trades the broker still serves, oldest first (KIS: the last 30 of today; Kiwoom: today's session)."""
+        query = urllib.parse.urlencode({"provider": provider})
+        body = self._call("GET", f"/v1/trades/{urllib.parse.quote(symbol, safe='')}?" + query)
+        return list(body.get("trades", [])) if isinstance(body, dict) else []
+
     def status(self) -> Dict[str, Any]:
         """``/v1/status``: queue, budgets, breakers, tokens (no secret)."""
         return self._call("GET", "/v1/status")

@@ -31,6 +31,9 @@ def test_quote_and_candles_for_both_providers(stack):
     candles = hub.candles("005930", provider="kis", interval="1d", start="20261101", end="20261130")
     assert candles and all(c["interval"] == "1d" and c["symbol"] == "005930" for c in candles)
     assert len({c["start"] for c in candles}) == len(candles), "pages followed without duplicates"
+    trades = hub.trades("005930", provider="kis")
+    assert len(trades) == 30 and all(t["type"] == "tick" for t in trades)
+    assert [t["time"] for t in trades] == sorted(t["time"] for t in trades), "oldest first"
 
 
 def test_jobs_submit_wait_and_cancel(stack):
