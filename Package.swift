@@ -17,6 +17,7 @@ import PackageDescription
 /// - `Collector`: KIS/Kiwoom WebSocket collector (subscriptions, watchdog, raw-frame log).
 /// - `Archiver`: bus → PostgreSQL/SQLite archiver, spool and ledger.
 /// - `Snapshots`: scheduled observation snapshots through the hub into a rolling JSONL archive (`CZlib`: gzip).
+/// - `History`: the loss loop through the hub — history collection, verification, backfill and automatic recovery.
 /// - `HubServer`: configuration, the composition root and the HTTP API (Hummingbird).
 /// - `brokerhub`: the command-line tool.
 let package = Package(
@@ -156,11 +157,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // History collection: candles through the hub into the archive, resumable by checkpoint.
+        // The loss loop through the hub: history (candles, resumable by checkpoint), verification of the archived trades
+        // against the broker's minute candles, backfill of what is missing, automatic recovery after alerts.
         .target(
             name: "History",
             dependencies: [
-                "Archiver", "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine",
+                "Archiver", "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "Realtime",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -315,7 +319,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // History collection: the plan (pure), and `brokerhub history` as a process against the mock through a hub.
+        // The loss loop: plans and verification (pure), history/verify/backfill/recover as processes against the mock.
         .testTarget(
             name: "HistoryTests",
             dependencies: [
