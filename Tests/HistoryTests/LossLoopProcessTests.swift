@@ -82,7 +82,7 @@ struct LossLoopProcessTests {
                 print("\(deployment): first verify (exit \(first.status)):\n\(first.output)")
                 let gaps = try VerificationReport.decode(Data(contentsOf: URL(fileURLWithPath: firstReport)))
                 let cut = try await Self.cut(store, day: day)
-                let found = gaps.symbols.flatMap { $0.findings.map { $0 } }
+                let found = gaps.symbols.flatMap(\.findings)
                 #expect(!found.isEmpty && gaps.totals.missing > 0, "the cut has whole minutes missing: \(first.output)")
                 for finding in found {
                     let minute = try #require(finding.secondOfDay)
@@ -120,7 +120,7 @@ struct LossLoopProcessTests {
 
                 // Every minute of the window has a stored candle equal to the broker's: derived from the trades where
                 // they are complete, backfilled where not.
-                let window = try #require(MinuteWindow.parse(clean.from)).self
+                let window = try #require(MinuteWindow.parse(clean.from))
                 let end = try #require(MinuteWindow.parse(clean.to))
                 for symbol in Self.symbols {
                     let stored = try await store.candles(provider: .kis, symbol: symbol, interval: .oneMinute, from: day.start, to: day.adding(days: 1).start)
