@@ -5,8 +5,21 @@ import RedisClient
 extension RedisEventBus {
     public func read(group: String, consumer: String, maximum: Int, wait: Duration) async throws -> [BusDelivery] {
         guard maximum > 0 else { return [] }
-        try await ensureGroups([group])
         let slot = "\(group)\u{0}\(consumer)"
+        do {
+            return try await read(group: group, consumer: consumer, slot: slot, maximum: maximum, wait: wait)
+        } catch {
+            // A read that failed may have been served by Redis with its reply lost (the connection dropped, the server
+            // restarted after logging the delivery): those entries are in this consumer's pending list, and a `>` read
+            // never returns them. The next read takes this consumer's pending entries back first, as after a restart —
+            // not only once they are `redeliverAfter` old (meanwhile an empty answer would look caught up).
+            state.withLock { $0.history[slot] = nil }
+            throw error
+        }
+    }
+
+    private func read(group: String, consumer: String, slot: String, maximum: Int, wait: Duration) async throws -> [BusDelivery] {
+        try await ensureGroups([group])
         let streams = Self.channels.map(streamKey)
         var entries = takeCarry(slot, maximum: maximum)
 
