@@ -65,7 +65,7 @@ struct BackfillCommand: AsyncParsableCommand {
             }
         }
         let options = given == nil ? try window.options(symbols: (symbols ?? "").split(separator: ",").map(String.init)) : nil
-        let store = try HubEndpoint.openArchive(sink, logger: logger)
+        let store = try ProcessRunner.openSink(sink, logger: logger)
         let candlesOnly = candlesOnly
         let summary = try await hubOptions.withSource(closing: store, consequence: "nothing was backfilled", logger: logger) { source in
             try await LossLoopRun.perform(store: store, label: "backfill") { progress in

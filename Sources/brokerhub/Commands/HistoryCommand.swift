@@ -74,7 +74,7 @@ struct HistoryCommand: AsyncParsableCommand {
         let symbols = try await symbolList.read()
         let today = KSTDate(Date())
         let first = KSTDate(from)!, last = to.flatMap { KSTDate($0) } ?? today
-        let store = try HubEndpoint.openArchive(sink, logger: logger)
+        let store = try ProcessRunner.openSink(sink, logger: logger)
         let plan: HistoryPlan
         do {
             var checkpoints: [String: KSTDate] = [:]

@@ -61,7 +61,7 @@ struct RecoverCommand: AsyncParsableCommand {
         HubMetrics.bootstrap()
         let logger = try ProcessRunner.logger(label: "brokerhub.recover", level: logLevel)
         let opened = try ProcessRunner.openBus(bus, logger: logger)
-        let store = try HubEndpoint.openArchive(sink, logger: logger)
+        let store = try ProcessRunner.openSink(sink, logger: logger)
         let endpoint = HubEndpoint(hub)
         let recovery = RecoveryService(
             bus: opened.bus, store: store, source: endpoint.source, settle: .milliseconds(Int64(settleSeconds * 1000)),

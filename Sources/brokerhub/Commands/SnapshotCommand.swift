@@ -103,8 +103,8 @@ struct SnapshotCommand: AsyncParsableCommand {
     func run() async throws {
         HubMetrics.bootstrap()
         let logger = try ProcessRunner.logger(label: "brokerhub.snapshot", level: logLevel)
-        let environment = ProcessInfo.processInfo.environment
-        let base = (hub ?? environment["BROKERHUB_HUB_URL"] ?? "http://127.0.0.1:8080").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let endpoint = HubEndpoint(hub)
+        let base = endpoint.base
         let list = try await symbolList.read()
         var configuration = SnapshotConfiguration(mode: mode, provider: provider, symbols: list, directory: out)
         if let interval { configuration.interval = .milliseconds(Int64(interval * 1000)) }
@@ -136,7 +136,7 @@ struct SnapshotCommand: AsyncParsableCommand {
                 "snapshot.cycle_estimate_s": "\(String(format: "%.1f", estimate))", "snapshot.budget_per_s": "\(perSecond)",
             ])
         }
-        let source = HTTPSnapshotSource(hub: base, apiKey: environment["BROKERHUB_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }, timeout: configuration.callTimeout)
+        let source = HTTPSnapshotSource(hub: base, apiKey: endpoint.apiKey, timeout: configuration.callTimeout)
         let collector = SnapshotCollector(configuration: configuration, source: source, logger: logger)
         do {
             try await collector.prepare()

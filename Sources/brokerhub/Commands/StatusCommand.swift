@@ -26,10 +26,10 @@ struct StatusCommand: AsyncParsableCommand {
     var timeout: Double = 10
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        let base = (hub ?? environment["BROKERHUB_HUB_URL"] ?? "http://127.0.0.1:8080").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let endpoint = HubEndpoint(hub)
+        let base = endpoint.base
         var request = HTTPClientRequest(url: base + "/v1/status")
-        if let key = environment["BROKERHUB_API_KEY"], !key.isEmpty { request.headers.add(name: "X-API-Key", value: key) }
+        if let key = endpoint.apiKey { request.headers.add(name: "X-API-Key", value: key) }
         let body: String
         let status: UInt
         do {

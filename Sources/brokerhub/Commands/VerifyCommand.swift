@@ -60,7 +60,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let options = try window.options(
             symbols: try await symbolList.read(), tolerance: .init(price: priceTolerance, volume: volumeTolerance), storeDerived: !noDerived
         )
-        let store = try HubEndpoint.openArchive(sink, logger: logger)
+        let store = try ProcessRunner.openSink(sink, logger: logger)
         let verification = try await hubOptions.withSource(closing: store, consequence: "nothing was verified", logger: logger) { source in
             let verifier = Verifier(source: source, store: store, logger: logger)
             return try await LossLoopRun.perform(store: store, label: "verify") { progress in

@@ -4,9 +4,8 @@ import AsyncHTTPClient
 import BrokerCore
 import Foundation
 import History
-import Logging
 
-/// The running hub a command works through (`history`, `verify`, `backfill`): `--hub`, else `BROKERHUB_HUB_URL`, else
+/// The running hub a command works through (`status`, `snapshot`, `history`, `verify`, `backfill`, `recover`): `--hub`, else `BROKERHUB_HUB_URL`, else
 /// http://127.0.0.1:8080; the API key from `BROKERHUB_API_KEY` (never printed).
 struct HubEndpoint {
     let base: String
@@ -29,15 +28,6 @@ struct HubEndpoint {
             try? await store.close()
             CLIExit.report("the hub at \(base) is not answering (\(error)); start it, or name it with --hub — \(consequence)")
             throw ExitCode(CLIExit.unavailable)
-        }
-    }
-
-    /// The archive `specification` names, or a usage error naming it (credentials redacted).
-    static func openArchive(_ specification: String, logger: Logger) throws -> any ArchiveSink {
-        do {
-            return try ArchiveSinkSpecification.open(specification, logger: logger)
-        } catch {
-            throw ValidationError("--sink: \(error)")
         }
     }
 }
