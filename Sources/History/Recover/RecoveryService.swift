@@ -118,20 +118,21 @@ public final class RecoveryService: Service, Sendable {
             guard let last = try await store.lastTradeTime(provider: target.provider, symbol: target.symbol) else { return }
             let options = Verifier.Options(provider: target.provider, day: KSTDate(last), symbols: [target.symbol], from: .firstTrade, to: .lastTrade)
             let report = try await Verifier(source: source, store: store, clock: clock, logger: logger).run(options)
-            let found = report.totals.missing + report.totals.short + report.totals.differ
+            let found = report.totals.gaps
             let summary = found > 0 ? try await Backfiller(source: source, store: store, clock: clock, logger: logger).run(report) : Backfiller.Summary()
+            let backfilled = summary.candlesInserted + summary.candlesUpdated
             let line = "\(target.provider.rawValue) \(target.symbol) \(report.day) \(report.from)–\(report.to): \(found) minutes found, "
-                + "\(summary.candlesInserted + summary.candlesUpdated) candles backfilled, \(summary.tradesRecovered) trades recovered"
+                + "\(backfilled) candles backfilled, \(summary.tradesRecovered) trades recovered"
             stats.withLock {
                 $0.runs += 1
                 $0.minutesFound += found
-                $0.candlesBackfilled += summary.candlesInserted + summary.candlesUpdated
+                $0.candlesBackfilled += backfilled
                 $0.tradesRecovered += summary.tradesRecovered
                 $0.last = line
             }
             Counter(label: "brokerhub_recover_runs_total", dimensions: [("result", "ok")]).increment()
             Counter(label: "brokerhub_recover_minutes_total", dimensions: [("status", "found")]).increment(by: found)
-            Counter(label: "brokerhub_recover_minutes_total", dimensions: [("status", "backfilled")]).increment(by: summary.candlesInserted + summary.candlesUpdated)
+            Counter(label: "brokerhub_recover_minutes_total", dimensions: [("status", "backfilled")]).increment(by: backfilled)
             Counter(label: "brokerhub_recover_trades_total").increment(by: summary.tradesRecovered)
             logger.notice("recovered", metadata: metadata.merging(["recover.result": "\(line)"]) { $1 })
         } catch is CancellationError {

@@ -32,14 +32,29 @@ public enum MinuteVerification {
         return MinuteWindow(from: window.from, to: min(window.to, end))
     }
 
+    /// A verification with the minutes it found complete, each with the candle its stored trades make (nil: a minute
+    /// without trades, where the broker has no volume either) — what `Verifier` stores as `derived` candles.
+    public struct Comparison: Sendable {
+        public var result: SymbolVerification
+        public var complete: [(minute: Int, trades: MinuteBar?)]
+    }
+
     public static func verify(
         symbol: String, day: KSTDate, window: MinuteWindow, broker: [Candle], trades: [StoredTrade], stored: [Candle],
         tolerance: Tolerance = Tolerance()
     ) -> SymbolVerification {
+        compare(symbol: symbol, day: day, window: window, broker: broker, trades: trades, stored: stored, tolerance: tolerance).result
+    }
+
+    public static func compare(
+        symbol: String, day: KSTDate, window: MinuteWindow, broker: [Candle], trades: [StoredTrade], stored: [Candle],
+        tolerance: Tolerance = Tolerance()
+    ) -> Comparison {
         let expected = byMinute(broker, day: day)
         let backfilled = byMinute(stored.filter { $0.sourceType == .backfill }, day: day)
         let derived = derive(trades, day: day)
         var result = SymbolVerification(symbol: symbol)
+        var complete: [(minute: Int, trades: MinuteBar?)] = []
         for minute in checkable(window, broker: broker, day: day).minutes {
             guard let want = expected[minute] else { continue }
             result.counts.checked += 1
@@ -47,6 +62,7 @@ public enum MinuteVerification {
             result.counts.backfilledTrades += have?.backfilledTrades ?? 0
             guard let status = status(want: want, have: have?.bar, tolerance: tolerance) else {
                 result.counts.complete += 1
+                complete.append((minute, have?.bar))
                 continue
             }
             let missingVolume = want.volume - (have?.bar.volume ?? 0)
@@ -68,7 +84,7 @@ public enum MinuteVerification {
             result.counts.missingVolume += max(0, missingVolume)
             result.findings.append(finding)
         }
-        return result
+        return Comparison(result: result, complete: complete)
     }
 
     /// Nil when `have` reproduces `want`; otherwise what is wrong.

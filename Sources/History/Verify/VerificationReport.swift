@@ -119,7 +119,7 @@ public struct SymbolVerification: Codable, Sendable, Hashable {
     }
 
     /// Minutes still unaccounted for (missing, short or different).
-    public var gaps: Int { counts.missing + counts.short + counts.differ }
+    public var gaps: Int { counts.gaps }
 
     public struct Counts: Codable, Sendable, Hashable {
         public var checked = 0
@@ -136,6 +136,9 @@ public struct SymbolVerification: Codable, Sendable, Hashable {
         public var backfilledTrades = 0
 
         public init() {}
+
+        /// Minutes still unaccounted for: missing, short or different (not closed by a backfilled candle).
+        public var gaps: Int { missing + short + differ }
 
         mutating func add(_ other: Counts) {
             checked += other.checked

@@ -112,29 +112,24 @@ public struct Verifier: Sendable {
         let stored = try await store.candles(
             provider: options.provider, symbol: symbol, interval: .oneMinute, from: options.day.start, to: options.day.adding(days: 1).start
         )
-        let result = MinuteVerification.verify(
+        let comparison = MinuteVerification.compare(
             symbol: symbol, day: options.day, window: window, broker: broker, trades: trades, stored: stored, tolerance: options.tolerance
         )
         if options.storeDerived {
-            let derived = Self.derivedCandles(result, provider: options.provider, day: options.day, window: window, broker: broker, trades: trades, now: clock.now)
-            try await store.writeCandles(derived, checkpoint: nil, now: clock.now)
+            let now = clock.now
+            try await store.writeCandles(Self.derivedCandles(comparison, day: options.day, broker: broker, now: now), checkpoint: nil, now: now)
         }
-        return result
+        return comparison.result
     }
 
     /// Complete minutes as `derived` candles: the stored trades' OHLCV; the broker's (last price, no volume) for a
     /// minute without trades.
-    static func derivedCandles(
-        _ result: SymbolVerification, provider: Provider, day: KSTDate, window: MinuteWindow, broker: [Candle], trades: [StoredTrade], now: Date
-    ) -> [Candle] {
-        let notComplete = Set(result.findings.compactMap(\.secondOfDay))
-        let derived = MinuteVerification.derive(trades, day: day)
-        let checked = MinuteVerification.checkable(window, broker: broker, day: day)
-        return broker.compactMap { candle -> Candle? in
-            let minute = KST.secondOfDay(candle.start)
-            guard KSTDate(candle.start) == day, minute >= checked.from, minute < checked.to, !notComplete.contains(minute) else { return nil }
-            var out = candle
-            if let bar = derived[minute]?.bar {
+    static func derivedCandles(_ comparison: MinuteVerification.Comparison, day: KSTDate, broker: [Candle], now: Date) -> [Candle] {
+        var byMinute: [Int: Candle] = [:]
+        for candle in broker where KSTDate(candle.start) == day { byMinute[KST.secondOfDay(candle.start)] = candle }
+        return comparison.complete.compactMap { minute, trades -> Candle? in
+            guard var out = byMinute[minute] else { return nil }
+            if let bar = trades {
                 out.open = bar.open; out.high = bar.high; out.low = bar.low; out.close = bar.close; out.volume = bar.volume
                 out.tradingValue = nil
             }

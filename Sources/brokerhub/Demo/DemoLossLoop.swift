@@ -47,7 +47,7 @@ struct DemoLossLoop: Sendable {
             let verifier = Verifier(source: source, store: store, logger: logger)
             let found = try await verifier.run(options)
             let t = found.totals
-            print("    gap found         \(t.missing + t.short + t.differ) of \(t.checked) minutes (\(found.from)–\(found.to) on \(found.day)): "
+            print("    gap found         \(t.gaps) of \(t.checked) minutes (\(found.from)–\(found.to) on \(found.day)): "
                 + "\(t.missing) missing, \(t.short) short; \(t.missingVolume) shares not stored")
             for symbol in found.symbols {
                 for finding in symbol.findings {
@@ -60,7 +60,7 @@ struct DemoLossLoop: Sendable {
             let v = verified.totals
             print("    verified          \(verified.isClean ? "clean" : "GAPS"): \(v.complete) minutes complete from the ticks, \(v.backfilled) rest on a backfilled candle "
                 + "(\(v.unrecoveredVolume) shares whose trades could not be recovered)")
-            let passed = t.missing + t.short > 0 && verified.isClean && summary.candlesInserted == t.missing + t.short + t.differ
+            let passed = t.missing + t.short > 0 && verified.isClean && summary.candlesInserted == t.gaps
             print(passed ? "    ✔ gap found → recovered → verified" : "    ✘ expected a gap, its recovery and a clean verification")
             return passed
         } catch {
