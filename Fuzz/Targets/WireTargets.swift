@@ -14,8 +14,29 @@ enum WireTargets {
         invariant(succeeded(fromBytes) == succeeded(fromText), "bytes and text parses disagree on \(text.debugDescription)")
     }
 
-    static let kiwoomFrame = FuzzTarget(name: "kiwoom-frame", summary: "Kiwoom WebSocket messages (REAL, REG, LOGIN, PING, errors)") { bytes in
-        _ = try? KiwoomRealtimeParser.parse(String(decoding: bytes, as: UTF8.self), receivedAt: receivedAt)
+    static let kiwoomFrame = FuzzTarget(name: "kiwoom-frame", summary: "Kiwoom WebSocket messages (REAL, REG, LOGIN, PING, errors): the direct scanner reads each exactly as the JSON-tree reference does") { bytes in
+        let scanned = Result { try KiwoomRealtimeParser.parse(bytes: bytes, receivedAt: receivedAt) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            invariant(!succeeded(scanned), "the scanner accepted invalid UTF-8")
+            return
+        }
+        let reference = Result { try KiwoomTreeReference.parse(text, receivedAt: receivedAt) }
+        invariant(sameReading(scanned, reference), "scanner and tree reference disagree on \(text.prefix(300).debugDescription): \(scanned) vs \(reference)")
+    }
+
+    /// Two readings of a Kiwoom message agree: the same records and entries, or the same error message.
+    public static func sameReading(_ one: Result<KiwoomRealtimeMessage, any Error>, _ other: Result<KiwoomRealtimeMessage, any Error>) -> Bool {
+        switch (one, other) {
+        case (.success(let one), .success(let other)):
+            if case .real(let records, let unsupported) = one, case .real(let otherRecords, let otherUnsupported) = other {
+                return records == otherRecords && unsupported == otherUnsupported
+            }
+            return String(describing: one) == String(describing: other)
+        case (.failure(let one), .failure(let other)):
+            return String(describing: one) == String(describing: other)
+        default:
+            return false
+        }
     }
 
     static let json = FuzzTarget(name: "json", summary: "JSONParser, both key modes: a parsed document written and parsed again is the same document") { bytes in

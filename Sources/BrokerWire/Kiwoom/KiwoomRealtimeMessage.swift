@@ -22,4 +22,9 @@ public enum KiwoomRealtimeMessage: Sendable {
 public struct KiwoomUnsupportedEntry: Sendable, Hashable {
     public var type: String
     public var item: String
+
+    public init(type: String, item: String) {
+        self.type = type
+        self.item = item
+    }
 }

@@ -130,9 +130,11 @@ public enum KiwoomRestNormalizer {
         throw BrokerHubError(.invalidArgument, "\(transaction.rawValue): the body does not name the symbol; the request's stk_cd is needed")
     }
 
-    static func normalizedSymbol(_ code: String) -> String {
-        if code.count == 7, code.first == "A", code.dropFirst().allSatisfy(\.isNumber) { return String(code.dropFirst()) }
-        return code
+    /// Kiwoom's `A005930` as `005930` (an `A` and six ASCII digits); any other code as it is.
+    public static func normalizedSymbol(_ code: String) -> String {
+        let utf8 = code.utf8
+        guard utf8.count == 7, utf8.first == UInt8(ascii: "A"), utf8.dropFirst().allSatisfy({ $0 &- 48 < 10 }) else { return code }
+        return String(code.utf8.dropFirst())!
     }
 
     static func notFound(_ transaction: KiwoomTransaction, symbol: String) -> BrokerHubError {
