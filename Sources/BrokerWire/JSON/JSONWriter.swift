@@ -34,6 +34,15 @@ public enum JSONWriter {
     /// Writes a JSON string literal with the escapes RFC 8259 requires.
     public static func writeString(_ text: String, into output: inout String) {
         output += "\""
+        // Nearly every string needs no escape: append it whole.
+        let plain = text.utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        }
+        if plain == true {
+            output += text
+            output += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""
@@ -55,7 +64,9 @@ public enum JSONWriter {
         public private(set) var text = "{"
         private var empty = true
 
-        public init() {}
+        public init() {
+            text.reserveCapacity(256)
+        }
 
         private mutating func key(_ name: String) {
             if !empty { text += "," }

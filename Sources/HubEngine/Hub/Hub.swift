@@ -17,6 +17,9 @@ public final class Hub: Sendable {
     let clock: any HubClock
     let logger: Logger
     let cache: HistoryCache
+    /// Tasks of one priority waiting at most: past it, new work of that priority is refused (`queue.full`). Only
+    /// what needs the queue is counted against it — a cached or shared answer never asks the queue.
+    let queueLimit: Int?
     private let inFlight = Mutex<[String: Task<HubResult, any Error>]>([:])
     private let counters = Mutex(HubCounters())
 
@@ -25,8 +28,12 @@ public final class Hub: Sendable {
         var cacheHits = 0
     }
 
-    public init(queue: any TaskQueue, gateway: BrokerGateway, dispatcher: Dispatcher, cache: HistoryCache = HistoryCache(), clock: any HubClock = SystemClock(), logger: Logger = Logger(label: "brokerhub.hub")) {
+    public init(
+        queue: any TaskQueue, gateway: BrokerGateway, dispatcher: Dispatcher, cache: HistoryCache = HistoryCache(), queueLimit: Int? = nil,
+        clock: any HubClock = SystemClock(), logger: Logger = Logger(label: "brokerhub.hub")
+    ) {
         self.queue = queue
+        self.queueLimit = queueLimit
         self.gateway = gateway
         self.dispatcher = dispatcher
         self.cache = cache
@@ -157,6 +164,7 @@ public final class Hub: Sendable {
 
     private func enqueue(_ brokerRequest: BrokerRequest, _ request: HubRequest) async throws -> (record: TaskRecord, created: Bool) {
         let account = try resolveAccount(request)
+        if let queueLimit { try await admit(request.priority, limit: queueLimit) }
         let now = clock.now
         let task = HubTask(
             provider: request.provider, account: account.identity, request: brokerRequest, priority: request.priority,

@@ -72,7 +72,7 @@ public final class HubApplication: Sendable {
         // its workers at once, so polling only needs to catch work other hubs could not take.
         if configuration.isDistributed { dispatch.idlePoll = .milliseconds(250) }
         let dispatcher = Dispatcher(queue: queue, gateway: gateway, configuration: dispatch, clock: clock, logger: logger.child("dispatch"))
-        let hub = Hub(queue: queue, gateway: gateway, dispatcher: dispatcher, clock: clock, logger: logger.child("hub"))
+        let hub = Hub(queue: queue, gateway: gateway, dispatcher: dispatcher, queueLimit: configuration.queueLimit, clock: clock, logger: logger.child("hub"))
         self.hub = hub
         localTokens = LocalTokens(clock: clock)
         // The pipeline's bus: handed in (the demo's, in-process) or opened as `brokerhub alerts` opens it.

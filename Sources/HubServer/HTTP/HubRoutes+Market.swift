@@ -25,7 +25,6 @@ extension HubRoutes {
     func quote(_ request: Request, symbol: String) async throws -> Response {
         let call = TransactionCatalog.quoteCall(provider: try provider(request), symbol: symbol)
         let hubRequest = HubRequest(provider: call.provider, transaction: call.transaction, parameters: call.parameters, priority: try priority(request))
-        try await checkCapacity(hubRequest.priority)
         let result = try await api { try await hub.execute(hubRequest) }
         guard let record = result.records.first else { throw APIError(.notFound, "no quote for \(symbol)") }
         return .json(#"{"quote":\#(RecordJSON.encode(record))}"#)
@@ -49,18 +48,21 @@ extension HubRoutes {
             throw APIError(.invalidArgument, error.message)
         }
         let priority = try priority(request)
-        try await checkCapacity(priority)
         let (candles, pages) = try await api {
             try await hub.candles(provider: provider, symbol: symbol, interval: interval, from: from, to: to, priority: priority)
         }
-        var object = JSONWriter.Object()
-        object.add("symbol", symbol)
-        object.add("interval", interval.description)
-        object.add("from", from.compact)
-        object.add("to", to.compact)
-        object.add("pages", Int64(pages))
-        object.add("candles", raw: "[" + candles.map { RecordJSON.encode($0) }.joined(separator: ",") + "]")
-        return .json(object.json)
+        let key = RenderedCandles.Key(provider: provider, symbol: symbol, interval: interval.description, from: from, to: to)
+        let body = renderedCandles.body(for: key, candles: candles, pages: pages) {
+            var object = JSONWriter.Object()
+            object.add("symbol", symbol)
+            object.add("interval", interval.description)
+            object.add("from", from.compact)
+            object.add("to", to.compact)
+            object.add("pages", Int64(pages))
+            object.add("candles", raw: "[" + candles.map { RecordJSON.encode($0) }.joined(separator: ",") + "]")
+            return object.json
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 
     /// `GET /v1/trades/{symbol}?provider=`: the trades the broker still serves (KIS the last 30 of today; Kiwoom today's
@@ -69,7 +71,6 @@ extension HubRoutes {
         let provider = try provider(request)
         guard SymbolCode.isPlausible(symbol) else { throw APIError(.invalidArgument, "symbol must be a 6-character code") }
         let priority = try priority(request)
-        try await checkCapacity(priority)
         let trades = try await api { try await hub.trades(provider: provider, symbol: symbol, priority: priority) }
         var object = JSONWriter.Object()
         object.add("symbol", symbol)

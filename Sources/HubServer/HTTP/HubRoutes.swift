@@ -25,6 +25,8 @@ struct HubRoutes: Sendable {
     var feed: LiveFeed? = nil
     /// The pipeline's ledger readings for `/v1/status`, when the hub has a bus and an archive.
     var ledger: LedgerMonitor? = nil
+    /// Recent `/v1/candles` bodies, reused for equal answers (cache hits).
+    let renderedCandles = RenderedCandles()
 
     /// Registers every route on `router`, recording each in `table` (for 404 vs 405).
     func register(on router: Router<BasicRequestContext>, table: RouteTable) {
@@ -136,13 +138,8 @@ struct HubRoutes: Sendable {
     }
 
     /// Refuses new `priority` work with 429 when its queue is full, 503 when the queue cannot be read (store down).
-    func checkCapacity(_ priority: Priority) async throws {
-        try await api { try await hub.admit(priority, limit: configuration.queueLimit) }
-    }
-
     func execute(_ request: Request) async throws -> Response {
         let hubRequest = try parseRequest(try await jsonBody(request), caller: caller(of: request))
-        try await checkCapacity(hubRequest.priority)
         let result = try await api { try await hub.execute(hubRequest) }
         let raw = request.uri.queryParameters.get("raw") == "1"
         return .json(Self.render(result, request: hubRequest, raw: raw))
@@ -174,7 +171,6 @@ struct HubRoutes: Sendable {
 
     func submitJob(_ request: Request) async throws -> Response {
         let hubRequest = try parseRequest(try await jsonBody(request), caller: caller(of: request))
-        try await checkCapacity(hubRequest.priority)
         let (record, created) = try await api { try await hub.submit(hubRequest) }
         return .json(try await renderJob(record, request: hubRequest), status: created ? .accepted : .ok, headers: [.location: "/v1/jobs/\(record.task.id)"])
     }

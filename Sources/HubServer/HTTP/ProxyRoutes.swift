@@ -134,7 +134,6 @@ struct ProxyRoutes: Sendable {
     func forward(_ brokerRequest: BrokerRequest, request: Request, returned: [String]) async throws -> Response {
         let priority = request.headers[HTTPField.Name("X-BrokerHub-Priority")!].flatMap(Priority.init(name:)) ?? .interactive
         let timeoutMs = request.headers[HTTPField.Name("X-BrokerHub-Timeout-Ms")!].flatMap(Int.init).map { min(max($0, 100), 600_000) } ?? 10_000
-        try await api { try await hub.admit(priority, limit: configuration.queueLimit) }
         let timeout = Duration.milliseconds(timeoutMs)
         let (record, _) = try await api { try await hub.submit(raw: brokerRequest, priority: priority, timeout: timeout) }
         guard let finished = try await hub.wait(for: record.task.id, timeout: timeout + .milliseconds(500)), finished.state.isFinished else {
