@@ -6,6 +6,7 @@
 #   scripts/compat.sh kis             # only Tests/Compatibility/kis_referee.py
 #   scripts/compat.sh kiwoom          # only Tests/Compatibility/kiwoom_referee.py
 #   scripts/compat.sh kis-proxy       # python-kis instances at once through `brokerhub serve`'s proxy
+#   scripts/compat.sh venv            # only make .venv-compat with the pinned clients (scripts/bench-compare.sh)
 #
 # Steps: makes (once) a virtualenv at .venv-compat, installs the two clients there unless they are
 # already at the pinned versions, gets a mock broker (start_mock), runs the referees, stops the mock
@@ -198,6 +199,12 @@ PY
   if ((ok != PROXY_CLIENTS)); then tail -n 3 "$hub_dir"/client*.log >&2; fi
   ((ok == PROXY_CLIENTS && tokens == 1 && violations == 0))
 }
+
+if [[ "${1:-}" == "venv" ]]; then
+  ensure_venv
+  ensure_clients
+  exit 0
+fi
 
 referees=("$@")
 if ((${#referees[@]} == 0)); then

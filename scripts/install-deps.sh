@@ -9,6 +9,7 @@
 #                             scripts/schemathesis.sh (.venv-schemathesis; schemathesis needs Python >= 3.11)
 #   curl                      smoke checks
 #   chromium                  the headless browser the dashboard test drives (DashboardBrowserTests)
+#   wrk                       the HTTP load generator of scripts/bench-compare.sh
 #
 # Idempotent: anything already present is skipped, and `apt-get update` only runs when
 # something has to be installed. Non-interactive. Runs apt-get directly as root, through
@@ -52,6 +53,7 @@ pg_server_present || missing+=(postgresql)
 pkg_installed python3-venv || missing+=(python3-venv)
 have curl || missing+=(curl)
 have chromium || missing+=(chromium)
+have wrk || missing+=(wrk)
 
 if ((${#missing[@]} == 0)); then
   log "all dependencies present"
@@ -93,5 +95,6 @@ pg_server_present || still+=(postgresql)
 pkg_installed python3-venv || still+=(python3-venv)
 have curl || still+=(curl)
 have chromium || still+=(chromium)
+have wrk || still+=(wrk)
 ((${#still[@]} == 0)) || die "still missing after install: ${still[*]}"
 log "done"

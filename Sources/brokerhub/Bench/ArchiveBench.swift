@@ -24,6 +24,9 @@ struct ArchiveBenchCommand: AsyncParsableCommand {
     @Option(help: "Share of order books among the events, 0…1 (the rest are ticks).")
     var orderBookShare: Double = 0.3
 
+    @Flag(help: "Leave the COPY case's schema in place and name it (scripts/bench-compare.sh copies its rows with psql as the reference).")
+    var keepSchema = false
+
     func run() async throws {
         #if DEBUG
         print("warning: debug build; figures are only meaningful with `swift run -c release brokerhub bench archive`")
@@ -38,7 +41,12 @@ struct ArchiveBenchCommand: AsyncParsableCommand {
                 let sink = PostgresArchiveSink(configuration: configuration)
                 try await sink.prepare()
                 let result = try await Self.measure(sink, batches)
-                try await sink.dropSchemaAndClose()
+                if keepSchema, method == .copy {
+                    try await sink.close()
+                    print("kept schema \(configuration.schema)")
+                } else {
+                    try await sink.dropSchemaAndClose()
+                }
                 print(Self.line("postgres \(method.rawValue)", result))
             }
         } else {

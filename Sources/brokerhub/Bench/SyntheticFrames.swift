@@ -42,6 +42,8 @@ struct SyntheticFrames {
         fields[14] = String(219_853_241_700 + second * 1000)
         fields[21] = below(2) == 0 ? "1" : "5"
         fields[24] = "090020"
+        fields[27] = "090820"
+        fields[30] = "092619"
         fields[33] = "20250908"
         fields[34] = "20"
         fields[35] = "N"
@@ -60,14 +62,18 @@ struct SyntheticFrames {
         }
     }
 
-    /// `count` Kiwoom `REAL` messages with one `0B` entry each.
-    mutating func kiwoomTradeMessages(count: Int) -> [String] {
+    /// `count` Kiwoom `REAL` messages with one `0B` entry each: the 15 fields BrokerHub reads and a few more, or —
+    /// `brokerSized` — every field the broker sends in a `0B` (40, about 900 bytes a message, as in the fixtures).
+    mutating func kiwoomTradeMessages(count: Int, brokerSized: Bool = false) -> [String] {
         (0..<count).map { index in
             let price = 70_000 + below(100) * 100
             let second = index % 23_400
             let time = format2(9 + second / 3600) + format2((second / 60) % 60) + format2(second % 60)
             let volume = (below(2) == 0 ? "+" : "-") + String(1 + below(500))
-            return #"{"trnm":"REAL","data":[{"type":"0B","name":"주식체결","item":"\#(format6(index % 300 * 10 + 5930))","values":{"20":"\#(time)","10":"-\#(price)","11":"-500","12":"-0.71","27":"-\#(price + 100)","28":"-\#(price)","15":"\#(volume)","13":"30379732","14":"632640","16":"70850","17":"+71150","18":"-69450","25":"5","228":"98.92","290":"2","9081":"1"}}]}"#
+            let extra = brokerSized
+                ? #","26":"-8674059","29":"-843739113100","30":"-52.68","31":"0.16","311":"5771647","691":"0","567":"000000","568":"000000","1890":"090000","1891":"090330","1892":"102010","1030":"4972772","1031":"4270982","1032":"-46.20","1071":"47913","1072":"41287","1313":"-117292","1315":"\#(volume)","1316":" 0","1314":"\#(volume)","620":"98085""#
+                : ""
+            return #"{"trnm":"REAL","data":[{"type":"0B","name":"주식체결","item":"\#(format6(index % 300 * 10 + 5930))","values":{"20":"\#(time)","10":"-\#(price)","11":"-500","12":"-0.71","27":"-\#(price + 100)","28":"-\#(price)","15":"\#(volume)","13":"30379732","14":"632640","16":"70850","17":"+71150","18":"-69450","25":"5","228":"98.92","290":"2","9081":"1"\#(extra)}}]}"#
         }
     }
 
