@@ -106,17 +106,27 @@ public final class Archiver: Service {
             update(&machine) { $0.databaseFailed(at: clock.now) }
         }
         logger.info("archiver started", metadata: ["archiver.group": "\(configuration.group)", "archiver.spool_pending": "\(spoolPending)"])
-        while !Task.isShuttingDownGracefully {
+        var batch = try await collectBatch()
+        while true {
             try Task.checkCancellation()
             if spoolPending, machine.databaseDue(at: clock.now) {
                 spoolPending = try await replaySpool(&machine)
             }
-            let readStarted = clock.now
-            let (deliveries, foundNothing) = try await collectBatch()
-            if !deliveries.isEmpty, try await persist(deliveries, machine: &machine) { spoolPending = true }
-            if !spoolPending { progress.withLock { $0.drained() } }
-            // Caught up only when the bus answered that nothing is left — a read that failed (the bus down) says nothing.
-            if foundNothing, !spoolPending { progress.withLock { $0.foundNothing(since: readStarted) } }
+            guard !batch.deliveries.isEmpty else {
+                if !spoolPending { progress.withLock { $0.drained() } }
+                // Caught up only when the bus answered that nothing is left — a read that failed (the bus down) says
+                // nothing — and everything read before it is committed (or spooled: then not caught up).
+                if batch.foundNothing, !spoolPending { progress.withLock { $0.foundNothing(since: batch.started) } }
+                if Task.isShuttingDownGracefully { break }
+                batch = try await collectBatch()
+                continue
+            }
+            // The next read runs while this batch is written (and acknowledged): the bus round trips no longer add to
+            // the database's. At most one batch waits in hand; it stays `pending` for the stall watch.
+            let shuttingDown = Task.isShuttingDownGracefully
+            async let following = shuttingDown ? Batch(started: clock.now) : collectBatch()
+            if try await persist(batch.deliveries, machine: &machine) { spoolPending = true }
+            batch = try await following
         }
         // Graceful shutdown: collectBatch returned early with what it had; that batch is already persisted.
         logger.info("archiver stopping", metadata: ["archiver.batches": "\(statistics.batches)", "archiver.spooled": "\(statistics.spooledEvents)"])
@@ -137,10 +147,19 @@ public final class Archiver: Service {
         return result
     }
 
+    /// What one `collectBatch` read.
+    private struct Batch: Sendable {
+        var deliveries: [BusDelivery] = []
+        /// The bus answered the first read with nothing (not a failed read).
+        var foundNothing = false
+        /// When the first read started.
+        var started: Date
+    }
+
     /// Up to `batchSize` deliveries, waiting at most `lingerTime` after the first; empty after one idle wait (so
-    /// the loop can probe, replay or stop). Returns early with what it has on graceful shutdown. `foundNothing`: the
-    /// bus answered its first read with nothing (not a failed read).
-    private func collectBatch() async throws -> (deliveries: [BusDelivery], foundNothing: Bool) {
+    /// the loop can probe, replay or stop). Returns early with what it has on graceful shutdown.
+    private func collectBatch() async throws -> Batch {
+        let started = clock.now
         var deliveries: [BusDelivery] = []
         var foundNothing = false
         var deadline: Date?
@@ -173,7 +192,7 @@ public final class Archiver: Service {
             state.withLock { $0.received += read.count }
             progress.withLock { $0.received(at: clock.now) }
         }
-        return (deliveries, foundNothing)
+        return Batch(deliveries: deliveries, foundNothing: foundNothing, started: started)
     }
 
     /// Performs what the machine decides for one batch — write (retrying), spool, acknowledge — until it is
