@@ -137,7 +137,6 @@ struct HubRoutes: Sendable {
         return number
     }
 
-    /// Refuses new `priority` work with 429 when its queue is full, 503 when the queue cannot be read (store down).
     func execute(_ request: Request) async throws -> Response {
         let hubRequest = try parseRequest(try await jsonBody(request), caller: caller(of: request))
         let result = try await api { try await hub.execute(hubRequest) }
