@@ -11,10 +11,12 @@
 #
 # <dir>/env holds:
 #   export BROKERHUB_TEST_REDIS_URL=redis://127.0.0.1:PORT/0
+#   export BROKERHUB_TEST_REDIS_CLUSTER_URL=redis+cluster://127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3
 #   export BROKERHUB_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:PORT/brokerhub_test
 #   export BROKERHUB_TEST_SERVICES_DIR=<dir>   (for postgres-stop / postgres-start)
 #
-# Layout of <dir>: redis/ (AOF, pidfile, redis.log), postgres/ (data/, sock/, postgres.log;
+# The cluster is three masters (no replicas; `redis-cli --cluster create`), each also using port+10000
+# for its cluster bus. Layout of <dir>: redis/ (AOF, pidfile, redis.log), redis-cluster/1..3/, postgres/ (data/, sock/, postgres.log;
 # owned by the PostgreSQL OS user), ports and state files.
 #
 # PostgreSQL refuses to run as root: as root the server runs as an unprivileged system user
@@ -224,6 +226,105 @@ start_redis() {
   die "redis-server failed to start after 5 attempts"
 }
 
+# A port P with P and P+10000 (the cluster bus) both free on 127.0.0.1 now.
+free_cluster_port() {
+  python3 -c 'import random, socket
+for _ in range(500):
+    p = random.randint(20000, 45000)
+    ok = True
+    for q in (p, p + 10000):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", q))
+        except OSError:
+            ok = False
+        finally:
+            s.close()
+    if ok:
+        print(p)
+        break' || die "could not find a free port pair for the Redis Cluster"
+}
+
+# Three cluster-enabled redis-servers joined into one cluster covering all 16,384 slots.
+start_redis_cluster() {
+  local dir="$1" cdir="$1/redis-cluster" i attempt port logf tenths ready addrs=() ports=()
+  mkdir -p "$cdir"
+  cdir="$(cd "$cdir" && pwd -P)"
+  for i in 1 2 3; do
+    mkdir -p "$cdir/$i"
+    logf="$cdir/$i/redis.log"
+    ready=0
+    for attempt in 1 2 3 4 5; do
+      port="$(free_cluster_port)"
+      [[ -n "$port" ]] || die "no free port pair for the Redis Cluster"
+      rm -f "$cdir/$i/redis.pid" "$cdir/$i/nodes.conf"
+      redis-server --cluster-enabled yes --cluster-config-file "$cdir/$i/nodes.conf" --cluster-node-timeout 5000 \
+        --appendonly no --save "" --dir "$cdir/$i" --port "$port" --bind 127.0.0.1 --daemonize yes \
+        --pidfile "$cdir/$i/redis.pid" --logfile "$logf" --protected-mode yes 9>&- ||
+        die "redis-server (cluster node $i) failed to start"
+      tenths=$((READY_TIMEOUT * 10))
+      while ((tenths > 0)); do
+        if [[ -s "$cdir/$i/redis.pid" ]] &&
+          [[ "$(timeout 2 redis-cli -h 127.0.0.1 -p "$port" config get dir 2>/dev/null | sed -n 2p)" == "$cdir/$i" ]]; then
+          ready=1
+          break
+        fi
+        if grep -qiE 'address already in use|failed listening|could not create server tcp' "$logf" 2>/dev/null; then break; fi
+        sleep 0.1
+        tenths=$((tenths - 1))
+      done
+      ((ready == 1)) && break
+      stop_pidfile "$cdir/$i/redis.pid" "$port"
+      : >"$logf"
+      log "redis cluster node $i could not use port $port (attempt $attempt), trying another"
+    done
+    ((ready == 1)) || { show_log "$logf"; die "redis cluster node $i did not start"; }
+    ports+=("$port")
+    addrs+=("127.0.0.1:$port")
+  done
+  printf '%s\n' "${ports[@]}" >"$dir/redis-cluster.ports"
+  if ! timeout 60 redis-cli --cluster create "${addrs[@]}" --cluster-replicas 0 --cluster-yes >"$cdir/create.log" 2>&1; then
+    show_log "$cdir/create.log"
+    die "redis-cli --cluster create failed"
+  fi
+  tenths=$((READY_TIMEOUT * 10))
+  while ((tenths > 0)); do
+    ready=1
+    for port in "${ports[@]}"; do
+      timeout 2 redis-cli -h 127.0.0.1 -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || ready=0
+    done
+    ((ready == 1)) && break
+    sleep 0.1
+    tenths=$((tenths - 1))
+  done
+  ((ready == 1)) || die "redis cluster not ok after ${READY_TIMEOUT}s"
+  log "redis cluster ready on ${addrs[*]}"
+}
+
+# Stops the redis-server of a pidfile (SHUTDOWN NOSAVE, then TERM, then KILL).
+stop_pidfile() { # pidfile port
+  local pid=""
+  [[ -f "$1" ]] && pid="$(cat "$1" 2>/dev/null || true)"
+  if pid_alive_as "$pid" redis-server; then
+    [[ -n "$2" ]] && timeout 10 redis-cli -h 127.0.0.1 -p "$2" shutdown nosave >/dev/null 2>&1 || true
+    if ! wait_gone "$pid" 10; then
+      if pid_alive_as "$pid" redis-server; then kill -KILL "$pid" 2>/dev/null || true; fi
+      wait_gone "$pid" 5 || log "warning: redis pid $pid still alive"
+    fi
+  fi
+  rm -f "$1"
+}
+
+stop_redis_cluster() {
+  local dir="$1" i port
+  [[ -d "$dir/redis-cluster" ]] || return 0
+  for i in 1 2 3; do
+    port="$(sed -n "${i}p" "$dir/redis-cluster.ports" 2>/dev/null || true)"
+    stop_pidfile "$dir/redis-cluster/$i/redis.pid" "$port"
+  done
+  log "redis cluster stopped"
+}
+
 PG_BIN_DIR=""
 prepare_postgres() {
   local dir="$1" pdir data sock
@@ -326,17 +427,20 @@ cmd_start() {
   trap 'exit 143' TERM
   lock_ports
   start_redis "$dir"
+  start_redis_cluster "$dir"
   unlock_ports
   prepare_postgres "$dir" # initdb is slow: outside the lock
   lock_ports
   start_postgres "$dir"
   unlock_ports
   create_db "$dir"
-  local rport pport
+  local rport pport cluster
   rport="$(cat "$dir/redis.port")"
   pport="$(cat "$dir/postgres.port")"
+  cluster="$(sed 's/^/127.0.0.1:/' "$dir/redis-cluster.ports" | paste -sd, -)"
   cat >"$dir/env.tmp" <<ENV
 export BROKERHUB_TEST_REDIS_URL=redis://127.0.0.1:$rport/0
+export BROKERHUB_TEST_REDIS_CLUSTER_URL=redis+cluster://$cluster
 export BROKERHUB_TEST_POSTGRES_URL=postgres://$PG_SUPERUSER@127.0.0.1:$pport/$PG_DB
 export BROKERHUB_TEST_SERVICES_DIR=$dir
 ENV
@@ -401,6 +505,7 @@ cmd_stop() {
   [[ -d "$dir" ]] || return 0
   local rc=0
   stop_redis "$dir" || rc=1
+  stop_redis_cluster "$dir" || rc=1
   stop_postgres "$dir" || rc=1
   return "$rc"
 }

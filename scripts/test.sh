@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command: installs system dependencies, starts a throwaway Redis and
-# PostgreSQL, runs `swift build --build-tests`, the Python client compatibility check against the mock broker
+# The project's test command: installs system dependencies, starts a throwaway Redis, a three-master
+# Redis Cluster and PostgreSQL, runs `swift build --build-tests`, the Python client compatibility check against the mock broker
 # (scripts/compat.sh), `swift test --skip-build "$@"`, the Python client's pytest suite against a live hub
 # (scripts/python-client.sh), the deploy files' check (scripts/deploy-check.sh), then the robustness runs — coverage-guided fuzzing of the
 # parsers (scripts/fuzz.sh), schemathesis against the hub's OpenAPI document (scripts/schemathesis.sh) and a
@@ -73,12 +73,13 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-step "Starting Redis and PostgreSQL in $WORK"
+step "Starting Redis, a Redis Cluster and PostgreSQL in $WORK"
 scripts/services.sh start "$WORK"
 # shellcheck disable=SC1091
 source "$WORK/env"
-export BROKERHUB_TEST_REDIS_URL BROKERHUB_TEST_POSTGRES_URL
+export BROKERHUB_TEST_REDIS_URL BROKERHUB_TEST_REDIS_CLUSTER_URL BROKERHUB_TEST_POSTGRES_URL
 echo "BROKERHUB_TEST_REDIS_URL=$BROKERHUB_TEST_REDIS_URL"
+echo "BROKERHUB_TEST_REDIS_CLUSTER_URL=$BROKERHUB_TEST_REDIS_CLUSTER_URL"
 echo "BROKERHUB_TEST_POSTGRES_URL=$BROKERHUB_TEST_POSTGRES_URL"
 
 step "Checking services"
@@ -92,7 +93,13 @@ if [[ "$one" != "1" ]]; then
   echo "postgres sanity check failed: got '$one'" >&2
   exit 1
 fi
-echo "redis: PONG, postgres: select 1 = 1"
+cluster_port="${BROKERHUB_TEST_REDIS_CLUSTER_URL#redis+cluster://127.0.0.1:}"
+cluster_state="$(timeout 10 redis-cli -p "${cluster_port%%,*}" cluster info | tr -d '\r' | sed -n 's/^cluster_state://p' || true)"
+if [[ "$cluster_state" != "ok" ]]; then
+  echo "redis cluster sanity check failed: cluster_state '$cluster_state'" >&2
+  exit 1
+fi
+echo "redis: PONG, redis cluster: ok, postgres: select 1 = 1"
 
 if [[ "${BROKERHUB_SKIP_SWIFT:-0}" == "1" ]]; then
   step "BROKERHUB_SKIP_SWIFT=1: skipping swift build and swift test"

@@ -15,12 +15,13 @@ extension RedisClient {
         }
     }
 
-    /// `SCRIPT LOAD`s `script` and caches its SHA; returns the SHA.
+    /// `SCRIPT LOAD`s `script` (on every master of a cluster) and caches its SHA; returns the SHA.
     @discardableResult
     public func loadScript(_ script: RedisScript) async throws -> String {
-        let reply = try await send("SCRIPT", "LOAD", .string(script.source))
-        guard let sha = reply.string else {
-            throw RedisError(.protocolViolation, "SCRIPT LOAD returned \(reply)")
+        let command: [RESPArgument] = ["SCRIPT", "LOAD", .string(script.source)]
+        let replies = if let cluster { try await cluster.sendToEveryMaster(command) } else { [try await send(command)] }
+        guard let sha = replies.first?.string, replies.allSatisfy({ $0.string == sha }) else {
+            throw RedisError(.protocolViolation, "SCRIPT LOAD returned \(replies)")
         }
         state.withLock { $0.scripts[script.source] = sha }
         return sha

@@ -11,9 +11,15 @@ import Synchronization
 /// down every call fails at once with `.unreachable`; the next attempt happens at the first call after the backoff
 /// delay. Blocking commands (`XREADGROUP … BLOCK`, `BLPOP`, …) run on their own connections so they never stall
 /// other callers. A timed-out command closes its connection (later replies would no longer line up).
+///
+/// With a `redis+cluster://` configuration the client talks to a Redis Cluster: each command goes to the
+/// master that serves its first key's slot (one such pool per node), following `MOVED` and `ASK`; keys one
+/// script or multi-key command touches must share a hash tag (`{…}`).
 public final class RedisClient: Service, Sendable {
     public let configuration: RedisConfiguration
     let logger: Logger
+    /// Routes commands on a Redis Cluster; nil for a single server.
+    let cluster: RedisClusterRouter?
     let group: any EventLoopGroup
     let state: Mutex<State>
 
@@ -45,6 +51,7 @@ public final class RedisClient: Service, Sendable {
         self.group = MultiThreadedEventLoopGroup.singleton
         let slots = [Slot](repeating: .empty(everConnected: false), count: max(1, configuration.poolSize))
         self.state = Mutex(State(slots: slots))
+        cluster = configuration.isCluster ? RedisClusterRouter(configuration: configuration, logger: logger) : nil
     }
 
     /// `Service`: waits for graceful shutdown, then closes every connection and subscription.
@@ -67,6 +74,7 @@ public final class RedisClient: Service, Sendable {
             state.subscriptions = [:]
             return (Array(state.open.values), tasks, subscriptions)
         }
+        await cluster?.shutdown()
         for subscription in subscriptions { subscription.cancel() }
         for task in tasks { (try? await task.value)?.close() }
         for connection in connections {
@@ -77,7 +85,8 @@ public final class RedisClient: Service, Sendable {
 
     /// `true` when at least one pooled connection is open.
     public var isConnected: Bool {
-        state.withLock { state in
+        if let cluster { return cluster.nodeClients.contains(where: \.isConnected) }
+        return state.withLock { state in
             state.slots.contains { slot in
                 if case .ready(let connection) = slot { return connection.isActive }
                 return false
@@ -87,7 +96,8 @@ public final class RedisClient: Service, Sendable {
 
     /// Sends one command; an error reply throws `RedisError(.server, message)`.
     public func send(_ arguments: [RESPArgument]) async throws -> RESPValue {
-        try await recording(commands: 1) {
+        if let cluster { return try await cluster.send(arguments) }
+        return try await recording(commands: 1) {
             let reply: RESPValue
             if let block = Self.blockingTime(of: arguments) {
                 let timeout = block.map { $0 + configuration.commandTimeout }
@@ -110,6 +120,7 @@ public final class RedisClient: Service, Sendable {
     /// timeout and a pooled connection: do not put blocking commands (`… BLOCK`, `BLPOP`) in a pipeline.
     public func pipeline(_ commands: [[RESPArgument]]) async throws -> [Result<RESPValue, RedisError>] {
         guard !commands.isEmpty else { return [] }
+        if let cluster { return try await cluster.pipeline(commands) }
         return try await recording(commands: commands.count) {
             let replies = try await pooledConnection().send(commands, timeout: configuration.commandTimeout)
             return replies.map { reply in
@@ -120,6 +131,30 @@ public final class RedisClient: Service, Sendable {
                 return .success(reply)
             }
         }
+    }
+
+    /// Every key matching `pattern` (`KEYS`, on every master of a cluster). For tools and tests: `KEYS`
+    /// holds the server while it scans the whole keyspace.
+    public func keys(matching pattern: String) async throws -> [String] {
+        let replies: [RESPValue]
+        if let cluster {
+            replies = try await cluster.sendToEveryMaster(["KEYS", .string(pattern)])
+        } else {
+            replies = [try await send("KEYS", .string(pattern))]
+        }
+        return replies.flatMap { ($0.array ?? []).compactMap(\.string) }
+    }
+
+    /// Deletes `keys` (one `DEL` per slot on a cluster); returns how many existed.
+    @discardableResult
+    public func delete(_ keys: [String]) async throws -> Int {
+        guard !keys.isEmpty else { return 0 }
+        let groups = cluster == nil ? [keys] : Array(Dictionary(grouping: keys, by: { RedisHashSlot.slot(of: $0) }).values)
+        var deleted = 0
+        for group in groups {
+            deleted += Int(try await send([.string("DEL")] + group.map { .string($0) }).int ?? 0)
+        }
+        return deleted
     }
 
     /// Round trip of a `PING`.

@@ -25,14 +25,24 @@ public struct RedisConfiguration: Sendable {
     public var reconnectBackoff = Backoff()
     /// Send `HELLO 3` on connect (RESP3). Default `false`: stay on RESP2.
     public var useRESP3 = false
+    /// Redis Cluster's seed nodes (`redis+cluster://host:port,host:port`); empty for a single server. The
+    /// first seed is also `host`/`port`, where subscriptions connect (Pub/Sub reaches every node of a cluster).
+    public var clusterSeeds: [RedisEndpoint] = []
 
-    /// Parses `redis://[[user]:password@]host[:port][/db]`. `rediss://` (TLS) is not supported.
+    /// `true` when the client talks to a Redis Cluster (commands go to the master of their key's slot).
+    public var isCluster: Bool { !clusterSeeds.isEmpty }
+
+    /// Parses `redis://[[user]:password@]host[:port][/db]`, or `redis+cluster://[[user]:password@]host:port[,host:port…]`
+    /// for a Redis Cluster (the nodes are seeds: the client learns the others; the database must be 0).
+    /// `rediss://` (TLS) is not supported.
     public init(url: String) throws {
         let invalid = { (why: String) in RedisError(.invalidURL, "invalid Redis URL \(Self.redact(url)): \(why)") }
         guard let schemeEnd = url.firstRange(of: "://") else { throw invalid("missing scheme, expected redis://") }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         if scheme == "rediss" { throw invalid("rediss:// (TLS) is not supported; use redis://") }
-        guard scheme == "redis" else { throw invalid("unsupported scheme '\(scheme)', expected redis://") }
+        guard scheme == "redis" || scheme == "redis+cluster" else {
+            throw invalid("unsupported scheme '\(scheme)', expected redis:// or redis+cluster://")
+        }
         var rest = Substring(url[schemeEnd.upperBound...])
         if let query = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) { rest = rest[..<query] }
         var path = Substring("")
@@ -54,7 +64,33 @@ public struct RedisConfiguration: Sendable {
                 password = Self.percentDecode(String(userInfo))
             }
         }
-        var host = String(rest)
+        var seeds: [RedisEndpoint] = []
+        for address in rest.split(separator: ",", omittingEmptySubsequences: false) {
+            seeds.append(try Self.endpoint(String(address), invalid: invalid))
+        }
+        let host = seeds[0].host
+        let port = seeds[0].port
+        var database = 0
+        if !path.isEmpty {
+            guard let db = Int(path), db >= 0 else { throw invalid("database must be a non-negative integer") }
+            database = db
+        }
+        if scheme == "redis+cluster" {
+            guard database == 0 else { throw invalid("a Redis Cluster has only database 0") }
+            clusterSeeds = seeds
+        } else if seeds.count > 1 {
+            throw invalid("several hosts need redis+cluster://")
+        }
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+    }
+
+    /// `host[:port]` or `[ipv6][:port]`, port 6379 by default.
+    private static func endpoint(_ text: String, invalid: (String) -> RedisError) throws -> RedisEndpoint {
+        var host = text
         var port = 6379
         if host.hasPrefix("[") {
             guard let close = host.firstIndex(of: "]") else { throw invalid("unterminated IPv6 address") }
@@ -75,16 +111,7 @@ public struct RedisConfiguration: Sendable {
             host = String(host[..<colon])
         }
         guard !host.isEmpty else { throw invalid("missing host") }
-        var database = 0
-        if !path.isEmpty {
-            guard let db = Int(path), db >= 0 else { throw invalid("database must be a non-negative integer") }
-            database = db
-        }
-        self.host = host
-        self.port = port
-        self.username = username
-        self.password = password
-        self.database = database
+        return RedisEndpoint(host: host, port: port)
     }
 
     public init(host: String = "127.0.0.1", port: Int = 6379, username: String? = nil, password: String? = nil, database: Int = 0) {
@@ -101,6 +128,9 @@ public struct RedisConfiguration: Sendable {
         if let username { userInfo = username }
         if password != nil { userInfo += ":***" }
         if !userInfo.isEmpty { userInfo += "@" }
+        if isCluster {
+            return "redis+cluster://\(userInfo)" + clusterSeeds.map(\.description).joined(separator: ",")
+        }
         let hostPart = host.contains(":") ? "[\(host)]" : host
         return "redis://\(userInfo)\(hostPart):\(port)/\(database)"
     }

@@ -9,11 +9,15 @@ import Testing
 enum LearnedBudgetStoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case inMemory
     case redis
+    case redisCluster
 
     var description: String { rawValue }
 
-    /// Redis only with BROKERHUB_TEST_REDIS_URL (always set in CI).
-    static var available: [LearnedBudgetStoreKind] { RedisTestEnvironment.url == nil ? [.inMemory] : allCases }
+    /// Redis only with BROKERHUB_TEST_REDIS_URL, the cluster only with BROKERHUB_TEST_REDIS_CLUSTER_URL
+    /// (both always set in CI).
+    static var available: [LearnedBudgetStoreKind] {
+        [.inMemory] + (RedisTestEnvironment.url == nil ? [] : [.redis]) + (RedisTestEnvironment.clusterURL == nil ? [] : [.redisCluster])
+    }
 }
 
 /// Stores of one kind over one shared space (Redis: a unique prefix, each store with a client of its own, as
@@ -29,8 +33,8 @@ final class LearnedBudgetStoreHarness: Sendable {
     func store() throws -> any LearnedBudgetStore {
         switch kind {
         case .inMemory: return memory
-        case .redis:
-            let client = try RedisTestEnvironment.client()
+        case .redis, .redisCluster:
+            let client = try RedisTestEnvironment.client(cluster: kind == .redisCluster)
             clients.withLock { $0.append(client) }
             return RedisLearnedBudgetStore(client: client, keyspace: keyspace)
         }
@@ -38,7 +42,7 @@ final class LearnedBudgetStoreHarness: Sendable {
 
     func tearDown() async {
         let clients = clients.withLock { $0 }
-        if let client = clients.first { _ = try? await client.send("DEL", .string(keyspace.key("learned"))) }
+        if let client = clients.first { _ = try? await client.send("DEL", .string(keyspace.tag("learned"))) }
         for client in clients { await client.shutdown() }
     }
 }

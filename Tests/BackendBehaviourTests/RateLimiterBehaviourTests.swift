@@ -11,11 +11,15 @@ import Testing
 enum LimiterKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case local
     case redis
+    case redisCluster
 
     var description: String { rawValue }
 
-    /// The kinds that can run here: Redis only with BROKERHUB_TEST_REDIS_URL (always set in CI).
-    static var available: [LimiterKind] { RedisTestEnvironment.url == nil ? [.local] : allCases }
+    /// The kinds that can run here: Redis only with BROKERHUB_TEST_REDIS_URL, the cluster only with
+    /// BROKERHUB_TEST_REDIS_CLUSTER_URL (both always set in CI).
+    static var available: [LimiterKind] {
+        [.local] + (RedisTestEnvironment.url == nil ? [] : [.redis]) + (RedisTestEnvironment.clusterURL == nil ? [] : [.redisCluster])
+    }
 }
 
 /// Limiters of one kind sharing one budget space: for Redis a unique key prefix, each limiter with a client
@@ -40,8 +44,8 @@ final class LimiterHarness: Sendable {
         switch kind {
         case .local:
             return local
-        case .redis:
-            let client = try RedisTestEnvironment.client()
+        case .redis, .redisCluster:
+            let client = try RedisTestEnvironment.client(cluster: kind == .redisCluster)
             clients.withLock { $0.append(client) }
             return RedisRateLimiter(client: client, keyspace: keyspace, jitterAllowance: jitterAllowance, smoothing: smoothing)
         }
@@ -50,9 +54,7 @@ final class LimiterHarness: Sendable {
     /// Deletes the test's keys and shuts the clients down.
     func tearDown() async {
         let clients = clients.withLock { $0 }
-        if let client = clients.first, let keys = try? await client.send("KEYS", .string(keyspace.prefix + ":*")).array, !keys.isEmpty {
-            _ = try? await client.send([.string("DEL")] + keys.compactMap(\.string).map { .string($0) })
-        }
+        if let client = clients.first { await RedisTestEnvironment.removeKeys(under: keyspace.prefix, using: client) }
         for client in clients { await client.shutdown() }
     }
 }
@@ -76,7 +78,7 @@ struct RateLimiterBehaviourTests {
         #expect(instants.last!.timeIntervalSince(instants.first!) >= 3 * 0.2)
     }
 
-    @Test("two limiters on the same budgets (two processes) share them", arguments: LimiterKind.available.filter { $0 == .redis })
+    @Test("two limiters on the same budgets (two processes) share them", arguments: LimiterKind.available.filter { $0 != .local })
     func twoProcessesShareOneBudget(kind: LimiterKind) async throws {
         let harness = LimiterHarness(kind, smoothing: 0.5)
         let limiters = [try harness.limiter(), try harness.limiter()]
@@ -189,7 +191,7 @@ struct RedisRateLimiterTests {
         let limiter = RedisRateLimiter(client: client, keyspace: keyspace)
         let budget = RateBudget(name: "kis:PSsecret-app-key-123:s", limit: 5, window: .milliseconds(100))
         try await limiter.acquire([budget], deadline: nil)
-        let keys = try #require(try await client.send("KEYS", .string(keyspace.prefix + ":*")).array).compactMap(\.string)
+        let keys = try await RedisTestEnvironment.keys(under: keyspace.prefix, using: client)
         #expect(keys == [limiter.key(for: budget)])
         #expect(!keys.contains { $0.contains("secret") })
         let ttl = try #require(try await client.send("PTTL", .string(limiter.key(for: budget))).int)

@@ -431,7 +431,7 @@ struct RedisTaskQueueTests {
         defer { fixture.tearDown() }
         let clock = ManualClock()
         let queue = try fixture.queue(clock: clock)
-        let stream = fixture.keyspace.key("queue", Priority.interactive.name)
+        let stream = fixture.keyspace.tag("queue") + ":" + Priority.interactive.name
         func length() async throws -> Int64? { try await fixture.client.send([.string("XLEN"), .string(stream)]).int }
         for n in 0..<8 { _ = try await queue.enqueue(Sample.task("t\(n)")) }
         let t0 = try #require(try await queue.lease(owner: "a", for: .seconds(60)))
@@ -580,8 +580,8 @@ struct RedisTaskQueueTests {
         let lost = try #require(try await queue.lease(owner: "w", for: .seconds(10)))
         // Damage as a half-applied change would: the orphan's record vanishes, the lost lease drops out
         // of the deadline index.
-        _ = try await fixture.client.send([.string("DEL"), .string(fixture.keyspace.key("task", orphan.id))])
-        _ = try await fixture.client.send([.string("ZREM"), .string(fixture.keyspace.key("queue", "leases")), .string(lost.id)])
+        _ = try await fixture.client.send([.string("DEL"), .string(fixture.keyspace.tag("queue") + ":task:" + orphan.id)])
+        _ = try await fixture.client.send([.string("ZREM"), .string(fixture.keyspace.tag("queue") + ":leases"), .string(lost.id)])
 
         #expect(try await queue.recoverExpiredLeases() == 0)
         #expect(try await queue.record(id: live.id)?.leaseOwner == "alive")
@@ -589,7 +589,7 @@ struct RedisTaskQueueTests {
         #expect(try await queue.recoverExpiredLeases() == 1)
         #expect(try await queue.record(id: lost.id)?.state == .queued)
         #expect(try await queue.record(id: live.id)?.state == .leased)
-        let stream = fixture.keyspace.key("queue", Priority.interactive.name)
+        let stream = fixture.keyspace.tag("queue") + ":" + Priority.interactive.name
         let pending = try await fixture.client.send([.string("XPENDING"), .string(stream), .string("hub"), .string("-"), .string("+"), .string("10")])
         let owners = (pending.array ?? []).compactMap { $0.array?[1].string }
         #expect(owners.sorted() == ["alive", "~queued"], "the live lease kept its owner, the orphan was acknowledged")

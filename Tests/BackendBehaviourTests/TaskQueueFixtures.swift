@@ -8,13 +8,20 @@ import RedisClient
 import Synchronization
 
 /// The queue implementations the behavioural suite runs against. `.redis` is listed only when
-/// `BROKERHUB_TEST_REDIS_URL` is set; without it `RedisTaskQueueTests` shows as skipped.
+/// `BROKERHUB_TEST_REDIS_URL` is set (without it `RedisTaskQueueTests` shows as skipped), `.redisCluster`
+/// only when `BROKERHUB_TEST_REDIS_CLUSTER_URL` is.
 enum QueueKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case inMemory
     case sqlite
     case redis
+    case redisCluster
 
-    static var allCases: [QueueKind] { RedisTestEnvironment.url == nil ? [.inMemory, .sqlite] : [.inMemory, .sqlite, .redis] }
+    static var allCases: [QueueKind] { [.inMemory, .sqlite] + redisKinds }
+
+    /// The Redis-backed kinds that can run here.
+    static var redisKinds: [QueueKind] {
+        (RedisTestEnvironment.url == nil ? [] : [.redis]) + (RedisTestEnvironment.clusterURL == nil ? [] : [.redisCluster])
+    }
 
     var description: String { rawValue }
 }
@@ -40,8 +47,8 @@ final class TaskQueueHarness: Sendable {
             queue = SQLiteTaskQueue(database: database, clock: clock, scheduler: scheduler)
             self.directory = directory
             redis = nil
-        case .redis:
-            let fixture = try RedisQueueFixture("queue")
+        case .redis, .redisCluster:
+            let fixture = try RedisQueueFixture("queue", cluster: kind == .redisCluster)
             queue = try fixture.queue(clock: clock, scheduler: scheduler)
             directory = nil
             redis = fixture
@@ -66,10 +73,13 @@ final class RedisQueueFixture: Sendable {
     /// A client for inspecting the keyspace.
     let client: RedisClient
     private let clients: Mutex<[RedisClient]>
+    /// On the test cluster rather than the single server.
+    let cluster: Bool
 
-    init(_ name: String) throws {
+    init(_ name: String, cluster: Bool = false) throws {
+        self.cluster = cluster
         keyspace = RedisKeyspace(prefix: RedisTestEnvironment.uniquePrefix(name))
-        client = try RedisTestEnvironment.client()
+        client = try RedisTestEnvironment.client(cluster: cluster)
         clients = Mutex([client])
     }
 
@@ -77,24 +87,21 @@ final class RedisQueueFixture: Sendable {
     func queue(
         clock: any HubClock, scheduler: ShareScheduler = ShareScheduler(), stalledEntryIdle: Duration = .seconds(300)
     ) throws -> RedisTaskQueue {
-        let client = try RedisTestEnvironment.client()
+        let client = try RedisTestEnvironment.client(cluster: cluster)
         clients.withLock { $0.append(client) }
         return RedisTaskQueue(client: client, keyspace: keyspace, clock: clock, scheduler: scheduler, stalledEntryIdle: stalledEntryIdle)
     }
 
     /// The keys under the prefix.
     func keys() async throws -> [String] {
-        let reply = try await client.send([.string("KEYS"), .string(keyspace.prefix + ":*")])
-        return (reply.array ?? []).compactMap(\.string)
+        try await RedisTestEnvironment.keys(under: keyspace.prefix, using: client)
     }
 
     /// Deletes the keyspace and shuts the clients down. Tests call it at their end; `tearDown` is the
     /// fallback for a test that stopped early.
     func remove() async {
         let clients = clients.withLock { $0 }
-        if let keys = try? await keys(), !keys.isEmpty {
-            _ = try? await client.send([.string("DEL")] + keys.map { .string($0) })
-        }
+        await RedisTestEnvironment.removeKeys(under: keyspace.prefix, using: client)
         for client in clients { await client.shutdown() }
     }
 

@@ -14,11 +14,18 @@ enum TokenStoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case inMemory
     case sqlite
     case redis
+    case redisCluster
 
     var description: String { rawValue }
 
-    /// The kinds that can run here: Redis only with BROKERHUB_TEST_REDIS_URL (always set in CI).
-    static var available: [TokenStoreKind] { RedisTestEnvironment.url == nil ? [.inMemory, .sqlite] : allCases }
+    /// The kinds that can run here: Redis only with BROKERHUB_TEST_REDIS_URL, the cluster only with
+    /// BROKERHUB_TEST_REDIS_CLUSTER_URL (both always set in CI).
+    static var available: [TokenStoreKind] { [.inMemory, .sqlite] + redisKinds }
+
+    /// The Redis-backed kinds that can run here.
+    static var redisKinds: [TokenStoreKind] {
+        (RedisTestEnvironment.url == nil ? [] : [.redis]) + (RedisTestEnvironment.clusterURL == nil ? [] : [.redisCluster])
+    }
 }
 
 /// Stores of one kind over one shared space: for Redis a unique key prefix, each store with a client of its
@@ -40,14 +47,14 @@ final class TokenStoreHarness: Sendable {
         case .sqlite:
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             return SQLiteTokenStore(database: try HubDatabase(path: directory.appendingPathComponent("hub.sqlite").path))
-        case .redis:
+        case .redis, .redisCluster:
             return RedisTokenStore(client: try client(), keyspace: keyspace)
         }
     }
 
     /// A Redis client of its own (Redis kind only).
     func client() throws -> RedisClient {
-        let client = try RedisTestEnvironment.client()
+        let client = try RedisTestEnvironment.client(cluster: kind == .redisCluster)
         clients.withLock { $0.append(client) }
         return client
     }
@@ -55,9 +62,7 @@ final class TokenStoreHarness: Sendable {
     func tearDown() async {
         try? FileManager.default.removeItem(at: directory)
         let clients = clients.withLock { $0 }
-        if let client = clients.first, let keys = try? await client.send("KEYS", .string(keyspace.prefix + ":*")).array, !keys.isEmpty {
-            _ = try? await client.send([.string("DEL")] + keys.compactMap(\.string).map { .string($0) })
-        }
+        if let client = clients.first { await RedisTestEnvironment.removeKeys(under: keyspace.prefix, using: client) }
         for client in clients { await client.shutdown() }
     }
 }
@@ -108,7 +113,7 @@ struct TokenStoreBehaviourTests {
         let harness = TokenStoreHarness(kind)
         let store = try harness.store()
         let lock = try #require(try await store.acquireIssueLock(Sample.key, ttl: .seconds(5)))
-        #expect(lock.isProcessLocal == (kind != .redis))
+        #expect(lock.isProcessLocal == !TokenStoreKind.redisKinds.contains(kind))
         #expect(try await store.save(Sample.token("fenced"), for: Sample.key, fencedBy: lock))
         #expect(try await store.load(Sample.key)?.ciphertext == Data("fenced".utf8))
         #expect(try await store.extendIssueLock(lock, ttl: .seconds(5)))
@@ -122,7 +127,7 @@ struct TokenStoreBehaviourTests {
 struct RedisTokenStoreTests {
     typealias Sample = TokenSamples
 
-    @Test("the key is api:token:{provider}:{account}:{digest} under the prefix; the value expires with the token")
+    @Test("the key is {prefix:api:token:{provider}:{account}:{digest}} (a hash tag); the value expires with the token")
     func keyAndExpiry() async throws {
         let harness = TokenStoreHarness(.redis)
         let store = try harness.store()
@@ -130,8 +135,8 @@ struct RedisTokenStoreTests {
         // Long enough that a loaded machine (the whole suite in parallel, a stress run beside it) reaches KEYS
         // before it expires: 2 s was not.
         try await store.save(Sample.token("short", expiresIn: 6), for: Sample.key)
-        let keys = try #require(try await client.send("KEYS", .string(harness.keyspace.prefix + ":*")).array).compactMap(\.string)
-        #expect(keys == [harness.keyspace.prefix + ":api:token:kis:50000000-01:" + Sample.key.appKeyDigest])
+        let keys = try await RedisTestEnvironment.keys(under: harness.keyspace.prefix, using: client)
+        #expect(keys == ["{" + harness.keyspace.prefix + ":api:token:kis:50000000-01:" + Sample.key.appKeyDigest + "}"])
         #expect(!keys.contains { $0.contains("secret") })
         let key = try #require(keys.first)
         let ttl = try #require(try await client.send("PTTL", .string(key)).int)
@@ -242,9 +247,9 @@ struct DistributedTokenManagerTests {
         }
     }
 
-    @Test("two processes with 40 concurrent callers each cause exactly one issuance")
-    func oneIssuanceAcrossProcesses() async throws {
-        let harness = TokenStoreHarness(.redis)
+    @Test("two processes with 40 concurrent callers each cause exactly one issuance", arguments: TokenStoreKind.redisKinds)
+    func oneIssuanceAcrossProcesses(kind: TokenStoreKind) async throws {
+        let harness = TokenStoreHarness(kind)
         try await Self.runMock { broker, account in
             let first = TokenManager(store: try harness.store(), cipher: Self.cipher(), clients: [KISClient()], policy: Self.policy())
             let second = TokenManager(store: try harness.store(), cipher: Self.cipher(), clients: [KISClient()], policy: Self.policy())
@@ -261,9 +266,9 @@ struct DistributedTokenManagerTests {
         await harness.tearDown()
     }
 
-    @Test("a holder that died with the lock delays issuance only until the lock expires")
-    func deadHolderLockExpires() async throws {
-        let harness = TokenStoreHarness(.redis)
+    @Test("a holder that died with the lock delays issuance only until the lock expires", arguments: TokenStoreKind.redisKinds)
+    func deadHolderLockExpires(kind: TokenStoreKind) async throws {
+        let harness = TokenStoreHarness(kind)
         try await Self.runMock { broker, account in
             let dead = try harness.store()
             _ = try #require(try await dead.acquireIssueLock(TokenKey(account, kind: .access), ttl: .milliseconds(500)))
@@ -277,9 +282,9 @@ struct DistributedTokenManagerTests {
         await harness.tearDown()
     }
 
-    @Test("a process that finds the lock held takes the token its holder saves instead of issuing")
-    func waiterTakesTheHoldersToken() async throws {
-        let harness = TokenStoreHarness(.redis)
+    @Test("a process that finds the lock held takes the token its holder saves instead of issuing", arguments: TokenStoreKind.redisKinds)
+    func waiterTakesTheHoldersToken(kind: TokenStoreKind) async throws {
+        let harness = TokenStoreHarness(kind)
         try await Self.runMock { broker, account in
             let key = TokenKey(account, kind: .access)
             let holder = try harness.store()

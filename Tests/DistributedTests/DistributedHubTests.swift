@@ -6,6 +6,24 @@ import Testing
 /// The shared Redis from `scripts/test.sh`; absent only when the tests run without it.
 let sharedRedisURL = ProcessInfo.processInfo.environment["BROKERHUB_TEST_REDIS_URL"]
 
+/// The Redis deployments the budget and lease cases run on: the single server, and the three-master Redis
+/// Cluster scripts/services.sh starts beside it (`BROKERHUB_TEST_REDIS_CLUSTER_URL`).
+enum RedisDeployment: String, CaseIterable, Sendable, CustomStringConvertible {
+    case single
+    case cluster
+
+    var url: String? {
+        switch self {
+        case .single: sharedRedisURL
+        case .cluster: ProcessInfo.processInfo.environment["BROKERHUB_TEST_REDIS_CLUSTER_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        }
+    }
+
+    var description: String { rawValue }
+
+    static var available: [RedisDeployment] { allCases.filter { $0.url != nil } }
+}
+
 /// Environment that puts a hub process in distributed mode on `redisURL`, with a key prefix of its own so
 /// test runs never share state, and the token key every hub of the deployment shares.
 func distributedEnvironment(redisURL: String, extra: [String: String] = [:]) -> [String: String] {
@@ -47,9 +65,10 @@ func submitJob(_ hub: ServerProcess, key: String, symbol: String = "005930") asy
 struct DistributedHubTests {
     /// The issue's acceptance test: 3 hubs, 16 callers spread over them for 30 s, broker jitter injected →
     /// no violation, one token for the whole deployment, at least 95 % of the budget used.
-    @Test func threeHubsSixteenCallersShareOneBudgetAndOneToken() async throws {
+    @Test(arguments: RedisDeployment.available)
+    func threeHubsSixteenCallersShareOneBudgetAndOneToken(redis: RedisDeployment) async throws {
         let stack = try await HubStack.start(
-            mockArguments: ["--faults", "jitter"], hubEnvironment: distributedEnvironment(redisURL: sharedRedisURL!), hubCount: 3
+            mockArguments: ["--faults", "jitter"], hubEnvironment: distributedEnvironment(redisURL: redis.url!), hubCount: 3
         )
         try await withCleanup({ await stack.stop() }) { () async throws in
             let (failures, sent, elapsed) = try await stack.saturate(seconds: 30)
@@ -62,7 +81,7 @@ struct DistributedHubTests {
                     requeued += Int(Double(line.split(separator: " ").last ?? "") ?? 0)
                 }
             }
-            print("3 hubs: requeued \(requeued); \(sent) sends in \(String(format: "%.1f", elapsed)) s = \(String(format: "%.1f", utilisation * 100)) % of the budget; violations \(after["rate_limit_violations"]?.intValue ?? -1); tokens \(after["tokens_issued"]?.intValue ?? -1)")
+            print("3 hubs (\(redis)): requeued \(requeued); \(sent) sends in \(String(format: "%.1f", elapsed)) s = \(String(format: "%.1f", utilisation * 100)) % of the budget; violations \(after["rate_limit_violations"]?.intValue ?? -1); tokens \(after["tokens_issued"]?.intValue ?? -1)")
             #expect(failures.isEmpty, "\(failures.count) failures, e.g. \(failures.prefix(3))")
             #expect(after["rate_limit_violations"]?.intValue == 0)
             #expect(after["tokens_issued"]?.intValue == 1, "one token for three processes")
@@ -88,8 +107,9 @@ struct DistributedHubTests {
     }
 
     /// A hub killed with SIGKILL while its workers hold leases: the other hubs recover and finish its tasks.
-    @Test func tasksLeasedByAKilledHubCompleteOnTheOthers() async throws {
-        let environment = distributedEnvironment(redisURL: sharedRedisURL!, extra: ["BROKERHUB_WORKERS": "2", "BROKERHUB_LEASE_SECONDS": "2"])
+    @Test(arguments: RedisDeployment.available)
+    func tasksLeasedByAKilledHubCompleteOnTheOthers(redis: RedisDeployment) async throws {
+        let environment = distributedEnvironment(redisURL: redis.url!, extra: ["BROKERHUB_WORKERS": "2", "BROKERHUB_LEASE_SECONDS": "2"])
         let stack = try await HubStack.start(hubEnvironment: environment, hubCount: 3)
         try await withCleanup({ await stack.stop() }) { () async throws in
             #expect(try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote()).status == 200) // token stored

@@ -8,12 +8,26 @@ import Synchronization
 enum BusKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case journal
     case redis
+    case redisCluster
 
     var description: String { rawValue }
 
-    /// The kinds that can run here: Redis only with BROKERHUB_TEST_REDIS_URL (always set in CI; without it
-    /// the Redis cases are left out and `BusRedisAvailabilityTests` says so).
-    static var available: [BusKind] { PipelineTestEnvironment.redisURL == nil ? [.journal] : allCases }
+    /// The kinds that can run here: Redis only with BROKERHUB_TEST_REDIS_URL, the cluster only with
+    /// BROKERHUB_TEST_REDIS_CLUSTER_URL (both always set in CI; without them the Redis cases are left out and
+    /// `BusRedisAvailabilityTests` says so).
+    static var available: [BusKind] {
+        [.journal] + (PipelineTestEnvironment.redisURL == nil ? [] : [.redis])
+            + (PipelineTestEnvironment.redisClusterURL == nil ? [] : [.redisCluster])
+    }
+
+    /// The server URL of a Redis kind.
+    var redisURL: String? {
+        switch self {
+        case .journal: nil
+        case .redis: PipelineTestEnvironment.redisURL
+        case .redisCluster: PipelineTestEnvironment.redisClusterURL
+        }
+    }
 }
 
 /// One bus of one kind for one test, reopenable like a restarted process: the journal on a fresh temporary
@@ -55,8 +69,8 @@ final class BusHarness: Sendable {
             let bus = try JournalEventBus(configuration: configuration, logger: Self.logger)
             opened.withLock { $0.append((bus, nil)) }
             return bus
-        case .redis:
-            guard let url = PipelineTestEnvironment.redisURL else { throw HarnessError.noRedis }
+        case .redis, .redisCluster:
+            guard let url = kind.redisURL else { throw HarnessError.noRedis }
             let client = RedisClient(configuration: try RedisConfiguration(url: url), logger: Self.logger)
             var configuration = RedisEventBusConfiguration(keyPrefix: prefix)
             configuration.livePrefix = prefix + ":"
@@ -78,11 +92,10 @@ final class BusHarness: Sendable {
     /// Closes every instance and deletes the test's keys and files.
     func tearDown() async {
         let opened = opened.withLock { $0 }
-        if kind == .redis, let url = PipelineTestEnvironment.redisURL, let configuration = try? RedisConfiguration(url: url) {
+        if let url = kind.redisURL, let configuration = try? RedisConfiguration(url: url) {
             let client = RedisClient(configuration: configuration, logger: Self.logger)
-            if let keys = try? await client.send("KEYS", .string(prefix + ":*")).array, !keys.isEmpty {
-                _ = try? await client.send([.string("DEL")] + keys.compactMap(\.string).map { .string($0) })
-            }
+            let keys = ((try? await client.keys(matching: prefix + ":*")) ?? []) + ((try? await client.keys(matching: "{" + prefix + "}*")) ?? [])
+            _ = try? await client.delete(keys)
             await client.shutdown()
         }
         for (bus, _) in opened { await close(bus) }

@@ -4,6 +4,8 @@ import Foundation
 enum PipelineTestEnvironment {
     /// `BROKERHUB_TEST_REDIS_URL` (redis://host:port/db), nil when unset: Redis cases are then skipped.
     static var redisURL: String? { value("BROKERHUB_TEST_REDIS_URL") }
+    /// `BROKERHUB_TEST_REDIS_CLUSTER_URL` (redis+cluster://…), nil when unset: Redis Cluster cases are then skipped.
+    static var redisClusterURL: String? { value("BROKERHUB_TEST_REDIS_CLUSTER_URL") }
 
     /// `BROKERHUB_TEST_POSTGRES_URL` (postgres://user@host:port/db), nil when unset: PostgreSQL cases are
     /// then skipped.

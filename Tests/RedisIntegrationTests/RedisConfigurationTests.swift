@@ -25,7 +25,10 @@ struct RedisConfigurationTests {
     }
 
     @Test("invalid URLs are rejected with .invalidURL, rediss explains that TLS is unsupported",
-          arguments: ["rediss://h:6379", "http://h", "redis://", "redis://h:0", "redis://h:x", "redis://h/-1", "redis://h/db", "h:6379"])
+          arguments: [
+              "rediss://h:6379", "http://h", "redis://", "redis://h:0", "redis://h:x", "redis://h/-1", "redis://h/db", "h:6379",
+              "redis://a:1,b:2", "redis+cluster://", "redis+cluster://a:1,", "redis+cluster://a:1/2",
+          ])
     func invalid(_ url: String) {
         do {
             _ = try RedisConfiguration(url: url)
@@ -36,6 +39,18 @@ struct RedisConfigurationTests {
         } catch {
             Issue.record("unexpected \(error)")
         }
+    }
+
+    @Test("redis+cluster:// names seed nodes; the first is host/port; the redacted URL lists them")
+    func cluster() throws {
+        let cluster = try RedisConfiguration(url: "redis+cluster://:pw@10.0.0.1:7000,10.0.0.2,[::1]:7002")
+        #expect(cluster.isCluster)
+        #expect(cluster.clusterSeeds == [
+            RedisEndpoint(host: "10.0.0.1", port: 7000), RedisEndpoint(host: "10.0.0.2", port: 6379), RedisEndpoint(host: "::1", port: 7002),
+        ])
+        #expect(cluster.host == "10.0.0.1" && cluster.port == 7000 && cluster.password == "pw")
+        #expect(cluster.redactedURL == "redis+cluster://:***@10.0.0.1:7000,10.0.0.2:6379,[::1]:7002")
+        #expect(try !RedisConfiguration(url: "redis://h:1").isCluster)
     }
 
     @Test("a password never appears in the error for a bad URL")

@@ -1,17 +1,18 @@
 import RedisClient
 
 /// The Lua scripts behind `RedisTaskQueue`: every change of a task's state is one script, so it is atomic
-/// across processes. Every script takes `ARGV[1]` = the queue key prefix (`bh:queue:`) and `ARGV[2]` = the
-/// task key prefix (`bh:task:`) and derives its keys from them (standalone Redis, not Cluster).
+/// across processes. Every script takes `ARGV[1]` = the queue key prefix (`{bh:queue}:`) and `ARGV[2]` = the
+/// task key prefix (`{bh:queue}:task:`) and derives its keys from them; `KEYS[1]` (`{bh:queue}:depth`) only
+/// routes the call on a Redis Cluster, where the shared hash tag keeps every key in that one slot.
 ///
-/// Keys (prefix `q` = `{keyspace}:queue:`):
+/// Keys (prefix `q` = `{keyspace:queue}:`):
 /// - `q{class}`: the class's stream (consumer group `hub`); an entry holds the task id.
 /// - `q{class}:returned`: released/recovered tasks waiting to be leased again, ordered by their original
 ///   stream id (members `{padded id} {task id}`); their entries stay pending, parked on consumer `~queued`.
 /// - `qdepth` (hash class → queued count), `qcredits` (hash class → share credit), `qleases` (zset task id
 ///   by lease deadline), `qfinished` (zset task id by finish time), `qsweep` (hash class → XAUTOCLAIM cursor).
-/// - `{keyspace}:task:{id}`: hash `id payload class state entry attempts updated_at [owner lease_expires_at]
-///   [outcome finished_at] [idem]`; `{keyspace}:task-key:{key}` → task id (SET NX).
+/// - `qtask:{id}`: hash `id payload class state entry attempts updated_at [owner lease_expires_at]
+///   [outcome finished_at] [idem]`; `qtask-key:{key}` → task id (SET NX).
 ///
 /// Times are seconds since 1970 from the hub's injected clock, stored verbatim as sent.
 enum RedisQueueScripts {

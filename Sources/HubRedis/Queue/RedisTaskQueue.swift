@@ -6,8 +6,8 @@ import RedisWire
 
 /// The distributed `TaskQueue`: many hub processes share one durable priority queue in Redis.
 ///
-/// One stream per priority class (`{prefix}:queue:{class}`) with one consumer group; every worker (lease
-/// owner) is a consumer. Task records live in a hash per task (`{prefix}:task:{id}`: state, owner, lease
+/// One stream per priority class (`{prefix:queue}:{class}`) with one consumer group; every worker (lease
+/// owner) is a consumer. Task records live in a hash per task (`{prefix:queue}:task:{id}`: state, owner, lease
 /// deadline, attempts, outcome), idempotency keys map to task ids (`SET NX` semantics, kept as long as the
 /// record). Every state change is one Lua script, so it is atomic across processes; the `ShareScheduler`
 /// credits live in Redis too, so minimum shares hold for the whole fleet, not per process.
@@ -54,13 +54,17 @@ public final class RedisTaskQueue: TaskQueue {
         minimumShares = scheduler.minimumShares
         self.resultTTL = resultTTL
         self.stalledEntryIdle = stalledEntryIdle
-        queuePrefix = keyspace.key("queue") + ":"
-        taskPrefix = keyspace.key("task") + ":"
+        // One hash tag for every key of the queue: its scripts touch streams, records and indexes together.
+        queuePrefix = keyspace.tag("queue") + ":"
+        taskPrefix = queuePrefix + "task:"
     }
+
+    /// The key under which `idempotencyKey` maps to its task id.
+    func idempotencyKey(_ idempotencyKey: String) -> String { queuePrefix + "task-key:" + idempotencyKey }
 
     public func enqueue(_ task: HubTask) async throws -> (record: TaskRecord, created: Bool) {
         let payload = try RedisTaskCoding.encode(task)
-        let idem = task.idempotencyKey.map { keyspace.key("task-key", $0) } ?? ""
+        let idem = task.idempotencyKey.map(idempotencyKey) ?? ""
         let reply = try await run(
             RedisQueueScripts.enqueue, "enqueue",
             [.string(task.id), .bytes(payload), .string(task.priority.name), time(clock.now), .string(idem)]
@@ -121,7 +125,7 @@ public final class RedisTaskQueue: TaskQueue {
     }
 
     public func record(idempotencyKey: String) async throws -> TaskRecord? {
-        let reply = try await run(RedisQueueScripts.recordByKey, "record", [.string(keyspace.key("task-key", idempotencyKey))])
+        let reply = try await run(RedisQueueScripts.recordByKey, "record", [.string(self.idempotencyKey(idempotencyKey))])
         return try RedisTaskCoding.record(from: reply)
     }
 
@@ -143,10 +147,12 @@ public final class RedisTaskQueue: TaskQueue {
 
     func time(_ date: Date) -> RESPArgument { .string(String(date.timeIntervalSince1970)) }
 
-    /// Runs one of the queue's scripts with the key prefixes as its first two arguments.
+    /// Runs one of the queue's scripts with the key prefixes as its first two arguments. The scripts build
+    /// their key names from those prefixes; the one declared key routes the call to the queue's slot on a
+    /// Redis Cluster (every queue key carries the same hash tag).
     func run(_ script: RedisScript, _ operation: String, _ arguments: [RESPArgument]) async throws -> RESPValue {
         try await call(operation) {
-            try await self.client.evalScript(script, keys: [], arguments: [.string(self.queuePrefix), .string(self.taskPrefix)] + arguments)
+            try await self.client.evalScript(script, keys: [self.queuePrefix + "depth"], arguments: [.string(self.queuePrefix), .string(self.taskPrefix)] + arguments)
         }
     }
 

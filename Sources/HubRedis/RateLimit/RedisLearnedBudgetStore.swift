@@ -14,7 +14,7 @@ public final class RedisLearnedBudgetStore: LearnedBudgetStore {
 
     public init(client: RedisClient, keyspace: RedisKeyspace = RedisKeyspace()) {
         self.client = client
-        key = keyspace.key("learned")
+        key = keyspace.tag("learned")
     }
 
     public func all() async throws -> [String: LearnedBudget] {

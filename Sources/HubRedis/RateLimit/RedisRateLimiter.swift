@@ -48,7 +48,7 @@ public final class RedisRateLimiter: RateLimiter {
     }
 
     /// The key of a budget's log: the name only as a digest.
-    public func key(for budget: RateBudget) -> String { keyspace.key("rl", RedisKeyspace.digest(budget.name)) }
+    public func key(for budget: RateBudget) -> String { keyspace.tag("rl") + ":" + RedisKeyspace.digest(budget.name) }
 
     public func acquire(_ budgets: [RateBudget], deadline: Date?) async throws {
         for budget in budgets where budget.limit <= 0 {

@@ -21,9 +21,10 @@ public final class RedisTokenStore: TokenStore {
         self.logger = logger
     }
 
-    func tokenKey(_ key: TokenKey) -> String { keyspace.key(key.storageKey) }
-    func lockKey(_ key: TokenKey) -> String { keyspace.key("lock", key.storageKey) }
-    func fenceKey(_ key: TokenKey) -> String { keyspace.key("fence", key.storageKey) }
+    /// `{prefix:api:token:…}`; its lock and fence share its hash tag (the fenced save touches lock and token).
+    func tokenKey(_ key: TokenKey) -> String { keyspace.tag(key.storageKey) }
+    func lockKey(_ key: TokenKey) -> String { tokenKey(key) + ":lock" }
+    func fenceKey(_ key: TokenKey) -> String { tokenKey(key) + ":fence" }
 
     public func load(_ key: TokenKey) async throws -> SealedToken? {
         let reply = try await call("load") { try await client.send("GET", .string(tokenKey(key))) }

@@ -312,8 +312,8 @@ public struct HubConfiguration: Sendable {
         if gatekeeperURL != nil, redisURL == nil {
             throw BrokerHubError(.invalidConfiguration, "BROKERHUB_REDIS_GATEKEEPER_URL needs BROKERHUB_REDIS_URL (the gatekeeper is part of distributed mode)")
         }
-        for url in [redisURL, gatekeeperURL].compactMap(\.self) where !(url.hasPrefix("redis://")) {
-            throw BrokerHubError(.invalidConfiguration, "Redis URLs look like redis://[:password@]host:port/db (no TLS), got \(url.hasPrefix("rediss://") ? "rediss://…" : "a different scheme")")
+        for url in [redisURL, gatekeeperURL].compactMap(\.self) where !(url.hasPrefix("redis://") || url.hasPrefix("redis+cluster://")) {
+            throw BrokerHubError(.invalidConfiguration, "Redis URLs look like redis://[:password@]host:port/db or redis+cluster://host:port,host:port (no TLS), got \(url.hasPrefix("rediss://") ? "rediss://…" : "a different scheme")")
         }
         if let snapshot {
             guard accounts.contains(where: { $0.provider == snapshotProvider }) else {

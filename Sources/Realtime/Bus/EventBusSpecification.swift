@@ -4,7 +4,8 @@ import RedisClient
 import ServiceLifecycle
 
 /// A `--bus` argument: `journal:PATH` (the embedded SQLite journal) or `redis://host:port/db[?prefix=KEYS]`
-/// (Redis Streams, keys under `brokerhub:bus` unless `prefix` says otherwise). The twin of the archiver's
+/// (Redis Streams, keys under `brokerhub:bus` unless `prefix` says otherwise; `redis+cluster://h:p,h:p[?prefix=…]`
+/// for a Redis Cluster). The twin of the archiver's
 /// `ArchiveSinkSpecification`.
 public enum EventBusSpecification {
     /// An opened bus and the services it needs running alongside (compaction, the Redis connection).
@@ -28,7 +29,7 @@ public enum EventBusSpecification {
             let bus = try JournalEventBus(configuration: configuration, logger: logger)
             return Opened(bus: bus, services: [bus])
         }
-        if specification.hasPrefix("redis://") {
+        if specification.hasPrefix("redis://") || specification.hasPrefix("redis+cluster://") {
             var url = specification
             var configuration = RedisEventBusConfiguration()
             if let query = url.firstIndex(of: "?") {
@@ -52,6 +53,6 @@ public enum EventBusSpecification {
             let bus = RedisEventBus(client: client, configuration: configuration, logger: logger)
             return Opened(bus: bus, services: [client, bus])
         }
-        throw BrokerHubError(.invalidArgument, "the bus must be journal:PATH or redis://host:port/db")
+        throw BrokerHubError(.invalidArgument, "the bus must be journal:PATH, redis://host:port/db or redis+cluster://host:port,host:port")
     }
 }

@@ -8,7 +8,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// The distributed durable bus: Redis Streams with consumer groups, one stream per channel
-/// (`{prefix}:stream:ticker|orderbook|system`).
+/// (`{prefix}:stream:ticker|orderbook|system`, the prefix in braces: one hash tag for every key of the bus,
+/// as its publish script touches them all — on a Redis Cluster they share one slot).
 ///
 /// `publish` runs one Lua script per call that `XADD`s every event (fields `id` and `e`, the codec bytes),
 /// adds them to the published counts (`HINCRBY {prefix}:published provider|channel|symbol`) and `PUBLISH`es
@@ -35,10 +36,13 @@ public final class RedisEventBus: EventBus, Service {
     }
 
     /// The stream of `channel`.
-    public func streamKey(_ channel: RealtimeChannel) -> String { "\(configuration.keyPrefix):stream:\(channel.rawValue)" }
+    public func streamKey(_ channel: RealtimeChannel) -> String { "\(tag):stream:\(channel.rawValue)" }
+
+    /// `{keyPrefix}`: the hash tag that starts every key of the bus.
+    var tag: String { "{\(configuration.keyPrefix)}" }
 
     /// The hash of published counts.
-    public var countsKey: String { "\(configuration.keyPrefix):published" }
+    public var countsKey: String { "\(tag):published" }
 
     /// Seconds a publish's batch marker lives: longer than any retry of the same batch (the collector retries
     /// with backoff up to 5 s), short enough that markers stay few (≈ batches per second × this).
@@ -68,7 +72,7 @@ public final class RedisEventBus: EventBus, Service {
         // The batch's marker makes a retried publish a no-op: when the reply to an applied publish is lost (the
         // connection dropped after Redis ran the script), the collector sends the same batch again, and
         // without it the ledger's counts would count it twice (a false "missing" for events that are stored).
-        let marker = "\(configuration.keyPrefix):batch:\(events[0].id):\(events[events.count - 1].id):\(events.count)"
+        let marker = "\(tag):batch:\(events[0].id):\(events[events.count - 1].id):\(events.count)"
         let keys = [countsKey] + Self.channels.map(streamKey) + [marker]
         _ = try await client.evalScript(Self.publishScript, keys: keys, arguments: arguments)
         metrics.published.increment(by: events.count)

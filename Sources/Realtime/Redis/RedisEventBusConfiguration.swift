@@ -1,6 +1,6 @@
 /// Keys, leases and retention of a `RedisEventBus`.
 public struct RedisEventBusConfiguration: Sendable {
-    /// Prefix of every key: streams `{prefix}:stream:{channel}`, counts `{prefix}:published`.
+    /// Prefix of every key, in braces (a hash tag): streams `{prefix}:stream:{channel}`, counts `{prefix}:published`.
     public var keyPrefix = "brokerhub:bus"
     /// Prefix of the live Pub/Sub channels (`{livePrefix}ticker.005930`); empty by default.
     public var livePrefix = ""

@@ -34,7 +34,9 @@ struct DemoCommand: AsyncParsableCommand {
     var redis: String?
 
     func run() async throws {
-        if let redis, !redis.hasPrefix("redis://") { throw ValidationError("--redis takes a redis://host:port/db URL") }
+        if let redis, !redis.hasPrefix("redis://"), !redis.hasPrefix("redis+cluster://") {
+            throw ValidationError("--redis takes a redis://host:port/db (or redis+cluster://host:port,host:port) URL")
+        }
         let runner = DemoRunner(duration: duration, seed: seed, backfillJobs: backfillJobs, redisURL: redis)
         let passed = try await runner.run()
         if !passed { throw ExitCode(1) }

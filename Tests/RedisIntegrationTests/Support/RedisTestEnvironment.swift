@@ -5,6 +5,8 @@ import RedisClient
 /// The shared test Redis (`BROKERHUB_TEST_REDIS_URL`, started by scripts/test.sh) and helpers.
 enum RedisTestEnvironment {
     static let url: String? = ProcessInfo.processInfo.environment["BROKERHUB_TEST_REDIS_URL"]
+    /// The three-master test cluster (`BROKERHUB_TEST_REDIS_CLUSTER_URL`, `redis+cluster://…`).
+    static let clusterURL: String? = ProcessInfo.processInfo.environment["BROKERHUB_TEST_REDIS_CLUSTER_URL"].flatMap { $0.isEmpty ? nil : $0 }
 
     /// A prefix unique to this test run so parallel helpers and runs never collide.
     static func prefix(_ test: String) -> String {
