@@ -53,6 +53,44 @@ struct SharingTests {
         }
     }
 
+    /// The broker-native proxy shares like `/v1/execute`: a past range asked again comes from the cache,
+    /// identical calls in flight ride on one send, and a continuation (`tr_cont`) is another call.
+    @Test func proxiedCallsShareTheCacheAndInFlightCalls() async throws {
+        try await HubStack.with { stack in
+            let token = try await Web.post(stack.hub.url + "/oauth2/tokenP", #"{"grant_type":"client_credentials","appkey":"a","appsecret":"b"}"#)
+            let local = try #require(token.json?["access_token"]?.stringValue)
+            func get(_ path: String, tr: String, extra: [(String, String)] = []) async throws -> Web.Answer {
+                try await Web.get(stack.hub.url + path, headers: [("authorization", "Bearer \(local)"), ("tr_id", tr), ("custtype", "P")] + extra)
+            }
+            func sends(_ tr: String) async throws -> Int { try await stack.mockStats()["requests"]?[tr]?.intValue ?? 0 }
+            let past = "/uapi/domestic-stock/v1/quotations/inquire-daily-itemchartprice?FID_COND_MRKT_DIV_CODE=J&FID_INPUT_ISCD=005930&FID_INPUT_DATE_1=20250101&FID_INPUT_DATE_2=20250331&FID_PERIOD_DIV_CODE=D&FID_ORG_ADJ_PRC=0"
+            let first = try await get(past, tr: "FHKST03010100")
+            #expect(first.status == 200, "\(first.text.prefix(300))")
+            let before = try await sends("FHKST03010100")
+            for _ in 0..<3 {
+                let again = try await get(past, tr: "FHKST03010100")
+                #expect(again.status == 200 && again.text == first.text, "the cached answer is the broker's page as it came")
+            }
+            #expect(try await sends("FHKST03010100") == before, "a past range is asked of the broker once")
+            _ = try await get(past, tr: "FHKST03010100", extra: [("tr_cont", "N")])
+            #expect(try await sends("FHKST03010100") == before + 1, "a continuation is another call")
+            // Quotes are never cached, but identical ones in flight share one send.
+            let quote = "/uapi/domestic-stock/v1/quotations/inquire-price?FID_COND_MRKT_DIV_CODE=J&FID_INPUT_ISCD=005930"
+            #expect(try await get(quote, tr: "FHKST01010100").status == 200)
+            try await stack.setFaults(#"{"latency_ms":400}"#)
+            let quotesBefore = try await sends("FHKST01010100")
+            let answers = try await withThrowingTaskGroup(of: Web.Answer.self) { group in
+                for _ in 0..<6 { group.addTask { try await get(quote, tr: "FHKST01010100") } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers.allSatisfy { $0.status == 200 && $0.json?["output"]?["stck_shrn_iscd"]?.stringValue == "005930" })
+            #expect(try await sends("FHKST01010100") == quotesBefore + 1, "six identical calls in flight, one send")
+            try await stack.setFaults("{}")
+            #expect(try await get(quote, tr: "FHKST01010100").status == 200)
+            #expect(try await sends("FHKST01010100") == quotesBefore + 2, "a quote is never served from the cache")
+        }
+    }
+
     @Test func quotesForBothProviders() async throws {
         try await HubStack.with { stack in
             for provider in ["kis", "kiwoom"] {

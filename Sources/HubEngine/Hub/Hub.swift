@@ -102,12 +102,6 @@ public final class Hub: Sendable {
         return try await enqueue(brokerRequest, request)
     }
 
-    /// Queues an already-built broker request (the broker-native proxy).
-    public func submit(raw: BrokerRequest, priority: Priority, timeout: Duration, account: String? = nil) async throws -> (record: TaskRecord, created: Bool) {
-        let request = HubRequest(provider: raw.provider, transaction: raw.transaction, priority: priority, timeout: timeout, account: account)
-        return try await enqueue(raw, request)
-    }
-
     /// Sends an order now and exactly once (`BrokerGateway.sendOnce`): never queued — a queued task is taken
     /// over and sent again after a crash — never coalesced, cached or retried, inside the budget ahead of
     /// queued work. Counted in `brokerhub_orders_total{provider,outcome}` and logged without its body.
@@ -234,6 +228,49 @@ public final class Hub: Sendable {
         let waited = outcome.startedAt.timeIntervalSince(finished.task.enqueuedAt)
         let result = try normalize(outcome.pages, of: brokerRequest, sourceType: request.sourceType, taskID: finished.task.id, attempts: outcome.attempts, queueWait: .milliseconds(Int64(max(0, waited) * 1000)))
         if cacheable { cache.put(Self.cacheKey(signature, request.sourceType), result: result) }
+        return result
+    }
+
+    /// A broker-native call (the proxy), answered like `execute`: an immutable history read from the cache,
+    /// an identical call in flight shared, otherwise queued and waited for. Returns the broker's last page; a
+    /// failed task throws its error (`failure` carries the broker's verdict for the caller's own shape).
+    /// The caller's headers are part of what makes two calls identical (`tr_cont`, `next-key`: other pages).
+    public func forward(_ raw: BrokerRequest, priority: Priority, timeout: Duration) async throws -> BrokerResponse {
+        let request = HubRequest(provider: raw.provider, transaction: raw.transaction, priority: priority, timeout: timeout)
+        _ = try resolveAccount(request)
+        let headers = raw.headers.map { "\($0.name.lowercased())=\($0.value)" }.sorted().joined(separator: "&")
+        let signature = "raw|" + Self.signature(raw, maxPages: 1, account: nil) + "|" + headers
+        let cacheable = HistoryCache.isImmutable(raw, today: KSTDate(clock.now))
+        if cacheable, let hit = cache.get(signature), let page = hit.pages.last {
+            counters.withLock { $0.cacheHits += 1 }
+            return page
+        }
+        let (task, shared) = inFlight.withLock { inFlight -> (Task<HubResult, any Error>, Bool) in
+            if let running = inFlight[signature] { return (running, true) }
+            let task = Task { try await self.relay(raw, request, signature: signature, cacheable: cacheable) }
+            inFlight[signature] = task
+            return (task, false)
+        }
+        if shared { counters.withLock { $0.coalesced += 1 } }
+        guard let page = try await task.value.pages.last else {
+            throw BrokerHubError(.malformedPayload, "\(raw.transaction): the broker's answer had no page")
+        }
+        return page
+    }
+
+    /// Queues a proxied call and waits for it; its pages as they came (nothing normalised).
+    private func relay(_ raw: BrokerRequest, _ request: HubRequest, signature: String, cacheable: Bool) async throws -> HubResult {
+        defer { inFlight.withLock { _ = $0.removeValue(forKey: signature) } }
+        let (record, _) = try await enqueue(raw, request)
+        guard let finished = try await wait(for: record.task.id, timeout: request.timeout + .milliseconds(500)), finished.state.isFinished else {
+            throw BrokerHubError(.deadlineExceeded, "\(raw.transaction): no answer within \(request.timeout) (task \(record.task.id) still \(record.state.rawValue))")
+        }
+        guard let outcome = finished.outcome, finished.state == .succeeded else { throw Self.error(from: finished) }
+        let result = HubResult(
+            taskID: finished.task.id, records: [], skipped: [], pages: outcome.pages, attempts: outcome.attempts, queueWait: .zero,
+            cached: false, coalesced: false
+        )
+        if cacheable { cache.put(signature, result: result) }
         return result
     }
 

@@ -12,8 +12,9 @@ import NIOCore
 /// — and the brokers' own root paths (`/oauth2/…`, `/uapi/…`, `/api/dostk/…`), since clients such as
 /// python-kis join absolute paths onto their base URL —
 /// so an unmodified client library pointed at the hub shares the hub's token, budget, breaker and retries.
-/// Token endpoints hand out hub-local tokens; the real broker token never leaves the hub. Calls are queued
-/// like any other work (priority from `X-BrokerHub-Priority`, default interactive).
+/// Token endpoints hand out hub-local tokens; the real broker token never leaves the hub. Calls are shared
+/// like `/v1/execute`'s — a past history range from the cache, an identical call in flight coalesced — and
+/// otherwise queued like any other work (priority from `X-BrokerHub-Priority`, default interactive).
 ///
 /// Only what the catalogue knows is forwarded: a read transaction at its own path and method, the path
 /// normalised (percent-decoding, `//`, a trailing `/`) before it is compared, and a path with a `.` or `..`
@@ -135,14 +136,12 @@ struct ProxyRoutes: Sendable {
         let priority = request.headers[HTTPField.Name("X-BrokerHub-Priority")!].flatMap(Priority.init(name:)) ?? .interactive
         let timeoutMs = request.headers[HTTPField.Name("X-BrokerHub-Timeout-Ms")!].flatMap(Int.init).map { min(max($0, 100), 600_000) } ?? 10_000
         let timeout = Duration.milliseconds(timeoutMs)
-        let (record, _) = try await api { try await hub.submit(raw: brokerRequest, priority: priority, timeout: timeout) }
-        guard let finished = try await hub.wait(for: record.task.id, timeout: timeout + .milliseconds(500)), finished.state.isFinished else {
-            throw APIError(.deadlineExceeded, "\(brokerRequest.transaction): no answer within \(timeoutMs) ms")
+        let error: BrokerHubError
+        do {
+            return Self.relay(try await hub.forward(brokerRequest, priority: priority, timeout: timeout), returned: returned)
+        } catch let failed as BrokerHubError {
+            error = failed
         }
-        if finished.state == .succeeded, let page = finished.outcome?.pages.last {
-            return Self.relay(page, returned: returned)
-        }
-        let error = Hub.error(from: finished)
         guard let failure = error.failure, failure.httpStatus > 0 else { throw APIError(error) }
         // Relay the broker's own verdict in its own shape, so the client library reacts as it would.
         switch brokerRequest.provider {
