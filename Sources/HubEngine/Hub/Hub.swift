@@ -202,22 +202,30 @@ public final class Hub: Sendable {
             return result
         }
         if request.idempotencyKey == nil {
-            let (task, shared) = inFlight.withLock { inFlight -> (Task<HubResult, any Error>, Bool) in
-                if let running = inFlight[signature] { return (running, true) }
-                let task = Task { try await self.run(brokerRequest, request, signature: signature, cacheable: cacheable) }
-                inFlight[signature] = task
-                return (task, false)
-            }
-            if shared { counters.withLock { $0.coalesced += 1 } }
-            var result = try await task.value
+            var (result, shared) = try await sharing(signature) { try await self.run(brokerRequest, request, signature: signature, cacheable: cacheable) }
             result.coalesced = shared
             return result
         }
         return try await run(brokerRequest, request, signature: signature, cacheable: cacheable)
     }
 
+    /// Runs `body` once for all callers asking `signature` at the same time: the first starts it, the others
+    /// (counted as coalesced) wait for its result.
+    private func sharing(_ signature: String, _ body: @escaping @Sendable () async throws -> HubResult) async throws -> (HubResult, shared: Bool) {
+        let (task, shared) = inFlight.withLock { inFlight -> (Task<HubResult, any Error>, Bool) in
+            if let running = inFlight[signature] { return (running, true) }
+            let task = Task {
+                defer { self.inFlight.withLock { _ = $0.removeValue(forKey: signature) } }
+                return try await body()
+            }
+            inFlight[signature] = task
+            return (task, false)
+        }
+        if shared { counters.withLock { $0.coalesced += 1 } }
+        return (try await task.value, shared)
+    }
+
     private func run(_ brokerRequest: BrokerRequest, _ request: HubRequest, signature: String, cacheable: Bool) async throws -> HubResult {
-        defer { inFlight.withLock { _ = $0.removeValue(forKey: signature) } }
         let (record, _) = try await enqueue(brokerRequest, request)
         guard let finished = try await wait(for: record.task.id, timeout: request.timeout + .milliseconds(500)), finished.state.isFinished else {
             throw BrokerHubError(.deadlineExceeded, "\(request.transaction): no answer within \(request.timeout) (task \(record.task.id) still \(record.state.rawValue))")
@@ -245,14 +253,8 @@ public final class Hub: Sendable {
             counters.withLock { $0.cacheHits += 1 }
             return page
         }
-        let (task, shared) = inFlight.withLock { inFlight -> (Task<HubResult, any Error>, Bool) in
-            if let running = inFlight[signature] { return (running, true) }
-            let task = Task { try await self.relay(raw, request, signature: signature, cacheable: cacheable) }
-            inFlight[signature] = task
-            return (task, false)
-        }
-        if shared { counters.withLock { $0.coalesced += 1 } }
-        guard let page = try await task.value.pages.last else {
+        let (result, _) = try await sharing(signature) { try await self.relay(raw, request, signature: signature, cacheable: cacheable) }
+        guard let page = result.pages.last else {
             throw BrokerHubError(.malformedPayload, "\(raw.transaction): the broker's answer had no page")
         }
         return page
@@ -260,7 +262,6 @@ public final class Hub: Sendable {
 
     /// Queues a proxied call and waits for it; its pages as they came (nothing normalised).
     private func relay(_ raw: BrokerRequest, _ request: HubRequest, signature: String, cacheable: Bool) async throws -> HubResult {
-        defer { inFlight.withLock { _ = $0.removeValue(forKey: signature) } }
         let (record, _) = try await enqueue(raw, request)
         guard let finished = try await wait(for: record.task.id, timeout: request.timeout + .milliseconds(500)), finished.state.isFinished else {
             throw BrokerHubError(.deadlineExceeded, "\(raw.transaction): no answer within \(request.timeout) (task \(record.task.id) still \(record.state.rawValue))")
