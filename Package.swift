@@ -11,7 +11,7 @@ import PackageDescription
 /// - `BrokerClients`: KIS and Kiwoom REST clients (AsyncHTTPClient) and the transaction catalogue.
 /// - `HubEngine`: the gateway — tokens, rate limiter, durable queue, breaker, retries, dispatch.
 /// - `RedisWire`: pure RESP2/RESP3 codec (no I/O).
-/// - `RedisClient`: SwiftNIO Redis connections, pool, scripts, Pub/Sub and streams.
+/// - `RedisClient`: SwiftNIO Redis connections, pool, scripts, Pub/Sub and streams; Redis Cluster routing.
 /// - `HubRedis`: distributed mode — Redis token store, rate limiter and task queue.
 /// - `Realtime`: realtime events, the bus protocol and its embedded and Redis implementations.
 /// - `Collector`: KIS/Kiwoom WebSocket collector (subscriptions, watchdog, raw-frame log).
