@@ -19,11 +19,13 @@ struct GatekeeperTests {
                     let answer = try await Web.post(stack.hub.url + "/v1/execute", HubStack.quote(symbol))
                     #expect(answer.status == 200, "\(answer.text.prefix(300))")
                 }
-                let onGatekeeper = try Self.keys(gatekeeper.url, "\(prefix):*")
-                let onMain = try Self.keys(main.url, "\(prefix):*")
-                #expect(!onGatekeeper.isEmpty && onGatekeeper.allSatisfy { $0.hasPrefix("\(prefix):rl:") }, "gatekeeper: \(onGatekeeper)")
+                // Every key family carries a hash tag that starts with the prefix: `{gk-…:rl}:…`, `{gk-…:queue}:…`.
+                let onGatekeeper = try Self.keys(gatekeeper.url, "*\(prefix)*")
+                let onMain = try Self.keys(main.url, "*\(prefix)*")
+                #expect(!onGatekeeper.isEmpty && onGatekeeper.allSatisfy { $0.hasPrefix("{\(prefix):rl}:") }, "gatekeeper: \(onGatekeeper)")
                 #expect(!onMain.isEmpty, "the queue and tokens are on the main Redis")
-                #expect(!onMain.contains { $0.hasPrefix("\(prefix):rl:") }, "no budget key on the main Redis: \(onMain)")
+                #expect(onMain.contains { $0.hasPrefix("{\(prefix):queue}:") }, "the queue: \(onMain)")
+                #expect(!onMain.contains { $0.hasPrefix("{\(prefix):rl}") }, "no budget key on the main Redis: \(onMain)")
                 #expect(try await stack.mockStats()["rate_limit_violations"]?.intValue == 0)
             }
         }

@@ -315,6 +315,44 @@ struct PostgresSinkTests {
         }
     }
 
+    /// The COPY method's direct way (straight into the keyed tables) takes a new batch; a batch with rows stored
+    /// before falls back to the staging way, which stores only what is new; timestamps written as text keep
+    /// every microsecond, on any day.
+    @Test func copyGoesDirectUntilItMeetsStoredRows() async throws {
+        try await run(.postgresCopy) { fixture in
+            let sink = try fixture.open()
+            guard let postgres = sink as? PostgresArchiveSink else { Issue.record("not the PostgreSQL sink"); return }
+            try await sink.prepare()
+            let instants = [
+                BusEventSamples.time, BusEventSamples.time.addingTimeInterval(0.000_001),
+                Date(timeIntervalSince1970: 1_709_251_199.999_999), // 2024-02-29 23:59:59.999999 UTC
+                Date(timeIntervalSince1970: 946_684_800), // 2000-01-01 00:00:00 UTC
+                Date(timeIntervalSince1970: 4_102_444_799.5), // 2099-12-31 23:59:59.5 UTC
+            ]
+            let ticks = instants.enumerated().map { index, instant in
+                var event = BusEventSamples.tick(id: "t-\(index)", symbol: "005930", price: Int64(100 + index))
+                if case .tick(var tick) = event.payload { tick.time = instant; event.payload = .tick(tick) }
+                return event
+            }
+            let books = (0..<3).map { BusEventSamples.orderBook(id: "b-\($0)", symbol: "000660") }
+            #expect(try await sink.write(ticks + books).total == 8)
+            #expect(await postgres.copyFallbacks == 0, "a new batch goes the direct way")
+            let stored = try await sink.trades(provider: .kis, symbol: "005930", from: Date(timeIntervalSince1970: 0), to: Date(timeIntervalSince1970: 4_200_000_000))
+            func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+            #expect(stored.map { micros($0.time) }.sorted() == instants.map(micros).sorted())
+            // Half stored before: the staging way stores the other half and counts only it.
+            let more = [BusEventSamples.tick(id: "t-new", symbol: "005930")] + books + [BusEventSamples.orderBook(id: "b-new", symbol: "000660")]
+            #expect(try await sink.write(more).total == 2)
+            #expect(await postgres.copyFallbacks == 1)
+            #expect(try await sink.write([BusEventSamples.tick(id: "t-later", symbol: "005930")]).total == 1)
+            #expect(await postgres.copyFallbacks == 1, "the next new batch goes direct again")
+            let counts = try await sink.storedCounts()
+            #expect(counts[LedgerKey(provider: "kis", channel: .ticker, symbol: "005930")] == 7)
+            #expect(counts[LedgerKey(provider: "kiwoom", channel: .orderbook, symbol: "000660")] == 4)
+            try await sink.close()
+        }
+    }
+
     @Test func storesFieldsFaithfully() async throws {
         try await run(.postgresCopy) { fixture in
             let sink = try fixture.open()

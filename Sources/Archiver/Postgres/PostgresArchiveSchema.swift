@@ -124,6 +124,19 @@ enum PostgresArchiveSchema {
         """
     }
 
+    /// Adds `$1` providers, `$2` channels, `$3` symbols, `$4` counts (arrays, in key order) to the stored counts.
+    static func addCounts(schema: String) -> String {
+        """
+        INSERT INTO \(schema).archive_counts AS c (provider, channel, symbol, stored)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[])
+        ON CONFLICT (provider, channel, symbol) DO UPDATE SET stored = c.stored + EXCLUDED.stored
+        """
+    }
+
+    /// The tick and order-book columns in the order `COPY` gets them on the direct way.
+    static let ticksColumnList = ticksInsertColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    static let orderBooksColumnList = orderBooksInsertColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+
     static let ticksInsertColumns = """
         id, provider, channel, symbol, time, received_at, price, volume, side, change, change_rate, cum_volume,
         cum_value, open, high, low, ask_price, bid_price, source_type, market_class

@@ -30,6 +30,9 @@ public actor PostgresArchiveSink: ArchiveSink {
     /// Days (KST day numbers) whose partitions are known to exist.
     var knownPartitions: Set<Int64> = []
     var stagingReady = false
+    /// COPY batches that met rows stored before and went the staging way (also counted in
+    /// `brokerhub_archiver_copy_fallbacks_total`).
+    public internal(set) var copyFallbacks = 0
     var closed = false
     /// `withConnection` runs one operation at a time: whether one is inside, and who waits for it.
     var operationInside = false
@@ -255,6 +258,10 @@ public actor PostgresArchiveSink: ArchiveSink {
 
     /// `brokerhub_archiver_db_timeouts_total`: operations that hit `operationTimeout`.
     static let timeouts = Counter(label: "brokerhub_archiver_db_timeouts_total")
+
+    /// `brokerhub_archiver_copy_fallbacks_total`: COPY batches that met rows stored before (a redelivery) and
+    /// went the staging way.
+    static let directFallbacks = Counter(label: "brokerhub_archiver_copy_fallbacks_total")
 }
 
 /// Set once an operation's deadline passed (read by the abandoned operation when it ends).
