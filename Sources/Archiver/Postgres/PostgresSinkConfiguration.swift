@@ -2,13 +2,13 @@ import Foundation
 import PostgresNIO
 
 /// Where and how `PostgresArchiveSink` writes: parsed from `postgres://user[:password]@host[:port]/database`
-/// (query items: `schema=NAME`, `method=copy|unnest` — default unnest, the faster one measured —, and
+/// (query items: `schema=NAME`, `method=copy|unnest` — default copy, the faster one measured —, and
 /// `timeout=SECONDS`, the bound of one operation).
 public struct PostgresSinkConfiguration: Sendable {
     /// How batches reach the tables.
     public enum WriteMethod: String, Sendable, CaseIterable {
-        /// `COPY … FROM STDIN` (text format) into a temporary staging table, then `INSERT … SELECT … ON CONFLICT
-        /// DO NOTHING`.
+        /// `COPY … FROM STDIN` (text format) straight into the keyed tables inside a savepoint; a batch with rows
+        /// stored before goes through a temporary staging table and `INSERT … SELECT … ON CONFLICT DO NOTHING`.
         case copy
         /// One multi-row `INSERT … SELECT FROM unnest($1, $2, …) ON CONFLICT DO NOTHING` per table.
         case unnest
@@ -31,7 +31,7 @@ public struct PostgresSinkConfiguration: Sendable {
 
     public init(
         host: String, port: Int = 5432, username: String, password: String? = nil, database: String,
-        schema: String = "public", method: WriteMethod = .unnest, connectTimeout: Duration = .seconds(5)
+        schema: String = "public", method: WriteMethod = .copy, connectTimeout: Duration = .seconds(5)
     ) {
         self.host = host
         self.port = port
