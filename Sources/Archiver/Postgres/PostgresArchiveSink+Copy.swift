@@ -38,28 +38,13 @@ extension PostgresArchiveSink {
         var counts: [LedgerKey: Int64] = [:]
         if !batch.ticks.isEmpty {
             try await copyRows(qualified("ticks"), columns: PostgresArchiveSchema.ticksColumnList, count: batch.ticks.count, on: connection) { text, index in
-                let row = batch.ticks[index]
-                let t = row.payload
-                text.field(row.event.id); text.field(row.event.provider.rawValue); text.field(row.event.channel.rawValue)
-                text.field(row.event.symbol); text.timestamp(t.time.archiveMicroseconds)
-                text.timestamp(row.event.receivedAt.archiveMicroseconds); text.field(t.price); text.field(t.volume)
-                text.field(t.side.rawValue); text.field(t.change); text.field(t.changeRate.description)
-                text.field(t.cumVolume); text.field(t.cumValue); text.field(t.open); text.field(t.high); text.field(t.low)
-                text.field(t.askPrice); text.field(t.bidPrice); text.field(t.sourceType.rawValue)
-                text.field(t.marketClass, last: true)
+                text.tick(batch.ticks[index], times: .timestamps)
             }
             for row in batch.ticks { counts[row.key, default: 0] += 1 }
         }
         if !batch.orderBooks.isEmpty {
             try await copyRows(qualified("order_books"), columns: PostgresArchiveSchema.orderBooksColumnList, count: batch.orderBooks.count, on: connection) { text, index in
-                let row = batch.orderBooks[index]
-                let b = row.payload
-                text.field(row.event.id); text.field(row.event.provider.rawValue); text.field(row.event.channel.rawValue)
-                text.field(row.event.symbol); text.timestamp(b.time.archiveMicroseconds)
-                text.timestamp(row.event.receivedAt.archiveMicroseconds)
-                text.field(arrayLiteral(b.asks.map(\.price))); text.field(arrayLiteral(b.asks.map(\.quantity)))
-                text.field(arrayLiteral(b.bids.map(\.price))); text.field(arrayLiteral(b.bids.map(\.quantity)))
-                text.field(b.totalAskQuantity); text.field(b.totalBidQuantity); text.field(b.sourceType.rawValue, last: true)
+                text.orderBook(batch.orderBooks[index], times: .timestamps)
             }
             for row in batch.orderBooks { counts[row.key, default: 0] += 1 }
         }
@@ -80,15 +65,7 @@ extension PostgresArchiveSink {
         var summary = ArchiveWriteSummary()
         if !batch.ticks.isEmpty {
             try await copyRows("bh_stage_ticks", columns: PostgresArchiveSchema.stagingColumns["bh_stage_ticks"]!, count: batch.ticks.count, on: connection) { text, index in
-                let row = batch.ticks[index]
-                let t = row.payload
-                text.field(row.event.id); text.field(row.event.provider.rawValue); text.field(row.event.channel.rawValue)
-                text.field(row.event.symbol); text.field(t.time.archiveMicroseconds)
-                text.field(row.event.receivedAt.archiveMicroseconds); text.field(t.price); text.field(t.volume)
-                text.field(t.side.rawValue); text.field(t.change); text.field(t.changeRate.description)
-                text.field(t.cumVolume); text.field(t.cumValue); text.field(t.open); text.field(t.high); text.field(t.low)
-                text.field(t.askPrice); text.field(t.bidPrice); text.field(t.sourceType.rawValue)
-                text.field(t.marketClass, last: true)
+                text.tick(batch.ticks[index], times: .microseconds)
             }
             summary.ticks = try await insertCounting(
                 table: "ticks", columns: PostgresArchiveSchema.ticksInsertColumns,
@@ -102,14 +79,7 @@ extension PostgresArchiveSink {
         }
         if !batch.orderBooks.isEmpty {
             try await copyRows("bh_stage_order_books", columns: PostgresArchiveSchema.stagingColumns["bh_stage_order_books"]!, count: batch.orderBooks.count, on: connection) { text, index in
-                let row = batch.orderBooks[index]
-                let b = row.payload
-                text.field(row.event.id); text.field(row.event.provider.rawValue); text.field(row.event.channel.rawValue)
-                text.field(row.event.symbol); text.field(b.time.archiveMicroseconds)
-                text.field(row.event.receivedAt.archiveMicroseconds)
-                text.field(arrayLiteral(b.asks.map(\.price))); text.field(arrayLiteral(b.asks.map(\.quantity)))
-                text.field(arrayLiteral(b.bids.map(\.price))); text.field(arrayLiteral(b.bids.map(\.quantity)))
-                text.field(b.totalAskQuantity); text.field(b.totalBidQuantity); text.field(b.sourceType.rawValue, last: true)
+                text.orderBook(batch.orderBooks[index], times: .microseconds)
             }
             summary.orderBooks = try await insertCounting(
                 table: "order_books", columns: PostgresArchiveSchema.orderBooksInsertColumns,
@@ -199,20 +169,48 @@ struct CopyTextWriter {
         buffer.writeInteger(last ? UInt8(ascii: "\n") : UInt8(ascii: "\t"))
     }
 
+    /// How a row's instants are written: microseconds since 1970 (the staging tables), or `timestamptz` text
+    /// (the keyed tables themselves).
+    enum Times {
+        case microseconds
+        case timestamps
+    }
+
+    mutating func instant(_ microseconds: Int64, _ times: Times) {
+        switch times {
+        case .microseconds: field(microseconds)
+        case .timestamps: timestamp(microseconds)
+        }
+    }
+
+    /// A tick's row, in `ticksInsertColumns` order (and the staging table's).
+    mutating func tick(_ row: ArchiveBatch.Row<Tick>, times: Times) {
+        let t = row.payload
+        field(row.event.id); field(row.event.provider.rawValue); field(row.event.channel.rawValue)
+        field(row.event.symbol); instant(t.time.archiveMicroseconds, times)
+        instant(row.event.receivedAt.archiveMicroseconds, times); field(t.price); field(t.volume)
+        field(t.side.rawValue); field(t.change); field(t.changeRate.description)
+        field(t.cumVolume); field(t.cumValue); field(t.open); field(t.high); field(t.low)
+        field(t.askPrice); field(t.bidPrice); field(t.sourceType.rawValue)
+        field(t.marketClass, last: true)
+    }
+
+    /// An order book's row, in `orderBooksInsertColumns` order (and the staging table's).
+    mutating func orderBook(_ row: ArchiveBatch.Row<OrderBook>, times: Times) {
+        let b = row.payload
+        field(row.event.id); field(row.event.provider.rawValue); field(row.event.channel.rawValue)
+        field(row.event.symbol); instant(b.time.archiveMicroseconds, times)
+        instant(row.event.receivedAt.archiveMicroseconds, times)
+        field(arrayLiteral(b.asks.map(\.price))); field(arrayLiteral(b.asks.map(\.quantity)))
+        field(arrayLiteral(b.bids.map(\.price))); field(arrayLiteral(b.bids.map(\.quantity)))
+        field(b.totalAskQuantity); field(b.totalBidQuantity); field(b.sourceType.rawValue, last: true)
+    }
+
     /// Microseconds since 1970 as a `timestamptz` in UTC: `2025-11-21 00:20:00.123456+00`.
     mutating func timestamp(_ microseconds: Int64, last: Bool = false) {
         let (seconds, micros) = Self.floorDivision(microseconds, 1_000_000)
         let (days, secondOfDay) = Self.floorDivision(seconds, 86_400)
-        // Days since 1970 to a proleptic Gregorian date (H. Hinnant's civil_from_days).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = archiveCivilDate(day: days)
         digits(year, 4); buffer.writeInteger(UInt8(ascii: "-")); digits(month, 2); buffer.writeInteger(UInt8(ascii: "-"))
         digits(day, 2); buffer.writeInteger(UInt8(ascii: " ")); digits(secondOfDay / 3_600, 2)
         buffer.writeInteger(UInt8(ascii: ":")); digits(secondOfDay / 60 % 60, 2); buffer.writeInteger(UInt8(ascii: ":"))
