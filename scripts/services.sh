@@ -301,15 +301,20 @@ start_redis_cluster() {
   log "redis cluster ready on ${addrs[*]}"
 }
 
-# Stops the redis-server of a pidfile (SHUTDOWN NOSAVE, then TERM, then KILL).
+# Stops the redis-server of a pidfile (SHUTDOWN NOSAVE, then TERM, then KILL) and removes the pidfile.
 stop_pidfile() { # pidfile port
   local pid=""
   [[ -f "$1" ]] && pid="$(cat "$1" 2>/dev/null || true)"
   if pid_alive_as "$pid" redis-server; then
-    [[ -n "$2" ]] && timeout 10 redis-cli -h 127.0.0.1 -p "$2" shutdown nosave >/dev/null 2>&1 || true
+    if [[ -n "$2" ]] && command -v redis-cli >/dev/null; then
+      timeout 10 redis-cli -h 127.0.0.1 -p "$2" shutdown nosave >/dev/null 2>&1 || true
+    fi
     if ! wait_gone "$pid" 10; then
-      if pid_alive_as "$pid" redis-server; then kill -KILL "$pid" 2>/dev/null || true; fi
-      wait_gone "$pid" 5 || log "warning: redis pid $pid still alive"
+      if pid_alive_as "$pid" redis-server; then kill -TERM "$pid" 2>/dev/null || true; fi
+      if ! wait_gone "$pid" 10; then
+        if pid_alive_as "$pid" redis-server; then kill -KILL "$pid" 2>/dev/null || true; fi
+        wait_gone "$pid" 5 || log "warning: redis pid $pid still alive"
+      fi
     fi
   fi
   rm -f "$1"
@@ -459,17 +464,7 @@ stop_redis() {
     rm -f "$rdir/redis.pid"
     return 0
   fi
-  if [[ -n "$port" ]] && command -v redis-cli >/dev/null; then
-    timeout 10 redis-cli -h 127.0.0.1 -p "$port" shutdown nosave >/dev/null 2>&1 || true
-  fi
-  if ! wait_gone "$pid" 10; then
-    if pid_alive_as "$pid" redis-server; then kill -TERM "$pid" 2>/dev/null || true; fi
-    if ! wait_gone "$pid" 10; then
-      if pid_alive_as "$pid" redis-server; then kill -KILL "$pid" 2>/dev/null || true; fi
-      wait_gone "$pid" 5 || log "warning: redis pid $pid still alive"
-    fi
-  fi
-  rm -f "$rdir/redis.pid"
+  stop_pidfile "$rdir/redis.pid" "$port"
   log "redis stopped"
 }
 

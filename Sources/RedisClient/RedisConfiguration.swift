@@ -32,6 +32,10 @@ public struct RedisConfiguration: Sendable {
     /// `true` when the client talks to a Redis Cluster (commands go to the master of their key's slot).
     public var isCluster: Bool { !clusterSeeds.isEmpty }
 
+    /// Whether `url` starts with a scheme `init(url:)` reads, `redis://` or `redis+cluster://` (it may still be
+    /// malformed: `init(url:)` says how).
+    public static func hasRedisScheme(_ url: String) -> Bool { url.hasPrefix("redis://") || url.hasPrefix("redis+cluster://") }
+
     /// Parses `redis://[[user]:password@]host[:port][/db]`, or `redis+cluster://[[user]:password@]host:port[,host:port…]`
     /// for a Redis Cluster (the nodes are seeds: the client learns the others; the database must be 0).
     /// `rediss://` (TLS) is not supported.

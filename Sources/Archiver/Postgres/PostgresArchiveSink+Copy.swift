@@ -9,31 +9,27 @@ extension PostgresArchiveSink {
     /// COPY into the staging tables, then one counting `INSERT … ON CONFLICT DO NOTHING` per table. Alerts
     /// (few) always take the staging way.
     func copy(_ batch: ArchiveBatch, on connection: PostgresConnection) async throws -> ArchiveWriteSummary {
+        var staged = batch
         var summary = ArchiveWriteSummary()
-        var market = batch
-        market.alerts = []
-        if !market.isEmpty {
+        if !batch.ticks.isEmpty || !batch.orderBooks.isEmpty {
             try await connection.query("SAVEPOINT bh_direct", logger: logger)
             do {
-                summary = try await copyDirect(market, on: connection)
+                summary = try await copyDirect(batch, on: connection)
                 try await connection.query("RELEASE SAVEPOINT bh_direct", logger: logger)
-                market = ArchiveBatch([])
+                staged.ticks = []
+                staged.orderBooks = []
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
                 try await connection.query("ROLLBACK TO SAVEPOINT bh_direct", logger: logger)
                 Self.directFallbacks.increment()
                 copyFallbacks += 1
             }
         }
-        market.alerts = batch.alerts
-        let staged = try await copyStaged(market, on: connection)
-        summary.ticks += staged.ticks
-        summary.orderBooks += staged.orderBooks
-        summary.alerts += staged.alerts
-        return summary
+        let rest = try await copyStaged(staged, on: connection)
+        return ArchiveWriteSummary(ticks: summary.ticks + rest.ticks, orderBooks: summary.orderBooks + rest.orderBooks, alerts: rest.alerts)
     }
 
-    /// Ticks and order books COPY'd into the keyed tables themselves (fails with 23505 on any row stored
-    /// before), and their counts added in one statement.
+    /// The batch's ticks and order books (not its alerts) COPY'd into the keyed tables themselves (fails with
+    /// 23505 on any row stored before), and their counts added in one statement.
     private func copyDirect(_ batch: ArchiveBatch, on connection: PostgresConnection) async throws -> ArchiveWriteSummary {
         var counts: [LedgerKey: Int64] = [:]
         if !batch.ticks.isEmpty {
@@ -208,8 +204,10 @@ struct CopyTextWriter {
 
     /// Microseconds since 1970 as a `timestamptz` in UTC: `2025-11-21 00:20:00.123456+00`.
     mutating func timestamp(_ microseconds: Int64, last: Bool = false) {
-        let (seconds, micros) = Self.floorDivision(microseconds, 1_000_000)
-        let (days, secondOfDay) = Self.floorDivision(seconds, 86_400)
+        let seconds = floorDiv(microseconds, 1_000_000)
+        let days = floorDiv(seconds, 86_400)
+        let micros = microseconds - seconds * 1_000_000
+        let secondOfDay = seconds - days * 86_400
         let (year, month, day) = archiveCivilDate(day: days)
         digits(year, 4); buffer.writeInteger(UInt8(ascii: "-")); digits(month, 2); buffer.writeInteger(UInt8(ascii: "-"))
         digits(day, 2); buffer.writeInteger(UInt8(ascii: " ")); digits(secondOfDay / 3_600, 2)
@@ -232,11 +230,6 @@ struct CopyTextWriter {
             }
             buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<width]))
         }
-    }
-
-    private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (quotient: Int64, remainder: Int64) {
-        let quotient = value >= 0 ? value / divisor : (value - divisor + 1) / divisor
-        return (quotient, value - quotient * divisor)
     }
 
     mutating func field(_ value: Int64?, last: Bool = false) {

@@ -103,8 +103,9 @@ public struct KSTDate: Sendable, Hashable, Comparable, CustomStringConvertible, 
     }
 }
 
-@inline(__always)
-func floorDiv(_ value: Int64, _ divisor: Int64) -> Int64 {
+/// `value / divisor` rounded toward negative infinity (instants before 1970 fall on the day before).
+@inlinable
+public func floorDiv(_ value: Int64, _ divisor: Int64) -> Int64 {
     let quotient = value / divisor
     return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient
 }

@@ -29,7 +29,7 @@ public enum EventBusSpecification {
             let bus = try JournalEventBus(configuration: configuration, logger: logger)
             return Opened(bus: bus, services: [bus])
         }
-        if specification.hasPrefix("redis://") || specification.hasPrefix("redis+cluster://") {
+        if RedisConfiguration.hasRedisScheme(specification) {
             var url = specification
             var configuration = RedisEventBusConfiguration()
             if let query = url.firstIndex(of: "?") {

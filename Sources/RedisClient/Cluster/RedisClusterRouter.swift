@@ -65,9 +65,12 @@ final class RedisClusterRouter: Sendable {
     /// redirected or refused reply is sent again on its own through `send`.
     func pipeline(_ commands: [[RESPArgument]]) async throws -> [Result<RESPValue, RedisError>] {
         var groups: [RedisEndpoint: [Int]] = [:]
+        var endpoints: [RedisEndpoint] = []
         for (index, command) in commands.enumerated() {
             let slot = RedisHashSlot.routingKey(of: command).map { RedisHashSlot.slot(of: $0) }
-            groups[try await endpoint(for: slot), default: []].append(index)
+            let endpoint = try await endpoint(for: slot)
+            endpoints.append(endpoint)
+            groups[endpoint, default: []].append(index)
         }
         var results = [Result<RESPValue, RedisError>?](repeating: nil, count: commands.count)
         try await withThrowingTaskGroup(of: ([Int], [Result<RESPValue, RedisError>]).self) { group in
@@ -80,8 +83,7 @@ final class RedisClusterRouter: Sendable {
             }
         }
         for index in results.indices {
-            guard case .failure(let error) = results[index],
-                error.serverErrorPrefix.map(["MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN"].contains) == true
+            guard case .failure(let error) = results[index], RedisClusterRedirect(error, from: endpoints[index]) != nil || Self.isRetryable(error)
             else { continue }
             do {
                 results[index] = .success(try await send(commands[index]))

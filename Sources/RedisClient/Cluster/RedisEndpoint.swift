@@ -19,6 +19,12 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         else { return nil }
         var host = String(address[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        self.init(reportedHost: host, port: port, defaultHost: defaultHost)
+    }
+
+    /// A node as another node reports it (`MOVED`, `CLUSTER SLOTS`): an empty host or `?` is `defaultHost`,
+    /// the reporting node's own.
+    init(reportedHost host: String, port: Int, defaultHost: String) {
         self.init(host: host.isEmpty || host == "?" ? defaultHost : host, port: port)
     }
 }

@@ -20,8 +20,7 @@ struct RedisSlotMap: Sendable {
                 let master = fields[2].array, master.count >= 2, let port = master[1].int,
                 0 <= start, start <= end, end < RedisHashSlot.count
             else { throw Self.malformed(reply) }
-            let host = master[0].string ?? ""
-            let endpoint = RedisEndpoint(host: host.isEmpty || host == "?" ? defaultHost : host, port: Int(port))
+            let endpoint = RedisEndpoint(reportedHost: master[0].string ?? "", port: Int(port), defaultHost: defaultHost)
             let index = self.index(of: endpoint)
             for slot in Int(start)...Int(end) { owners[slot] = index }
         }

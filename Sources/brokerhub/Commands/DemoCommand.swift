@@ -4,6 +4,7 @@ import Foundation
 import HubServer
 import Logging
 import MockBroker
+import RedisClient
 import ServiceLifecycle
 
 /// `brokerhub demo`: the mock broker, the hub on the embedded store and a realistic mixed load, all in one
@@ -34,7 +35,7 @@ struct DemoCommand: AsyncParsableCommand {
     var redis: String?
 
     func run() async throws {
-        if let redis, !redis.hasPrefix("redis://"), !redis.hasPrefix("redis+cluster://") {
+        if let redis, !RedisConfiguration.hasRedisScheme(redis) {
             throw ValidationError("--redis takes a redis://host:port/db (or redis+cluster://host:port,host:port) URL")
         }
         let runner = DemoRunner(duration: duration, seed: seed, backfillJobs: backfillJobs, redisURL: redis)
