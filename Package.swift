@@ -15,6 +15,7 @@ import PackageDescription
 /// - `HubRedis`: distributed mode — Redis token store, rate limiter and task queue.
 /// - `Realtime`: realtime events, the bus protocol and its embedded and Redis implementations.
 /// - `Collector`: KIS/Kiwoom WebSocket collector (subscriptions, watchdog, raw-frame log).
+/// - `RealtimeGateway`: broker-native WebSocket clients sharing the collector's broker sessions (fan-out).
 /// - `Archiver`: bus → PostgreSQL/SQLite archiver, spool and ledger.
 /// - `Snapshots`: scheduled observation snapshots through the hub into a rolling JSONL archive (`CZlib`: gzip).
 /// - `History`: the loss loop through the hub — history collection, verification, backfill and automatic recovery.
@@ -125,6 +126,15 @@ let package = Package(
             ]
         ),
         .target(
+            name: "RealtimeGateway",
+            dependencies: [
+                "BrokerCore", "BrokerWire", "Collector", "Realtime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "Archiver",
             dependencies: [
                 "BrokerCore", "BrokerWire", "Realtime",
@@ -173,8 +183,9 @@ let package = Package(
             name: "HubServer",
             dependencies: [
                 "Alerts", "Archiver", "BrokerCore", "BrokerWire", "BrokerClients", "HubEngine", "HubRedis", "RedisClient", "Realtime", "Collector",
-                "Snapshots",
+                "RealtimeGateway", "Snapshots",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
@@ -222,6 +233,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "MockMarketTests", dependencies: ["BrokerCore", "MockMarket"]),
+        .testTarget(name: "RealtimeGatewayTests", dependencies: ["BrokerCore", "BrokerWire", "Collector", "Realtime", "RealtimeGateway"]),
         .testTarget(
             name: "MockBrokerTests",
             dependencies: [
@@ -263,6 +275,7 @@ let package = Package(
                 "Archiver", "BrokerCore", "BrokerHubTesting", "BrokerWire", "BrokerClients", "HubEngine", "HubServer", "MockBroker",
                 "ProcessTestSupport", "Realtime",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]

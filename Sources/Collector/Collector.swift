@@ -4,11 +4,16 @@ import Foundation
 import Logging
 import Realtime
 import ServiceLifecycle
+import Synchronization
 
 /// The realtime collector: one WebSocket session per account and provider (as planned by `SessionPlan`),
 /// every tick and order book published to the `EventBus` in batches with ids `{runID}-{sequence}`, alerts on
 /// the `system` channel. A `Service`: on graceful shutdown it unsubscribes, closes the sockets and flushes
 /// the buffer to the bus before `run` returns.
+///
+/// Registrations can also be asked for while it runs (`attach`/`detach`, the realtime gateway's front door to
+/// the broker sessions): each goes to the session of its provider that already carries it, else to the one
+/// with the most room; with every session full it is refused, never silently dropped.
 public final class Collector: Service, Sendable {
     /// Unique per collector start; the prefix of every event id.
     public let runID: String
@@ -16,19 +21,30 @@ public final class Collector: Service, Sendable {
     public let configuration: CollectorConfiguration
     /// Keys no session can carry (not enough accounts for the registration cap).
     public let uncovered: [Provider: [SubscriptionKey]]
-    private let bus: any EventBus
+    private let bus: (any EventBus)?
     private let buffer: EventBuffer
     private let sink: CollectorSink
     private let sessions: [any SessionControl]
     private let clock: any HubClock
     private let logger: Logger
+    /// Registrations asked for at run time, with the index of the session carrying each.
+    private let placements = Mutex<[ProviderKey: Int]>([:])
 
+    /// A registration of one provider (the key of `placements`).
+    private struct ProviderKey: Hashable {
+        var provider: Provider
+        var key: SubscriptionKey
+    }
+
+    /// - Parameter bus: where ticks, books and alerts are published; nil publishes nothing (the sessions only feed
+    ///   `frameTap`, as in a hub that runs the realtime gateway without a pipeline).
+    /// - Parameter frameTap: sees every text frame a session receives, before it is parsed, on the session's task.
     /// - Parameter credential: the KIS approval key or the Kiwoom access token of an account, and where a
     ///   refused one goes (`CredentialSource.tokens(_:)` in HubServer serves them from the hub's `TokenManager`).
     /// - Parameter clock: every wait and time stamp of the sessions and the publisher (`ManualClock` in tests).
     public init(
-        configuration: CollectorConfiguration, bus: any EventBus, rawLog: RawFrameLogger? = nil,
-        credential: CredentialSource, clock: any HubClock = SystemClock(),
+        configuration: CollectorConfiguration, bus: (any EventBus)?, rawLog: RawFrameLogger? = nil,
+        frameTap: (@Sendable (String, Provider) -> Void)? = nil, credential: CredentialSource, clock: any HubClock = SystemClock(),
         runID: String? = nil, logger: Logger = Logger(label: "brokerhub.collector")
     ) {
         self.runID = runID ?? Collector.makeRunID(now: clock.now)
@@ -37,11 +53,13 @@ public final class Collector: Service, Sendable {
         self.bus = bus
         self.logger = logger
         buffer = EventBuffer(runID: self.runID, capacity: configuration.bufferCapacity)
-        sink = CollectorSink(buffer: buffer, stats: stats, rawLog: rawLog, logger: logger)
+        sink = CollectorSink(buffer: bus == nil ? nil : buffer, frameTap: frameTap, stats: stats, rawLog: rawLog, logger: logger)
         var sessions: [any SessionControl] = []
         var uncovered: [Provider: [SubscriptionKey]] = [:]
         for provider in Provider.allCases {
-            guard let keys = configuration.subscriptions[provider], !keys.isEmpty else { continue }
+            let keys = configuration.subscriptions[provider] ?? []
+            let onDemand = configuration.onDemand.contains(provider)
+            guard !keys.isEmpty || onDemand else { continue }
             let asked = configuration.capacity[provider] ?? 41
             let capacity = min(asked, CollectorConfiguration.maximumCapacity[provider] ?? asked)
             if capacity < asked {
@@ -50,8 +68,14 @@ public final class Collector: Service, Sendable {
                 ])
             }
             let accounts = configuration.accounts.filter { $0.provider == provider }
-            let plan = SessionPlan.make(accounts: accounts, keys: keys, capacity: capacity, split: configuration.splitChannels)
+            var plan = SessionPlan.make(accounts: accounts, keys: keys, capacity: capacity, split: configuration.splitChannels)
             if !plan.uncovered.isEmpty { uncovered[provider] = plan.uncovered }
+            if onDemand {
+                // Every account holds a session, ready for registrations asked for later.
+                for account in accounts.dropFirst(plan.assignments.count) {
+                    plan.assignments.append(.init(account: account, keys: [], role: "mixed"))
+                }
+            }
             for (index, assignment) in plan.assignments.enumerated() {
                 var manager = SubscriptionManager(capacity: capacity, ackTimeout: configuration.ackTimeout)
                 manager.want(assignment.keys)
@@ -100,6 +124,57 @@ public final class Collector: Service, Sendable {
         Dictionary(uniqueKeysWithValues: sessions.compactMap { session in session.stoppedFor.map { (session.name, $0) } })
     }
 
+    /// What `attach` did.
+    public enum Attachment: Sendable, Equatable {
+        /// The session named carries the registration (asked for now, or already).
+        case placed(session: String)
+        /// Every session of the provider is at its capacity (KIS: 41 each): the broker would answer `OPSP0008`.
+        case full
+        /// No session of this provider runs (no account, or not opened on demand).
+        case noSession
+    }
+
+    /// Asks for a registration while running: kept on the session that already wants it, else placed on the
+    /// session of `provider` with the most room (its next tick sends it). The caller counts references:
+    /// one `attach` per key is enough, and `detach` releases it.
+    public func attach(_ key: SubscriptionKey, provider: Provider) -> Attachment {
+        placements.withLock { placements in
+            let indices = sessions.indices.filter { sessions[$0].provider == provider && sessions[$0].stoppedFor == nil }
+            guard !indices.isEmpty else { return .noSession }
+            if let index = placements[ProviderKey(provider: provider, key: key)] { return .placed(session: sessions[index].name) }
+            if let index = indices.first(where: { sessions[$0].subscriptions.desired.contains(key) }) {
+                return .placed(session: sessions[index].name)
+            }
+            let loads = indices.map { index -> (index: Int, room: Int) in
+                let subscriptions = sessions[index].subscriptions
+                return (index, subscriptions.capReached ? 0 : subscriptions.capacity - subscriptions.desired.count)
+            }
+            guard let best = loads.max(by: { $0.room < $1.room }), best.room > 0 else { return .full }
+            sessions[best.index].want([key])
+            placements[ProviderKey(provider: provider, key: key)] = best.index
+            return .placed(session: sessions[best.index].name)
+        }
+    }
+
+    /// Releases a registration `attach` placed (registrations of the configuration stay).
+    public func detach(_ key: SubscriptionKey, provider: Provider) {
+        placements.withLock { placements in
+            guard let index = placements.removeValue(forKey: ProviderKey(provider: provider, key: key)) else { return }
+            guard configuration.subscriptions[provider]?.contains(key) != true else { return }
+            sessions[index].drop([key])
+        }
+    }
+
+    /// Raises an alert as the sessions do: logged, counted and published on the `system` channel.
+    public func alert(_ kind: String, _ message: String, provider: Provider, symbol: String? = nil) async {
+        await sink.alert(kind, message, provider: provider, symbol: symbol, session: nil, at: clock.now)
+    }
+
+    /// Registrations per session that the broker confirmed, by provider (for the gateway's status and tests).
+    public func confirmed(_ provider: Provider) -> [String: Set<SubscriptionKey>] {
+        Dictionary(uniqueKeysWithValues: sessions.filter { $0.provider == provider }.map { ($0.name, $0.subscriptions.confirmed) })
+    }
+
     /// Asks every session to unsubscribe and close; `run` then flushes and returns.
     public func stop() {
         for session in sessions { session.requestStop() }
@@ -138,6 +213,7 @@ public final class Collector: Service, Sendable {
     /// Takes batches from the buffer and publishes them; a failed publish is retried (with backoff) until
     /// it succeeds, so nothing taken from the buffer is lost while the process lives.
     private func publishLoop() async {
+        guard let bus else { return }
         while let batch = await buffer.take(maximum: configuration.publishBatchSize) {
             var delay = Duration.milliseconds(50)
             while true {

@@ -20,7 +20,13 @@ public struct HubStack: Sendable {
 
     /// Starts the mock (`mockArguments` added) and `hubCount` hubs over it (`hubEnvironment` added; each hub
     /// has its own data directory `hub-N`).
-    public static func start(mockArguments: [String] = [], hubEnvironment: [String: String] = [:], hubCount: Int = 1) async throws -> HubStack {
+    /// `configure`, when given, sees the mock's URL and its generated keys and returns more hub environment (a
+    /// config file naming several accounts, the mock's WebSocket URL); `{mock-ws}` in a `hubEnvironment` value is
+    /// the mock's `ws://` address.
+    public static func start(
+        mockArguments: [String] = [], hubEnvironment: [String: String] = [:], hubCount: Int = 1,
+        configure: ((_ mockURL: String, _ keys: [JSONValue]) throws -> [String: String])? = nil
+    ) async throws -> HubStack {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("brokerhub-stack-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let credentials = directory.appendingPathComponent("credentials.json")
@@ -37,7 +43,9 @@ public struct HubStack: Sendable {
             "BROKERHUB_KIWOOM_APPKEY": kiwoom["appKey"]!.text, "BROKERHUB_KIWOOM_SECRETKEY": kiwoom["secret"]!.text,
             "BROKERHUB_KIWOOM_BASE_URL": mock.url,
         ]
-        for (name, value) in hubEnvironment { environment[name] = value }
+        let mockWS = "ws" + mock.url.dropFirst(4)
+        for (name, value) in hubEnvironment { environment[name] = value.replacingOccurrences(of: "{mock-ws}", with: mockWS) }
+        if let configure { for (name, value) in try configure(mock.url, keys) { environment[name] = value } }
         var hubs: [ServerProcess] = []
         for index in 0..<max(1, hubCount) {
             hubs.append(try await startHub(index: index, environment: environment, directory: directory))
@@ -90,9 +98,10 @@ public struct HubStack: Sendable {
 
     /// Starts a stack, runs `body` with it and always stops it.
     public static func with<T>(
-        mockArguments: [String] = [], hubEnvironment: [String: String] = [:], hubCount: Int = 1, _ body: (HubStack) async throws -> T
+        mockArguments: [String] = [], hubEnvironment: [String: String] = [:], hubCount: Int = 1,
+        configure: ((_ mockURL: String, _ keys: [JSONValue]) throws -> [String: String])? = nil, _ body: (HubStack) async throws -> T
     ) async throws -> T {
-        let stack = try await start(mockArguments: mockArguments, hubEnvironment: hubEnvironment, hubCount: hubCount)
+        let stack = try await start(mockArguments: mockArguments, hubEnvironment: hubEnvironment, hubCount: hubCount, configure: configure)
         return try await withCleanup({ await stack.stop() }) { try await body(stack) }
     }
 

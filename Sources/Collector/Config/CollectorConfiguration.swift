@@ -23,6 +23,9 @@ public struct CollectorConfiguration: Sendable {
     public static let maximumCapacity: [Provider: Int] = [.kis: 41, .kiwoom: 100]
     /// Ticks and order books on separate sessions.
     public var splitChannels = false
+    /// Providers whose every account gets a session even without registrations of its own, so that
+    /// registrations asked for at run time (`Collector.attach`, the realtime gateway) have a session to go to.
+    public var onDemand: Set<Provider> = []
     /// KIS execution notices for this HTS ID: the first KIS session subscribes (`H0STCNI0`, or `H0STCNI9`
     /// when its account is a paper one), decrypts them and keeps them as raw frames.
     public var kisNoticeHTSID: String?

@@ -6,14 +6,18 @@ import Realtime
 /// Where sessions hand their results: market data and alerts into the event buffer, unusable frames into
 /// the raw-frame log, every figure into the stats and metrics.
 final class CollectorSink: Sendable {
-    let buffer: EventBuffer
+    /// Where ticks and books queue for the bus; nil when the collector publishes nothing (a gateway-only hub).
+    let buffer: EventBuffer?
+    /// Sees every text frame a session receives, before it is parsed (the realtime gateway's fan-out).
+    let frameTap: (@Sendable (String, Provider) -> Void)?
     let stats: CollectorStats
     let rawLog: RawFrameLogger?
     let logger: Logger
     private let metrics = CollectorMetrics()
 
-    init(buffer: EventBuffer, stats: CollectorStats, rawLog: RawFrameLogger?, logger: Logger) {
+    init(buffer: EventBuffer?, frameTap: (@Sendable (String, Provider) -> Void)?, stats: CollectorStats, rawLog: RawFrameLogger?, logger: Logger) {
         self.buffer = buffer
+        self.frameTap = frameTap
         self.stats = stats
         self.rawLog = rawLog
         self.logger = logger
@@ -22,6 +26,12 @@ final class CollectorSink: Sendable {
     func frame(_ provider: Provider) {
         metrics.frame(provider)
         stats.update { $0.frames[provider, default: 0] += 1 }
+    }
+
+    /// Hands a received text frame to the tap, if any.
+    @inline(__always)
+    func forward(_ text: String, provider: Provider) {
+        frameTap?(text, provider)
     }
 
     /// Queues ticks and order books for the bus (waits only while the buffer is full).
@@ -43,7 +53,7 @@ final class CollectorSink: Sendable {
         if ticks > 0 { metrics.records(provider, channel: "ticker", count: ticks) }
         if items.count > ticks { metrics.records(provider, channel: "orderbook", count: items.count - ticks) }
         stats.update { $0.records[provider, default: 0] += items.count }
-        await buffer.append(items)
+        await buffer?.append(items)
     }
 
     /// Logs, counts and publishes an alert on the `system` channel.
@@ -54,7 +64,7 @@ final class CollectorSink: Sendable {
         if let session { metadata["collector.session"] = "\(session)" }
         logger.warning("\(message)", metadata: metadata)
         let alert = RealtimeAlert(kind: kind, message: message, provider: provider, symbol: symbol, at: at)
-        await buffer.append([.init(channel: .system, provider: provider ?? .kis, symbol: kind, receivedAt: at, payload: .alert(alert))])
+        await buffer?.append([.init(channel: .system, provider: provider ?? .kis, symbol: kind, receivedAt: at, payload: .alert(alert))])
     }
 
     func malformed(_ provider: Provider, session: String, raw: String, reason: String, at: Date) {

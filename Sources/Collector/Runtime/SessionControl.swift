@@ -7,6 +7,10 @@ protocol SessionControl: Sendable {
     var stoppedFor: String? { get }
     var subscriptions: SubscriptionManager { get }
     func requestStop()
+    /// Adds keys to the session's desired set (sent on its next tick).
+    func want(_ keys: [SubscriptionKey])
+    /// Removes keys from its desired set (unsubscribed on its next tick once confirmed).
+    func drop(_ keys: [SubscriptionKey])
     func run() async
 }
 

@@ -65,6 +65,10 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
     /// Asks the session to unsubscribe, close and not reconnect.
     func requestStop() { state.withLock { $0.stopRequested = true } }
 
+    func want(_ keys: [SubscriptionKey]) { state.withLock { $0.machine.subscriptions.want(keys) } }
+
+    func drop(_ keys: [SubscriptionKey]) { state.withLock { $0.machine.subscriptions.drop(keys) } }
+
     /// Why the session stopped for good (e.g. `R10001`), if it did.
     var stoppedFor: String? { state.withLock { $0.stoppedFor } }
 
@@ -147,6 +151,7 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
                     self.sink.frame(self.provider)
                     switch message {
                     case .text(let text):
+                        self.sink.forward(text, provider: self.provider)
                         let outputs = self.state.withLock { $0.machine.receive(text, at: received) }
                         try await self.perform(outputs, outbound: outbound, at: received)
                     case .binary(let buffer):
@@ -176,7 +181,13 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
             }
             let marketOpen = settings.marketOpen(now)
             let (outputs, action) = state.withLock { state -> ([SessionOutput], WatchdogAction?) in
-                (state.machine.tick(now: now), state.watchdog.evaluate(now: now, marketOpen: marketOpen))
+                let outputs = state.machine.tick(now: now)
+                // A session carrying nothing (an on-demand one before its first registration) is silent by right.
+                guard !state.machine.subscriptions.confirmed.isEmpty else {
+                    state.watchdog.connectionRestarted(at: now)
+                    return (outputs, nil)
+                }
+                return (outputs, state.watchdog.evaluate(now: now, marketOpen: marketOpen))
             }
             try await perform(outputs, outbound: outbound, at: now)
             publishConfirmed()

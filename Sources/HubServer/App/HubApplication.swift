@@ -1,11 +1,13 @@
 import Alerts
 import Archiver
+import Collector
 import BrokerClients
 import BrokerCore
 import Foundation
 import HubEngine
 import Logging
 import Realtime
+import RealtimeGateway
 import ServiceLifecycle
 import Snapshots
 
@@ -25,6 +27,8 @@ public final class HubApplication: Sendable {
     let busServices: [any Service]
     /// `/v1/stream`'s front door over the bus.
     public let feed: LiveFeed?
+    /// The realtime gateway (BROKERHUB_GATEWAY): broker-native WebSocket clients sharing this hub's broker sessions.
+    public let gateway: RealtimeGateway?
     /// The pipeline's ledger (with BROKERHUB_ARCHIVE), for the status and the dashboard.
     public let ledger: HubLedger?
     let logger: Logger
@@ -105,6 +109,19 @@ public final class HubApplication: Sendable {
         } else {
             alerts = nil
         }
+        if configuration.gateway.isEmpty {
+            self.gateway = nil
+        } else {
+            var sessions = CollectorConfiguration()
+            sessions.accounts = configuration.accounts.filter { configuration.gateway.contains($0.provider) }
+            sessions.onDemand = configuration.gateway
+            sessions.capacity = [.kis: configuration.gatewayCapacity, .kiwoom: configuration.gatewayCapacity]
+            for (provider, url) in configuration.webSocketURLs { sessions.useWebSocketURL(url, for: provider) }
+            self.gateway = RealtimeGateway(
+                configuration: configuration.gatewaySettings, collector: sessions, bus: pipeline?.bus, credential: .tokens(tokens),
+                credentialIsValid: { [localTokens] in localTokens.isValid($0) }, clock: clock, logger: logger.child("gateway")
+            )
+        }
         snapshots = configuration.snapshot.map {
             SnapshotCollector(configuration: $0, source: HubSnapshotSource(hub: hub), clock: clock, logger: logger.child("snapshot"))
         }
@@ -114,9 +131,9 @@ public final class HubApplication: Sendable {
     /// so it stops before them) and the HTTP server.
     public func services(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
         backends.services + busServices + (ledger.map { [$0] } ?? []) + hub.services + [TokenRefresher(manager: tokens, clock: clock)] + alertServices()
-            + (snapshots.map { [$0] } ?? []) + [HubHTTPServer(
+            + (snapshots.map { [$0] } ?? []) + (gateway.map { [$0] } ?? []) + [HubHTTPServer(
                 hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, snapshots: snapshots, alerts: alerts,
-                feed: feed, ledger: ledger?.monitor, logger: logger, onListening: onListening
+                feed: feed, ledger: ledger?.monitor, gateway: gateway, logger: logger, onListening: onListening
             )]
     }
 

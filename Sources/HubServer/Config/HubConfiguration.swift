@@ -4,6 +4,8 @@ import BrokerCore
 import BrokerWire
 import Foundation
 import HubEngine
+import RealtimeGateway
+import RedisClient
 import Snapshots
 
 /// Everything `brokerhub serve` (and the demo) can be told, read in one place: defaults, then a JSON
@@ -76,6 +78,16 @@ public struct HubConfiguration: Sendable {
     public var ledgerInterval: Duration = .seconds(5)
     /// How often a quiet `/v1/stream` gets a keep-alive comment.
     public var streamHeartbeat: Duration = .seconds(15)
+    /// The realtime gateway (BROKERHUB_GATEWAY `kis`, `kiwoom`, `kis,kiwoom` or `all`): broker-native WebSocket clients of
+    /// these providers share the hub's broker sessions, one per app key. Empty: no gateway.
+    public var gateway: Set<Provider> = []
+    /// How the gateway treats its clients (queue, drops, heartbeat, request rate).
+    public var gatewaySettings = GatewayConfiguration()
+    /// Registrations one broker session of the gateway carries (BROKERHUB_GATEWAY_CAPACITY; KIS's cap is 41).
+    public var gatewayCapacity = 41
+    /// The brokers' WebSocket endpoints the gateway's sessions connect to (BROKERHUB_KIS_WS_URL,
+    /// BROKERHUB_KIWOOM_WS_URL); nil: the broker's real or paper endpoint, by account.
+    public var webSocketURLs: [Provider: String] = [:]
 
     /// A snapshot schedule run inside the hub (BROKERHUB_SNAPSHOT_MODE swing or scalp); nil: none.
     public var snapshotMode: ObservationSnapshot.Mode?
@@ -232,6 +244,28 @@ public struct HubConfiguration: Sendable {
         if let archive = values["archive"]?.text { self.archive = archive.isEmpty ? nil : archive }
         if let seconds = try double("ledger_seconds") { ledgerInterval = .milliseconds(Int64(max(0.1, min(seconds, 3_600)) * 1000)) }
         if let seconds = try double("stream_heartbeat_seconds") { streamHeartbeat = .milliseconds(Int64(max(0.1, min(seconds, 3_600)) * 1000)) }
+        if let list = values["gateway"]?.text {
+            gateway = []
+            for name in list.lowercased().split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+                switch name {
+                case "all", "true", "on": gateway = Set(Provider.allCases)
+                case "none", "false", "off": gateway = []
+                default:
+                    guard let provider = Provider(rawValue: name) else {
+                        throw BrokerHubError(.invalidConfiguration, "\(source): gateway takes kis, kiwoom, all or none, got \(name)")
+                    }
+                    gateway.insert(provider)
+                }
+            }
+        }
+        if let size = try int("gateway_client_queue") { gatewaySettings.clientQueue = max(16, size) }
+        if let drops = try int("gateway_max_drops") { gatewaySettings.maxDrops = max(0, drops) }
+        if let seconds = try double("gateway_heartbeat_seconds") { gatewaySettings.heartbeat = .milliseconds(Int64(max(0.1, min(seconds, 3_600)) * 1000)) }
+        if let rate = try int("gateway_requests_per_second") { gatewaySettings.requestsPerSecond = max(1, rate) }
+        if let capacity = try int("gateway_capacity") { gatewayCapacity = max(1, capacity) }
+        for provider in Provider.allCases {
+            if let url = values[provider.rawValue + "_ws_url"]?.text { webSocketURLs[provider] = url.isEmpty ? nil : url }
+        }
         if let seconds = try double("alert_check_seconds") { alertCheckInterval = .milliseconds(Int64(max(0.1, min(seconds, 3_600)) * 1000)) }
         try applySnapshot(values, source: source, double: double, flag: flag, int: int)
         if let list = values["accounts"]?.arrayValue {
@@ -305,6 +339,9 @@ public struct HubConfiguration: Sendable {
 
     /// Refuses settings that would be unsafe or cannot work.
     public func validate() throws {
+        for provider in gateway.sorted(by: { $0.rawValue < $1.rawValue }) where !accounts.contains(where: { $0.provider == provider }) {
+            throw BrokerHubError(.invalidConfiguration, "BROKERHUB_GATEWAY=\(provider.rawValue) needs a \(provider.rawValue) account: its sessions are that account's")
+        }
         let loopback = ["127.0.0.1", "::1", "localhost"].contains(host)
         if !loopback, apiKeys.isEmpty {
             throw BrokerHubError(.invalidConfiguration, "binding to \(host) needs API keys (BROKERHUB_API_KEYS); without them only loopback is allowed")
@@ -312,7 +349,7 @@ public struct HubConfiguration: Sendable {
         if gatekeeperURL != nil, redisURL == nil {
             throw BrokerHubError(.invalidConfiguration, "BROKERHUB_REDIS_GATEKEEPER_URL needs BROKERHUB_REDIS_URL (the gatekeeper is part of distributed mode)")
         }
-        for url in [redisURL, gatekeeperURL].compactMap(\.self) where !(url.hasPrefix("redis://") || url.hasPrefix("redis+cluster://")) {
+        for url in [redisURL, gatekeeperURL].compactMap(\.self) where !RedisConfiguration.hasRedisScheme(url) {
             throw BrokerHubError(.invalidConfiguration, "Redis URLs look like redis://[:password@]host:port/db or redis+cluster://host:port,host:port (no TLS), got \(url.hasPrefix("rediss://") ? "rediss://…" : "a different scheme")")
         }
         if let snapshot {

@@ -1,6 +1,9 @@
 import BrokerCore
 import Hummingbird
+import HTTPTypes
 import HummingbirdCore
+import HummingbirdWebSocket
+import Logging
 import NIOCore
 
 /// What every BrokerHub HTTP server (the hub, the workers' operations endpoint) allows one client before any
@@ -19,13 +22,25 @@ public struct HTTPServerLimits: Sendable {
     public init() {}
 
     /// The HTTP/1.1 server with these limits.
-    public var server: HTTPServerBuilder {
+    public var server: HTTPServerBuilder { .http1(configuration: http1) }
+
+    /// The same server that also takes WebSocket upgrades `shouldUpgrade` accepts (the realtime gateway); an
+    /// upgraded connection is no longer held to the idle time (the gateway's heartbeats keep it alive).
+    func webSocketServer(
+        shouldUpgrade: @escaping @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+    ) -> HTTPServerBuilder {
+        .http1WebSocketUpgrade(
+            configuration: .init(http1: http1, ws: .init(maxFrameSize: 1 << 16, closeTimeout: .seconds(5))), shouldUpgrade: shouldUpgrade
+        )
+    }
+
+    private var http1: HTTP1Channel.Configuration {
         let requestTimeout = TimeAmount.nanoseconds(Int64(self.requestTimeout.timeInterval * 1e9))
-        return .http1(configuration: .init(
+        return .init(
             additionalChannelHandlers: [RequestDeadlineHandler(timeout: requestTimeout)],
             idleTimeout: .nanoseconds(Int64(idleTimeout.timeInterval * 1e9)),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: maxHeaderBytes, maxHeaderListSize: maxHeaderBytes, maxHeaderFieldCount: 200)
-        ))
+        )
     }
 
     /// The application configuration: `address`, the name in `Server`, and the connection cap.

@@ -78,6 +78,18 @@ extension HubRoutes {
             entry.add("refused", stream.refused)
             object.add("stream", raw: entry.json)
         }
+        if let gateway {
+            let status = gateway.status
+            var entry = JSONWriter.Object()
+            entry.add("clients", Int64(status.clients))
+            entry.add("registrations", Int64(status.registrations))
+            entry.add("frames_sent", status.framesSent)
+            entry.add("dropped", status.dropped)
+            entry.add("refused", status.refused)
+            entry.add("refused_full", status.full)
+            entry.add("slow_disconnects", status.slowDisconnects)
+            object.add("gateway", raw: entry.json)
+        }
         if let ledger { object.add("realtime", raw: Self.realtime(ledger.latest)) }
         if let alerts {
             let notices = alerts.recentNotices.map { notice -> String in

@@ -7,6 +7,7 @@ import Foundation
 import HTTPTypes
 import HubEngine
 import Hummingbird
+import RealtimeGateway
 import Snapshots
 import NIOCore
 
@@ -25,6 +26,8 @@ struct HubRoutes: Sendable {
     var feed: LiveFeed? = nil
     /// The pipeline's ledger readings for `/v1/status`, when the hub has a bus and an archive.
     var ledger: LedgerMonitor? = nil
+    /// The realtime gateway whose clients and registrations `/v1/status` shows, when the hub runs one.
+    var gateway: RealtimeGateway? = nil
     /// Recent `/v1/candles` bodies, reused for equal answers (cache hits).
     let renderedCandles = RenderedCandles()
 

@@ -48,6 +48,12 @@ struct ProxyRoutes: Sendable {
         case "/oauth2/revokeP":
             if let body = try? await jsonBody(request), let token = body["token"]?.stringValue { localTokens.revoke(token) }
             return .json(#"{"code":200,"message":"접근토큰 폐기에 성공하였습니다"}"#)
+        case "/oauth2/Approval" where configuration.gateway.contains(.kis):
+            // With the realtime gateway, a hub-issued approval key: it opens the hub's WebSocket, whose sessions
+            // are shared; the real key never leaves the hub.
+            var object = JSONWriter.Object()
+            object.add("approval_key", localTokens.issue().value)
+            return .json(object.json)
         case "/oauth2/Approval":
             // The real approval key opens the key's single realtime session: whoever holds it can knock the
             // collector off (OPSP8996). Handed out only when the deployment asked for it.

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerWire
 import Foundation
 import MockMarket
 
@@ -106,20 +107,14 @@ enum KISFrameEncoder {
         return "0|\(trID)|\(String(repeating: "0", count: max(0, 3 - count.count)) + count)|" + records.map { $0.joined(separator: "^") }.joined(separator: "^")
     }
 
-    static func pingPong(at instant: Date) -> String {
-        #"{"header":{"tr_id":"PINGPONG","datetime":"\#(KST.compactDateTime(instant))"}}"#
-    }
+    static func pingPong(at instant: Date) -> String { RealtimeControlText.kisPingPong(at: instant) }
 
     /// A subscription acknowledgement; `keyAndIV` only on successful subscribes.
     static func ack(trID: String, trKey: String, returnCode: String, code: String, message: String, keyAndIV: (String, String)? = nil) -> String {
-        var output = ""
-        if let (key, iv) = keyAndIV { output = #","output":{"iv":"\#(iv)","key":"\#(key)"}"# }
-        return #"{"header":{"tr_id":"\#(escape(trID))","tr_key":"\#(escape(trKey))","encrypt":"N"},"body":{"rt_cd":"\#(returnCode)","msg_cd":"\#(code)","msg1":"\#(message)"\#(output)}}"#
+        RealtimeControlText.kisAck(trID: trID, trKey: trKey, returnCode: returnCode, code: code, message: message, keyAndIV: keyAndIV)
     }
 
-    static func escape(_ text: String) -> String {
-        String(text.unicodeScalars.filter { $0.value >= 0x20 && $0 != "\"" && $0 != "\\" }.map(Character.init))
-    }
+    static func escape(_ text: String) -> String { RealtimeControlText.plain(text) }
 
     static func hhmmss(_ second: Int) -> String { KST.clock(second, separator: "") }
 

@@ -38,7 +38,7 @@ final class KiwoomRealtimeSession: MockRealtimeProtocol {
     let acceptsPongFrames = false
     var registrationCount: Int { state.withLock { $0.registrations.count } }
 
-    func heartbeat() -> String { #"{"trnm":"PING"}"# }
+    func heartbeat() -> String { RealtimeControlText.kiwoomPing }
 
     func heartbeatUnanswered() -> MockRealtimeClose {
         MockRealtimeClose(
@@ -53,7 +53,7 @@ final class KiwoomRealtimeSession: MockRealtimeProtocol {
     }
 
     static func answer(_ trnm: String, code: Int, message: String, extra: String = "") -> String {
-        #"{"trnm":"\#(trnm)","return_code":\#(code),"return_msg":"\#(KISFrameEncoder.escape(message))"\#(extra)}"#
+        RealtimeControlText.kiwoomAnswer(trnm, code: code, message: message, extra: extra)
     }
 
     /// Answers one client message (a refused `LOGIN` closes the connection after its answer).
