@@ -6,6 +6,8 @@
 #   scripts/compat.sh kis             # only Tests/Compatibility/kis_referee.py
 #   scripts/compat.sh kiwoom          # only Tests/Compatibility/kiwoom_referee.py
 #   scripts/compat.sh kis-proxy       # python-kis instances at once through `brokerhub serve`'s proxy
+#   scripts/compat.sh gateway         # python-kis and kiwoom-client realtime instances at once through the hub's
+#                                     # realtime gateway (one broker session per key)
 #   scripts/compat.sh venv            # only make .venv-compat with the pinned clients (scripts/bench-compare.sh)
 #
 # Steps: makes (once) a virtualenv at .venv-compat, installs the two clients there unless they are
@@ -160,20 +162,29 @@ mock_kis_stat() { # $1: field of the mock's kis stats
   python3 -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1] + "/_mock/stats"))["kis"][sys.argv[2]])' "$BROKERHUB_MOCK_URL" "$1"
 }
 
-run_proxy_referees() {
-  [[ -n "$MOCK_DIR" ]] || { log "kis-proxy needs the mock started by this script"; return 1; }
-  local bin hub_dir hub_url tokens_before violations_before pids=() ok=0
+# Starts `brokerhub serve` over the mock with the second real KIS key and the first Kiwoom key (the direct referees
+# use the first KIS key) and any extra VAR=value given; sets HUB_URL. stop_hub stops it.
+HUB_URL=""
+start_hub() {
+  [[ -n "$MOCK_DIR" ]] || { log "the hub checks need the mock started by this script"; return 1; }
+  local bin hub_dir
   bin="$(swift build --show-bin-path)/brokerhub"
   hub_dir="$MOCK_DIR/hub"
+  rm -rf "$hub_dir"
   mkdir -p "$hub_dir"
-  eval "$(python3 - "$MOCK_DIR/credentials.json" <<'PY'
+  local keys
+  keys="$(python3 - "$MOCK_DIR/credentials.json" <<'PY'
 import json, shlex, sys
-keys = [k for k in json.load(open(sys.argv[1]))["keys"] if k["provider"] == "kis" and k["kind"] == "real"]
-print(f"export BROKERHUB_KIS_APPKEY={shlex.quote(keys[1]['appKey'])} BROKERHUB_KIS_APPSECRET={shlex.quote(keys[1]['secret'])}")
+keys = json.load(open(sys.argv[1]))["keys"]
+kis = [k for k in keys if k["provider"] == "kis" and k["kind"] == "real"][1]
+kiwoom = [k for k in keys if k["provider"] == "kiwoom"][0]
+print(f"BROKERHUB_KIS_APPKEY={shlex.quote(kis['appKey'])} BROKERHUB_KIS_APPSECRET={shlex.quote(kis['secret'])} "
+      f"BROKERHUB_KIWOOM_APPKEY={shlex.quote(kiwoom['appKey'])} BROKERHUB_KIWOOM_SECRETKEY={shlex.quote(kiwoom['secret'])}")
 PY
 )"
-  BROKERHUB_KIS_BASE_URL="$BROKERHUB_MOCK_URL" "$bin" serve --port 0 --data-dir "$hub_dir/data" \
-    --ready-file "$hub_dir/ready" >"$hub_dir/hub.log" 2>&1 &
+  # shellcheck disable=SC2086
+  env $keys BROKERHUB_KIS_BASE_URL="$BROKERHUB_MOCK_URL" BROKERHUB_KIWOOM_BASE_URL="$BROKERHUB_MOCK_URL" "$@" \
+    "$bin" serve --port 0 --data-dir "$hub_dir/data" --ready-file "$hub_dir/ready" >"$hub_dir/hub.log" 2>&1 &
   HUB_PID=$!
   local waited=0
   until [[ -s "$hub_dir/ready" ]]; do
@@ -181,23 +192,69 @@ PY
     ((waited++ < 600)) || { log "the hub did not start within 60 s"; return 1; }
     sleep 0.1
   done
-  hub_url="$(head -n 1 "$hub_dir/ready")"
+  HUB_URL="$(head -n 1 "$hub_dir/ready")"
+}
+
+stop_hub() {
+  [[ -n "$HUB_PID" ]] || return 0
+  kill -TERM "$HUB_PID" 2>/dev/null || true
+  wait "$HUB_PID" 2>/dev/null || true
+  HUB_PID=""
+}
+
+mock_stat() { # $1: provider, $2: field of the mock's stats
+  python3 -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1] + "/_mock/stats"))[sys.argv[2]][sys.argv[3]])' "$BROKERHUB_MOCK_URL" "$1" "$2"
+}
+
+run_proxy_referees() {
+  local tokens_before violations_before pids=() ok=0
+  start_hub || return 1
+  local hub_dir="$MOCK_DIR/hub"
   tokens_before="$(mock_kis_stat tokens_issued)"
   violations_before="$(mock_kis_stat rate_limit_violations)"
-  log "running $PROXY_CLIENTS python-kis instances at once through the hub proxy $hub_url"
+  log "running $PROXY_CLIENTS python-kis instances at once through the hub proxy $HUB_URL"
   for ((i = 0; i < PROXY_CLIENTS; i++)); do
-    BROKERHUB_MOCK_URL="$hub_url" KIS_REFEREE_REALTIME=0 "$VENV/bin/python" "$REFEREE_DIR/kis_referee.py" >"$hub_dir/client$i.log" 2>&1 &
+    BROKERHUB_MOCK_URL="$HUB_URL" KIS_REFEREE_REALTIME=0 "$VENV/bin/python" "$REFEREE_DIR/kis_referee.py" >"$hub_dir/client$i.log" 2>&1 &
     pids+=($!)
   done
   for pid in "${pids[@]}"; do wait "$pid" && ok=$((ok + 1)); done
   local tokens=$(($(mock_kis_stat tokens_issued) - tokens_before))
   local violations=$(($(mock_kis_stat rate_limit_violations) - violations_before))
   log "kis-proxy: $ok of $PROXY_CLIENTS clients succeeded; broker saw $tokens token issuance(s), $violations violation(s)"
-  kill -TERM "$HUB_PID" 2>/dev/null || true
-  wait "$HUB_PID" 2>/dev/null || true
-  HUB_PID=""
+  stop_hub
   if ((ok != PROXY_CLIENTS)); then tail -n 3 "$hub_dir"/client*.log >&2; fi
   ((ok == PROXY_CLIENTS && tokens == 1 && violations == 0))
+}
+
+# The realtime gateway check: the hub with BROKERHUB_GATEWAY=kis,kiwoom over the mock, then GATEWAY_CLIENTS unmodified
+# python-kis instances (REST through the proxy, ticks through the hub's KIS WebSocket) and as many kiwoom-client
+# instances (REST and WebSocket through the hub) at once. All must pass while the mock sees exactly one new
+# realtime session per provider — the hub's — however many clients subscribe.
+GATEWAY_CLIENTS="${BROKERHUB_GATEWAY_CLIENTS:-3}"
+
+run_gateway_referees() {
+  local pids=() ok=0 kis_before kiwoom_before
+  kis_before="$(mock_stat kis ws_sessions_total)"
+  kiwoom_before="$(mock_stat kiwoom ws_sessions_total)"
+  start_hub BROKERHUB_GATEWAY=kis,kiwoom BROKERHUB_KIS_WS_URL="$BROKERHUB_MOCK_WS_URL/tryitout" \
+    BROKERHUB_KIWOOM_WS_URL="$BROKERHUB_MOCK_WS_URL/api/dostk/websocket" || return 1
+  local hub_dir="$MOCK_DIR/hub"
+  log "running $GATEWAY_CLIENTS python-kis and $GATEWAY_CLIENTS kiwoom-client realtime instances at once through the hub's gateway $HUB_URL"
+  for ((i = 0; i < GATEWAY_CLIENTS; i++)); do
+    BROKERHUB_MOCK_URL="$HUB_URL" BROKERHUB_MOCK_WS_URL="ws://${HUB_URL#http://}" \
+      "$VENV/bin/python" "$REFEREE_DIR/kis_referee.py" >"$hub_dir/kis$i.log" 2>&1 &
+    pids+=($!)
+    BROKERHUB_MOCK_URL="$HUB_URL" BROKERHUB_MOCK_WS_URL="ws://${HUB_URL#http://}" KIWOOM_REFEREE_WS=1 \
+      "$VENV/bin/python" "$REFEREE_DIR/kiwoom_referee.py" >"$hub_dir/kiwoom$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" && ok=$((ok + 1)); done
+  local kis_sessions=$(($(mock_stat kis ws_sessions_total) - kis_before))
+  local kiwoom_sessions=$(($(mock_stat kiwoom ws_sessions_total) - kiwoom_before))
+  log "gateway: $ok of $((2 * GATEWAY_CLIENTS)) clients succeeded; the broker saw $kis_sessions KIS and $kiwoom_sessions Kiwoom realtime session(s)"
+  stop_hub
+  if ((ok != 2 * GATEWAY_CLIENTS)); then tail -n 5 "$hub_dir"/kis*.log "$hub_dir"/kiwoom*.log >&2; tail -n 20 "$hub_dir/hub.log" >&2; fi
+  ((ok == 2 * GATEWAY_CLIENTS && kis_sessions == 1 && kiwoom_sessions == 1))
 }
 
 if [[ "${1:-}" == "venv" ]]; then
@@ -208,10 +265,10 @@ fi
 
 referees=("$@")
 if ((${#referees[@]} == 0)); then
-  referees=(kis kiwoom kis-proxy)
+  referees=(kis kiwoom kis-proxy gateway)
 fi
 for r in "${referees[@]}"; do
-  [[ "$r" == "kis-proxy" || -f "$REFEREE_DIR/${r}_referee.py" ]] || die "unknown referee '$r' (expected kis, kiwoom or kis-proxy)"
+  [[ "$r" == "kis-proxy" || "$r" == "gateway" || -f "$REFEREE_DIR/${r}_referee.py" ]] || die "unknown referee '$r' (expected kis, kiwoom, kis-proxy or gateway)"
 done
 
 ensure_venv
@@ -233,8 +290,8 @@ export BROKERHUB_MOCK_URL BROKERHUB_MOCK_WS_URL
 passed=0
 failed=0
 for r in "${referees[@]}"; do
-  if [[ "$r" == "kis-proxy" ]]; then
-    if run_proxy_referees; then
+  if [[ "$r" == "kis-proxy" || "$r" == "gateway" ]]; then
+    if { [[ "$r" == "kis-proxy" ]] && run_proxy_referees; } || { [[ "$r" == "gateway" ]] && run_gateway_referees; }; then
       log "$r: PASS"
       passed=$((passed + 1))
     else
