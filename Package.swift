@@ -118,7 +118,7 @@ let package = Package(
         .target(
             name: "Collector",
             dependencies: [
-                "BrokerCore", "BrokerWire", "BrokerClients", "Realtime",
+                "BrokerCore", "BrokerWire", "BrokerClients", "Realtime", "RedisClient",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -1,5 +1,6 @@
 import BrokerClients
 import BrokerCore
+import BrokerWire
 import Foundation
 import Logging
 import Realtime
@@ -29,6 +30,8 @@ public final class Collector: Service, Sendable {
     private let logger: Logger
     /// Registrations asked for at run time, with the index of the session carrying each.
     private let placements = Mutex<[ProviderKey: Int]>([:])
+    /// An operator drained the collector: `attach` takes nothing new.
+    private let draining = Atomic<Bool>(false)
 
     /// A registration of one provider (the key of `placements`).
     private struct ProviderKey: Hashable {
@@ -145,6 +148,7 @@ public final class Collector: Service, Sendable {
             if let index = indices.first(where: { sessions[$0].subscriptions.desired.contains(key) }) {
                 return .placed(session: sessions[index].name)
             }
+            guard !draining.load(ordering: .relaxed) else { return .full }
             let loads = indices.map { index -> (index: Int, room: Int) in
                 let subscriptions = sessions[index].subscriptions
                 return (index, subscriptions.capReached ? 0 : subscriptions.capacity - subscriptions.desired.count)
@@ -162,6 +166,29 @@ public final class Collector: Service, Sendable {
             guard let index = placements.removeValue(forKey: ProviderKey(provider: provider, key: key)) else { return }
             guard configuration.subscriptions[provider]?.contains(key) != true else { return }
             sessions[index].drop([key])
+        }
+    }
+
+    /// Whether an operator drained the collector (it takes no new registrations).
+    public var isDraining: Bool { draining.load(ordering: .relaxed) }
+
+    /// Performs an operator command (the control channel's, `CollectorControl`); returns what was done, for its
+    /// acknowledgement. `shutdown` only stops the sessions: the process's own shutdown is its caller's.
+    @discardableResult
+    public func perform(_ command: ControlEnvelope.Command) -> String {
+        switch command {
+        case .drain:
+            draining.store(true, ordering: .relaxed)
+            return "draining: no new registrations; \(sessions.reduce(0) { $0 + $1.subscriptions.desired.count }) kept"
+        case .resubscribe:
+            for session in sessions { session.requestResubscribe() }
+            return "\(sessions.count) session(s) resubscribe"
+        case .reconnect:
+            for session in sessions { session.requestReconnect() }
+            return "\(sessions.count) session(s) reconnect"
+        case .shutdown:
+            stop()
+            return "\(sessions.count) session(s) unsubscribe and close"
         }
     }
 

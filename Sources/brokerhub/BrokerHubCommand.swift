@@ -11,6 +11,7 @@ struct BrokerHubCommand: AsyncParsableCommand {
             MockBrokerCommand.self,
             ServeCommand.self,
             CollectCommand.self,
+            ControlCommand.self,
             ArchiveCommand.self,
             HistoryCommand.self,
             VerifyCommand.self,

@@ -17,6 +17,9 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
         var policy: ReconnectPolicy
         var watchdog: RealtimeWatchdog
         var stopRequested = false
+        /// An operator asked for a resubscribe or a reconnect (`Collector.perform`), done at the next tick.
+        var resubscribeRequested = false
+        var reconnectRequested = false
         var stoppedFor: String?
         var disconnectedAt: Date?
         var healthy = false
@@ -64,6 +67,10 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
 
     /// Asks the session to unsubscribe, close and not reconnect.
     func requestStop() { state.withLock { $0.stopRequested = true } }
+
+    func requestResubscribe() { state.withLock { $0.resubscribeRequested = true } }
+
+    func requestReconnect() { state.withLock { $0.reconnectRequested = true } }
 
     func want(_ keys: [SubscriptionKey]) { state.withLock { $0.machine.subscriptions.want(keys) } }
 
@@ -178,6 +185,15 @@ final class SessionRunner<Machine: SessionMachine>: Sendable {
             if state.withLock({ $0.stopRequested }) {
                 try await stop(outbound: outbound)
                 throw Close(reason: "collector shutting down")
+            }
+            let (resubscribe, reconnect) = state.withLock { state -> (Bool, Bool) in
+                defer { (state.resubscribeRequested, state.reconnectRequested) = (false, false) }
+                return (state.resubscribeRequested, state.reconnectRequested)
+            }
+            if reconnect { throw Close(reason: "operator: reconnect") }
+            if resubscribe {
+                let outputs = state.withLock { $0.machine.resubscribe(now: now) }
+                try await perform(outputs, outbound: outbound, at: now)
             }
             let marketOpen = settings.marketOpen(now)
             let (outputs, action) = state.withLock { state -> ([SessionOutput], WatchdogAction?) in

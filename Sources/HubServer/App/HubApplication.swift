@@ -1,13 +1,14 @@
 import Alerts
 import Archiver
-import Collector
 import BrokerClients
 import BrokerCore
+import Collector
 import Foundation
 import HubEngine
 import Logging
 import Realtime
 import RealtimeGateway
+import RedisClient
 import ServiceLifecycle
 import Snapshots
 
@@ -29,6 +30,8 @@ public final class HubApplication: Sendable {
     public let feed: LiveFeed?
     /// The realtime gateway (BROKERHUB_GATEWAY): broker-native WebSocket clients sharing this hub's broker sessions.
     public let gateway: RealtimeGateway?
+    /// The control channel's listener and its Redis client (BROKERHUB_CONTROL_URL), for the gateway's collector.
+    let control: [any Service]
     /// The pipeline's ledger (with BROKERHUB_ARCHIVE), for the status and the dashboard.
     public let ledger: HubLedger?
     let logger: Logger
@@ -122,6 +125,12 @@ public final class HubApplication: Sendable {
                 credentialIsValid: { [localTokens] in localTokens.isValid($0) }, clock: clock, logger: logger.child("gateway")
             )
         }
+        if let gateway = self.gateway, let url = configuration.controlURL, let key = configuration.controlKey {
+            let redis = RedisClient(configuration: try RedisConfiguration(url: url), logger: logger.child("control"))
+            control = [redis, CollectorControl(redis: redis, prefix: configuration.redisPrefix, key: key, collector: gateway.collector, clock: clock, logger: logger.child("control"))]
+        } else {
+            control = []
+        }
         snapshots = configuration.snapshot.map {
             SnapshotCollector(configuration: $0, source: HubSnapshotSource(hub: hub), clock: clock, logger: logger.child("snapshot"))
         }
@@ -131,7 +140,7 @@ public final class HubApplication: Sendable {
     /// so it stops before them) and the HTTP server.
     public func services(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
         backends.services + busServices + (ledger.map { [$0] } ?? []) + hub.services + [TokenRefresher(manager: tokens, clock: clock)] + alertServices()
-            + (snapshots.map { [$0] } ?? []) + (gateway.map { [$0] } ?? []) + [HubHTTPServer(
+            + (snapshots.map { [$0] } ?? []) + (gateway.map { [$0] } ?? []) + control + [HubHTTPServer(
                 hub: hub, localTokens: localTokens, configuration: configuration, clock: clock, startedAt: startedAt, snapshots: snapshots, alerts: alerts,
                 feed: feed, ledger: ledger?.monitor, gateway: gateway, logger: logger, onListening: onListening
             )]

@@ -85,6 +85,11 @@ public struct HubConfiguration: Sendable {
     public var gatewaySettings = GatewayConfiguration()
     /// Registrations one broker session of the gateway carries (BROKERHUB_GATEWAY_CAPACITY; KIS's cap is 41).
     public var gatewayCapacity = 41
+    /// The control channel (BROKERHUB_CONTROL_URL, a `redis://` URL): the gateway's collector performs the signed
+    /// operator commands published there (`brokerhub control`); needs `controlKey`.
+    public var controlURL: String?
+    /// The key commands are signed with (BROKERHUB_CONTROL_KEY): a secret, never logged.
+    public var controlKey: String?
     /// The brokers' WebSocket endpoints the gateway's sessions connect to (BROKERHUB_KIS_WS_URL,
     /// BROKERHUB_KIWOOM_WS_URL); nil: the broker's real or paper endpoint, by account.
     public var webSocketURLs: [Provider: String] = [:]
@@ -263,6 +268,8 @@ public struct HubConfiguration: Sendable {
         if let seconds = try double("gateway_heartbeat_seconds") { gatewaySettings.heartbeat = .milliseconds(Int64(max(0.1, min(seconds, 3_600)) * 1000)) }
         if let rate = try int("gateway_requests_per_second") { gatewaySettings.requestsPerSecond = max(1, rate) }
         if let capacity = try int("gateway_capacity") { gatewayCapacity = max(1, capacity) }
+        if let url = values["control_url"]?.text { controlURL = url.isEmpty ? nil : url }
+        if let key = values["control_key"]?.text { controlKey = key.isEmpty ? nil : key }
         for provider in Provider.allCases {
             if let url = values[provider.rawValue + "_ws_url"]?.text { webSocketURLs[provider] = url.isEmpty ? nil : url }
         }
@@ -341,6 +348,17 @@ public struct HubConfiguration: Sendable {
     public func validate() throws {
         for provider in gateway.sorted(by: { $0.rawValue < $1.rawValue }) where !accounts.contains(where: { $0.provider == provider }) {
             throw BrokerHubError(.invalidConfiguration, "BROKERHUB_GATEWAY=\(provider.rawValue) needs a \(provider.rawValue) account: its sessions are that account's")
+        }
+        if let controlURL {
+            guard RedisConfiguration.hasRedisScheme(controlURL) else {
+                throw BrokerHubError(.invalidConfiguration, "BROKERHUB_CONTROL_URL must be a redis:// URL")
+            }
+            guard (controlKey?.utf8.count ?? 0) >= 16 else {
+                throw BrokerHubError(.invalidConfiguration, "BROKERHUB_CONTROL_URL needs BROKERHUB_CONTROL_KEY (16 characters at least): commands are never accepted without it")
+            }
+            guard !gateway.isEmpty else {
+                throw BrokerHubError(.invalidConfiguration, "BROKERHUB_CONTROL_URL controls the realtime gateway's sessions: set BROKERHUB_GATEWAY too")
+            }
         }
         let loopback = ["127.0.0.1", "::1", "localhost"].contains(host)
         if !loopback, apiKeys.isEmpty {

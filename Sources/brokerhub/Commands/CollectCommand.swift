@@ -9,6 +9,7 @@ import Logging
 import MockBroker
 import MockMarket
 import Realtime
+import RedisClient
 import ServiceLifecycle
 
 /// `brokerhub collect`: the realtime collector — broker WebSockets → the durable bus.
@@ -80,6 +81,12 @@ struct CollectCommand: AsyncParsableCommand {
     @Option(help: "Kiwoom WebSocket URL for every Kiwoom account (default: by account kind, api or mockapi, or the mock's).")
     var kiwoomWsURL: String?
 
+    @Option(help: "Control channel: perform the signed operator commands (`brokerhub control`) published on this Redis (redis://host:port/db); the key comes from BROKERHUB_CONTROL_KEY.")
+    var control: String?
+
+    @Option(help: "Key prefix of the control channel ({prefix}:control).")
+    var controlPrefix: String = "bh"
+
     @Flag(help: "Treat the market as always open (the watchdog acts at any hour; for the mock's --always-open).")
     var alwaysOpen = false
 
@@ -137,6 +144,14 @@ struct CollectCommand: AsyncParsableCommand {
         let started = Date()
         print("brokerhub collect: run \(collector.runID), \(collector.sessionSubscriptions.count) session(s), bus \(bus)")
         var services = opened.services + tokenServices + application.services
+        if let control {
+            guard let key = ProcessInfo.processInfo.environment["BROKERHUB_CONTROL_KEY"], key.utf8.count >= 16 else {
+                CLIExit.report("--control needs BROKERHUB_CONTROL_KEY (16 characters at least): commands are never accepted without it")
+                throw ExitCode(CLIExit.usage)
+            }
+            let redis = RedisClient(configuration: try RedisConfiguration(url: control), logger: logger)
+            services += [redis, CollectorControl(redis: redis, prefix: controlPrefix, key: key, collector: collector, logger: logger)]
+        }
         if let httpPort {
             // Started last, stopped first. Not ready while a session has stopped for good (replaced by another
             // login, refused credentials) or registrations have no session to carry them.
