@@ -19,7 +19,7 @@ struct GatewayControlTests {
         let redis = try await RedisServerProcess.start()
         try await withCleanup({ await redis.stop() }) {
             let environment = GatewayTests.environment(["BROKERHUB_CONTROL_URL": redis.url, "BROKERHUB_CONTROL_KEY": Self.key])
-            try await HubStack.with(mockArguments: GatewayTests.streaming, hubEnvironment: environment) { stack in
+            try await HubStack.with(mockArguments: GatewayTests.gentle, hubEnvironment: environment) { stack in
                 let hub = stack.hub.url
                 let directory = stack.mock.directory
                 let symbols = try await GatewayTests.symbols(stack, 2)

@@ -133,7 +133,8 @@ struct GatewayBenchCommand: AsyncParsableCommand {
             print(String(
                 format: "latency     upstream → client through the hub: p50 %.2f ms, p99 %.2f ms, max %.2f ms; straight from the upstream: p50 %.2f ms, p99 %.2f ms → the hub adds %.2f ms at p99 (target ≤ 5 ms at 10,000 frames/s in, 2 cores)",
                 percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.last ?? .nan, percentile(baseline, 0.5), percentile(baseline, 0.99), added
-            ) + (added <= 5 && rate >= 10_000 ? "" : " — NOT MET"))
+            ) + (added <= 5 && rate >= 10_000 && clients >= 50 ? "" : " — NOT MET")
+                + (percentile(baseline, 0.99) > 5 ? String(format: " (the benchmark process itself is saturated: the direct client's p99 is %.0f ms)", percentile(baseline, 0.99)) : ""))
             for reader in readers { reader.stop() }
             direct.stop()
             group.cancelAll()
