@@ -125,9 +125,11 @@ struct GatewayTests {
 
     /// Open bug (issue 15): with 20 clients receiving about 7,000 frames a second in all, the hub sometimes stops reading
     /// one client's socket — its unsubscribe sits in the hub's receive queue (`ss -tn`: Recv-Q 490 on the hub's side)
-    /// and is never answered, while frames keep going out to it. Seen in about a third of the runs at
-    /// `--stream-rate 1600`; never at 400 (the rate `twentyClients…` uses). Root cause not found yet (the reader loop of
-    /// `GatewaySocket` vs. hummingbird-websocket's inbound backpressure under a saturated writer is the first suspect).
+    /// and is never answered, while frames keep going out to it. Seen in 4 of 6 runs at `--stream-rate 1600`; never at 400
+    /// (the rate `twentyClients…` uses). Measured: every `GatewaySocket` reader had returned from `receive` and waits in
+    /// the inbound stream's `next()` (11 of 20 clients stuck in one run) — so NIO does not read the socket again; a
+    /// `Task.yield()` after each write batch does not help. Root cause not found yet (NIOAsyncChannel's read demand
+    /// under a saturated writer is the first suspect).
     @Test(.disabled("issue 15 open: under sustained fan-out the hub can stop reading a client's socket; see the doc comment"))
     func unsubscribingUnderSustainedFanOut() async throws {
         try await HubStack.with(mockArguments: Self.streaming, hubEnvironment: Self.environment()) { stack in
