@@ -170,8 +170,10 @@ start_hub() {
   local bin hub_dir
   bin="$(swift build --show-bin-path)/brokerhub"
   hub_dir="$MOCK_DIR/hub"
-  rm -rf "$hub_dir"
+  # The data directory is kept from one hub run to the next, as a deployment keeps it: the hub's KIS token is issued
+  # once (a second issuance within a minute is refused with EGW00133, and the clients' calls would wait it out).
   mkdir -p "$hub_dir"
+  rm -f "$hub_dir/ready"
   local keys
   keys="$(python3 - "$MOCK_DIR/credentials.json" <<'PY'
 import json, shlex, sys
