@@ -127,7 +127,7 @@ public final class RealtimeGateway: Service, Sendable {
             client.outbox.reply(kis.subscribeAnswer(key, trID: trID, outcome, client: client.id))
             if outcome == .full { await full(.kis, key) }
         case .unsubscribe(let key, let trID):
-            let held = fanout.release(client.id, GatewayKey(.kis, key)) { collector.detach($0.key, provider: .kis) }
+            let held = release(client, GatewayKey(.kis, key))
             client.outbox.reply(kis.unsubscribeAnswer(key, trID: trID, held: held))
         }
     }
@@ -156,7 +156,7 @@ public final class RealtimeGateway: Service, Sendable {
             var added: [SubscriptionKey] = []
             for key in keys where !isHeld(client, key) {
                 guard subscribe(client, GatewayKey(.kiwoom, key)) == .subscribed else {
-                    for key in added { _ = fanout.release(client.id, GatewayKey(.kiwoom, key)) { collector.detach($0.key, provider: .kiwoom) } }
+                    for key in added { release(client, GatewayKey(.kiwoom, key)) }
                     client.outbox.reply(KiwoomClientProtocol.full(capacity: collector.configuration.capacity[.kiwoom] ?? 100))
                     await full(.kiwoom, key)
                     return
@@ -184,7 +184,14 @@ public final class RealtimeGateway: Service, Sendable {
             if state.groups[group]?.isEmpty == true { state.groups[group] = nil }
             return removing.filter { key in !state.groups.values.contains { $0.contains(key) } }
         }
-        for key in released { _ = fanout.release(client.id, GatewayKey(.kiwoom, key)) { collector.detach($0.key, provider: .kiwoom) } }
+        for key in released { release(client, GatewayKey(.kiwoom, key)) }
+    }
+
+    /// Releases `key` for `client`; the broker registration goes when nobody holds it any more. False when the client
+    /// did not hold it.
+    @discardableResult
+    private func release(_ client: GatewayClient, _ key: GatewayKey) -> Bool {
+        fanout.release(client.id, key) { collector.detach($0.key, provider: $0.provider) }
     }
 
     private func subscribe(_ client: GatewayClient, _ key: GatewayKey) -> GatewaySubscribe {
