@@ -14,9 +14,10 @@ struct OutageStressTests {
     private static func stored(_ rig: PipelineRig) async -> Int64 { (try? await rig.ledger().stored) ?? -1 }
 
     /// Waits until more rows than `before` are stored: progress resumed.
-    private static func expectProgress(_ rig: PipelineRig, after before: Int64, _ event: String, within seconds: Double = 30) async throws {
+    private static func expectProgress(_ rig: PipelineRig, _ processes: PipelineProcesses, after before: Int64, _ event: String, within seconds: Double = 30) async throws {
         let started = Date()
         try await waitUntil("rows stored after \(event)", timeout: seconds) { await stored(rig) > before }
+        if await stored(rig) <= before { Issue.record("no progress after \(event): \(processes.archiver?.diagnosis() ?? "")") }
         print("stress: \(event): progress resumed after \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     }
 
@@ -26,7 +27,7 @@ struct OutageStressTests {
         let ledger = try await rig.waitForDrain(timeout: 180)
         let counts = try await rig.tickCounts()
         print("stress: \(what): published \(ledger.published), stored \(ledger.stored), rows \(counts.rows), distinct \(counts.distinct)")
-        #expect(ledger.status == 0, "ledger status: \(ledger.output.suffix(1500))")
+        #expect(ledger.status == 0, "ledger status: \(ledger.output.suffix(1500))\n\(ledger.status == 0 ? "" : processes.archiver?.diagnosis() ?? "")")
         #expect(ledger.published > 0 && ledger.stored == ledger.published)
         #expect(counts.rows == counts.distinct && counts.rows == ledger.stored)
     }
@@ -46,7 +47,7 @@ struct OutageStressTests {
                 #expect(processes.archiver?.isRunning == true)
                 let before = await Self.stored(rig)
                 #expect(try await services.postgres("start") == 0)
-                try await Self.expectProgress(rig, after: before, "PostgreSQL restart \(round)")
+                try await Self.expectProgress(rig, processes, after: before, "PostgreSQL restart \(round)")
                 try await waitUntil("/ready again after round \(round)", timeout: 30) { (try? await Web.get(ready).status) == 200 }
             }
             #expect(processes.archiver?.output.contains("archiver stalled") == true, "the stall was alerted")
@@ -66,7 +67,7 @@ struct OutageStressTests {
                     try await Task.sleep(for: .seconds(3))
                     try await redis.launch()
                     let before = await Self.stored(rig)
-                    try await Self.expectProgress(rig, after: before, "Redis restart \(round)")
+                    try await Self.expectProgress(rig, processes, after: before, "Redis restart \(round)")
                     #expect(processes.archiver?.isRunning == true && processes.collector?.isRunning == true)
                 }
                 try await Self.expectEverythingStoredOnce(rig, processes, "5 Redis restarts")
@@ -134,7 +135,7 @@ struct OutageStressTests {
                 for (name, event) in events {
                     try await event()
                     let before = await Self.stored(rig)
-                    try await Self.expectProgress(rig, after: before, name, within: 45)
+                    try await Self.expectProgress(rig, processes, after: before, name, within: 45)
                     #expect(processes.archiver?.isRunning == true && processes.collector?.isRunning == true)
                 }
                 try await Self.expectEverythingStoredOnce(rig, processes, "TCP cuts")

@@ -108,6 +108,16 @@ public final class ServerProcess: @unchecked Sendable {
             """)
     }
 
+    /// Its last output and a backtrace of every thread, for a test that finds it stuck.
+    public func diagnosis(outputCharacters: Int = 4000) -> String {
+        """
+        `brokerhub \(process.arguments?.first ?? "")` (pid \(process.processIdentifier), \(isRunning ? "running" : "exited")). Last output:
+        \(output.suffix(outputCharacters))
+        Threads:
+        \(isRunning ? Self.backtrace(of: process.processIdentifier).suffix(12000) : "")
+        """
+    }
+
     /// SIGKILL: a crash. Waits (without blocking a thread) until the process is gone.
     public func kill() async {
         guard process.isRunning else { return }

@@ -59,44 +59,29 @@ enum PostgresArchiveSchema {
         "CREATE INDEX IF NOT EXISTS order_books_symbol_time ON %S.order_books (symbol, time)",
     ]
 
-    /// Per-connection staging tables for the COPY path (emptied at every commit).
+    /// Per-connection staging tables for the COPY path (emptied at every commit), with the keyed tables' column
+    /// names and types: the staging way sends the same COPY text as the direct way.
     static let staging = [
         """
         CREATE TEMP TABLE IF NOT EXISTS bh_stage_ticks (
-            id text, provider text, channel text, symbol text, time_us bigint, received_us bigint, price bigint,
-            volume bigint, side text, change bigint, change_rate text, cum_volume bigint, cum_value bigint, open bigint,
+            id text, provider text, channel text, symbol text, time timestamptz, received_at timestamptz, price bigint,
+            volume bigint, side text, change bigint, change_rate numeric, cum_volume bigint, cum_value bigint, open bigint,
             high bigint, low bigint, ask_price bigint, bid_price bigint, source_type text, market_class text
         ) ON COMMIT DELETE ROWS
         """,
         """
         CREATE TEMP TABLE IF NOT EXISTS bh_stage_order_books (
-            id text, provider text, channel text, symbol text, time_us bigint, received_us bigint, ask_prices text,
-            ask_quantities text, bid_prices text, bid_quantities text, total_ask_quantity bigint,
-            total_bid_quantity bigint, source_type text
+            id text, provider text, channel text, symbol text, time timestamptz, received_at timestamptz,
+            ask_prices bigint[], ask_quantities bigint[], bid_prices bigint[], bid_quantities bigint[],
+            total_ask_quantity bigint, total_bid_quantity bigint, source_type text
         ) ON COMMIT DELETE ROWS
         """,
         """
         CREATE TEMP TABLE IF NOT EXISTS bh_stage_system_alerts (
-            id text, provider text, channel text, symbol text, at_us bigint, received_us bigint, kind text,
+            id text, provider text, channel text, symbol text, at timestamptz, received_at timestamptz, kind text,
             message text, alert_provider text, alert_symbol text
         ) ON COMMIT DELETE ROWS
         """,
-    ]
-
-    static let stagingColumns: [String: [String]] = [
-        "bh_stage_ticks": [
-            "id", "provider", "channel", "symbol", "time_us", "received_us", "price", "volume", "side", "change",
-            "change_rate", "cum_volume", "cum_value", "open", "high", "low", "ask_price", "bid_price", "source_type",
-            "market_class",
-        ],
-        "bh_stage_order_books": [
-            "id", "provider", "channel", "symbol", "time_us", "received_us", "ask_prices", "ask_quantities",
-            "bid_prices", "bid_quantities", "total_ask_quantity", "total_bid_quantity", "source_type",
-        ],
-        "bh_stage_system_alerts": [
-            "id", "provider", "channel", "symbol", "at_us", "received_us", "kind", "message", "alert_provider",
-            "alert_symbol",
-        ],
     ]
 
     /// Microseconds since 1970 as `timestamptz`, exactly.
@@ -133,9 +118,14 @@ enum PostgresArchiveSchema {
         """
     }
 
-    /// The tick and order-book columns in the order `COPY` gets them on the direct way.
-    static let ticksColumnList = ticksInsertColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-    static let orderBooksColumnList = orderBooksInsertColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    /// The columns in the order `COPY` gets them (both ways).
+    static let ticksColumnList = columnList(ticksInsertColumns)
+    static let orderBooksColumnList = columnList(orderBooksInsertColumns)
+    static let alertsColumnList = columnList(alertsInsertColumns)
+
+    private static func columnList(_ columns: String) -> [String] {
+        columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
 
     static let ticksInsertColumns = """
         id, provider, channel, symbol, time, received_at, price, volume, side, change, change_rate, cum_volume,

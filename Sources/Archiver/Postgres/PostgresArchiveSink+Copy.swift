@@ -3,18 +3,49 @@ import PostgresNIO
 import Realtime
 
 extension PostgresArchiveSink {
+    /// A batch's rows in COPY text format, in chunks of about 256 KiB — formatted once, before the transaction
+    /// starts and outside the operation's deadline: the server never waits inside a transaction for the client
+    /// to format, a retried batch is not formatted again, and the staging way sends the very same bytes as the
+    /// direct way (the staging tables have the keyed tables' column types).
+    struct CopyText: Sendable {
+        var ticks: [ByteBuffer] = []
+        var orderBooks: [ByteBuffer] = []
+        var alerts: [ByteBuffer] = []
+
+        init(_ batch: ArchiveBatch) {
+            ticks = Self.chunks(batch.ticks) { text, row in text.tick(row) }
+            orderBooks = Self.chunks(batch.orderBooks) { text, row in text.orderBook(row) }
+            alerts = Self.chunks(batch.alerts) { text, row in text.alert(row) }
+        }
+
+        private static func chunks<Row>(_ rows: [Row], _ write: (inout CopyTextWriter, Row) -> Void) -> [ByteBuffer] {
+            guard !rows.isEmpty else { return [] }
+            var chunks: [ByteBuffer] = []
+            var text = CopyTextWriter()
+            for row in rows {
+                write(&text, row)
+                if text.buffer.readableBytes >= 256 * 1024 {
+                    chunks.append(text.buffer)
+                    text = CopyTextWriter()
+                }
+            }
+            if text.buffer.readableBytes > 0 { chunks.append(text.buffer) }
+            return chunks
+        }
+    }
+
     /// The COPY path. First the direct way, inside a savepoint: ticks and order books COPY'd straight into
     /// their keyed tables and the counts added from the batch itself. A unique violation — the batch, or part
     /// of it, was stored before (a redelivery) — rolls back to the savepoint, and the staging way sorts it out:
     /// COPY into the staging tables, then one counting `INSERT … ON CONFLICT DO NOTHING` per table. Alerts
     /// (few) always take the staging way.
-    func copy(_ batch: ArchiveBatch, on connection: PostgresConnection) async throws -> ArchiveWriteSummary {
-        var staged = batch
+    func copy(_ batch: ArchiveBatch, text: CopyText, on connection: PostgresConnection) async throws -> ArchiveWriteSummary {
+        var staged = text
         var summary = ArchiveWriteSummary()
         if !batch.ticks.isEmpty || !batch.orderBooks.isEmpty {
             try await connection.query("SAVEPOINT bh_direct", logger: logger)
             do {
-                summary = try await copyDirect(batch, on: connection)
+                summary = try await copyDirect(batch, text: text, on: connection)
                 try await connection.query("RELEASE SAVEPOINT bh_direct", logger: logger)
                 staged.ticks = []
                 staged.orderBooks = []
@@ -30,20 +61,12 @@ extension PostgresArchiveSink {
 
     /// The batch's ticks and order books (not its alerts) COPY'd into the keyed tables themselves (fails with
     /// 23505 on any row stored before), and their counts added in one statement.
-    private func copyDirect(_ batch: ArchiveBatch, on connection: PostgresConnection) async throws -> ArchiveWriteSummary {
+    private func copyDirect(_ batch: ArchiveBatch, text: CopyText, on connection: PostgresConnection) async throws -> ArchiveWriteSummary {
         var counts: [LedgerKey: Int64] = [:]
-        if !batch.ticks.isEmpty {
-            try await copyRows(qualified("ticks"), columns: PostgresArchiveSchema.ticksColumnList, count: batch.ticks.count, on: connection) { text, index in
-                text.tick(batch.ticks[index], times: .timestamps)
-            }
-            for row in batch.ticks { counts[row.key, default: 0] += 1 }
-        }
-        if !batch.orderBooks.isEmpty {
-            try await copyRows(qualified("order_books"), columns: PostgresArchiveSchema.orderBooksColumnList, count: batch.orderBooks.count, on: connection) { text, index in
-                text.orderBook(batch.orderBooks[index], times: .timestamps)
-            }
-            for row in batch.orderBooks { counts[row.key, default: 0] += 1 }
-        }
+        try await send(text.ticks, to: qualified("ticks"), columns: PostgresArchiveSchema.ticksColumnList, on: connection)
+        for row in batch.ticks { counts[row.key, default: 0] += 1 }
+        try await send(text.orderBooks, to: qualified("order_books"), columns: PostgresArchiveSchema.orderBooksColumnList, on: connection)
+        for row in batch.orderBooks { counts[row.key, default: 0] += 1 }
         let keys = counts.keys.sorted { ($0.provider, $0.channel.rawValue, $0.symbol) < ($1.provider, $1.channel.rawValue, $1.symbol) }
         var binds = PostgresBindings(capacity: 4)
         binds.append(keys.map(\.provider)); binds.append(keys.map(\.channel.rawValue))
@@ -56,73 +79,29 @@ extension PostgresArchiveSink {
     /// archive schema's table, quoted as `schema` quotes it everywhere else.
     private func qualified(_ table: String) -> String { configuration.schema + "\".\"" + table }
 
-    /// The staging way: stream the batch into the staging tables, then move it with one counting insert per table.
-    private func copyStaged(_ batch: ArchiveBatch, on connection: PostgresConnection) async throws -> ArchiveWriteSummary {
+    /// The staging way: the same text into the staging tables, then one counting insert per table.
+    private func copyStaged(_ text: CopyText, on connection: PostgresConnection) async throws -> ArchiveWriteSummary {
         var summary = ArchiveWriteSummary()
-        if !batch.ticks.isEmpty {
-            try await copyRows("bh_stage_ticks", columns: PostgresArchiveSchema.stagingColumns["bh_stage_ticks"]!, count: batch.ticks.count, on: connection) { text, index in
-                text.tick(batch.ticks[index], times: .microseconds)
+        let tables = [
+            (text.ticks, "ticks", PostgresArchiveSchema.ticksInsertColumns, PostgresArchiveSchema.ticksColumnList),
+            (text.orderBooks, "order_books", PostgresArchiveSchema.orderBooksInsertColumns, PostgresArchiveSchema.orderBooksColumnList),
+            (text.alerts, "system_alerts", PostgresArchiveSchema.alertsInsertColumns, PostgresArchiveSchema.alertsColumnList),
+        ]
+        for (chunks, table, columns, columnList) in tables where !chunks.isEmpty {
+            try await send(chunks, to: "bh_stage_" + table, columns: columnList, on: connection)
+            let inserted = try await insertCounting(table: table, columns: columns, select: columns, from: "bh_stage_" + table, on: connection)
+            switch table {
+            case "ticks": summary.ticks = inserted
+            case "order_books": summary.orderBooks = inserted
+            default: summary.alerts = inserted
             }
-            summary.ticks = try await insertCounting(
-                table: "ticks", columns: PostgresArchiveSchema.ticksInsertColumns,
-                select: """
-                    id, provider, channel, symbol, \(PostgresArchiveSchema.timestamp("time_us")),
-                    \(PostgresArchiveSchema.timestamp("received_us")), price, volume, side, change, change_rate::numeric,
-                    cum_volume, cum_value, open, high, low, ask_price, bid_price, source_type, market_class
-                    """,
-                from: "bh_stage_ticks", on: connection
-            )
-        }
-        if !batch.orderBooks.isEmpty {
-            try await copyRows("bh_stage_order_books", columns: PostgresArchiveSchema.stagingColumns["bh_stage_order_books"]!, count: batch.orderBooks.count, on: connection) { text, index in
-                text.orderBook(batch.orderBooks[index], times: .microseconds)
-            }
-            summary.orderBooks = try await insertCounting(
-                table: "order_books", columns: PostgresArchiveSchema.orderBooksInsertColumns,
-                select: """
-                    id, provider, channel, symbol, \(PostgresArchiveSchema.timestamp("time_us")),
-                    \(PostgresArchiveSchema.timestamp("received_us")), ask_prices::bigint[], ask_quantities::bigint[],
-                    bid_prices::bigint[], bid_quantities::bigint[], total_ask_quantity, total_bid_quantity, source_type
-                    """,
-                from: "bh_stage_order_books", on: connection
-            )
-        }
-        if !batch.alerts.isEmpty {
-            try await copyRows("bh_stage_system_alerts", columns: PostgresArchiveSchema.stagingColumns["bh_stage_system_alerts"]!, count: batch.alerts.count, on: connection) { text, index in
-                let row = batch.alerts[index]
-                let a = row.payload
-                text.field(row.event.id); text.field(row.event.provider.rawValue); text.field(row.event.channel.rawValue)
-                text.field(row.event.symbol); text.field(a.at.archiveMicroseconds)
-                text.field(row.event.receivedAt.archiveMicroseconds); text.field(a.kind); text.field(a.message)
-                text.field(a.provider?.rawValue); text.field(a.symbol, last: true)
-            }
-            summary.alerts = try await insertCounting(
-                table: "system_alerts", columns: PostgresArchiveSchema.alertsInsertColumns,
-                select: """
-                    id, provider, channel, symbol, \(PostgresArchiveSchema.timestamp("at_us")),
-                    \(PostgresArchiveSchema.timestamp("received_us")), kind, message, alert_provider, alert_symbol
-                    """,
-                from: "bh_stage_system_alerts", on: connection
-            )
         }
         return summary
     }
 
-    /// Sends `count` rows in COPY text format, about 256 KiB per message. The rows are formatted before the
-    /// `COPY` starts, so the server spends no time in it waiting for the client.
-    private func copyRows(
-        _ table: String, columns: [String], count: Int, on connection: PostgresConnection, row: (inout CopyTextWriter, Int) -> Void
-    ) async throws {
-        var chunks: [ByteBuffer] = []
-        var text = CopyTextWriter()
-        for index in 0..<count {
-            row(&text, index)
-            if text.buffer.readableBytes >= 256 * 1024 {
-                chunks.append(text.buffer)
-                text = CopyTextWriter()
-            }
-        }
-        if text.buffer.readableBytes > 0 { chunks.append(text.buffer) }
+    /// One `COPY … FROM STDIN` of formatted chunks (nothing when there are none).
+    private func send(_ chunks: [ByteBuffer], to table: String, columns: [String], on connection: PostgresConnection) async throws {
+        guard !chunks.isEmpty else { return }
         try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
             for chunk in chunks { try await writer.write(chunk) }
         }
@@ -148,58 +127,76 @@ struct CopyTextWriter {
 
     init() { buffer.reserveCapacity(300 * 1024) }
 
+    /// Text, escaped as COPY needs (a backslash, tab, newline or carriage return), or `\N` for NULL.
     mutating func field(_ value: String?, last: Bool = false) {
         if let value {
-            for byte in value.utf8 {
-                switch byte {
-                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-                case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
-                case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
-                case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
-                default: buffer.writeInteger(byte)
+            if value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+                for byte in value.utf8 {
+                    switch byte {
+                    case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+                    case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+                    case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+                    case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+                    default: buffer.writeInteger(byte)
+                    }
                 }
+            } else {
+                buffer.writeString(value)
             }
         } else {
             buffer.writeStaticString("\\N")
         }
-        buffer.writeInteger(last ? UInt8(ascii: "\n") : UInt8(ascii: "\t"))
+        separator(last)
     }
 
-    /// How a row's instants are written: microseconds since 1970 (the staging tables), or `timestamptz` text
-    /// (the keyed tables themselves).
-    enum Times {
-        case microseconds
-        case timestamps
-    }
-
-    mutating func instant(_ microseconds: Int64, _ times: Times) {
-        switch times {
-        case .microseconds: field(microseconds)
-        case .timestamps: timestamp(microseconds)
-        }
-    }
-
-    /// A tick's row, in `ticksInsertColumns` order (and the staging table's).
-    mutating func tick(_ row: ArchiveBatch.Row<Tick>, times: Times) {
+    /// A tick's row, in `ticksInsertColumns` order.
+    mutating func tick(_ row: ArchiveBatch.Row<Tick>) {
         let t = row.payload
-        field(row.event.id); field(row.event.provider.rawValue); field(row.event.channel.rawValue)
-        field(row.event.symbol); instant(t.time.archiveMicroseconds, times)
-        instant(row.event.receivedAt.archiveMicroseconds, times); field(t.price); field(t.volume)
+        event(row.event)
+        timestamp(t.time.archiveMicroseconds); timestamp(row.event.receivedAt.archiveMicroseconds)
+        field(t.price); field(t.volume)
         field(t.side.rawValue); field(t.change); field(t.changeRate.description)
         field(t.cumVolume); field(t.cumValue); field(t.open); field(t.high); field(t.low)
         field(t.askPrice); field(t.bidPrice); field(t.sourceType.rawValue)
         field(t.marketClass, last: true)
     }
 
-    /// An order book's row, in `orderBooksInsertColumns` order (and the staging table's).
-    mutating func orderBook(_ row: ArchiveBatch.Row<OrderBook>, times: Times) {
+    /// An order book's row, in `orderBooksInsertColumns` order.
+    mutating func orderBook(_ row: ArchiveBatch.Row<OrderBook>) {
         let b = row.payload
-        field(row.event.id); field(row.event.provider.rawValue); field(row.event.channel.rawValue)
-        field(row.event.symbol); instant(b.time.archiveMicroseconds, times)
-        instant(row.event.receivedAt.archiveMicroseconds, times)
-        field(arrayLiteral(b.asks.map(\.price))); field(arrayLiteral(b.asks.map(\.quantity)))
-        field(arrayLiteral(b.bids.map(\.price))); field(arrayLiteral(b.bids.map(\.quantity)))
+        event(row.event)
+        timestamp(b.time.archiveMicroseconds); timestamp(row.event.receivedAt.archiveMicroseconds)
+        array(b.asks.map(\.price)); array(b.asks.map(\.quantity))
+        array(b.bids.map(\.price)); array(b.bids.map(\.quantity))
         field(b.totalAskQuantity); field(b.totalBidQuantity); field(b.sourceType.rawValue, last: true)
+    }
+
+    /// A system alert's row, in `alertsInsertColumns` order.
+    mutating func alert(_ row: ArchiveBatch.Row<RealtimeAlert>) {
+        let a = row.payload
+        event(row.event)
+        timestamp(a.at.archiveMicroseconds); timestamp(row.event.receivedAt.archiveMicroseconds)
+        field(a.kind); field(a.message); field(a.provider?.rawValue); field(a.symbol, last: true)
+    }
+
+    /// The columns every row starts with: id, provider, channel, symbol.
+    private mutating func event(_ event: RealtimeEvent) {
+        field(event.id); field(event.provider.rawValue); field(event.channel.rawValue); field(event.symbol)
+    }
+
+    /// `{1,2,3}`: an integer array literal (its braces and commas need no escaping).
+    private mutating func array(_ values: [Int64]) {
+        buffer.writeInteger(UInt8(ascii: "{"))
+        for (index, value) in values.enumerated() {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            integer(value)
+        }
+        buffer.writeInteger(UInt8(ascii: "}"))
+        separator(false)
+    }
+
+    private mutating func separator(_ last: Bool) {
+        buffer.writeInteger(last ? UInt8(ascii: "\n") : UInt8(ascii: "\t"))
     }
 
     /// Microseconds since 1970 as a `timestamptz` in UTC: `2025-11-21 00:20:00.123456+00`.
@@ -214,7 +211,7 @@ struct CopyTextWriter {
         buffer.writeInteger(UInt8(ascii: ":")); digits(secondOfDay / 60 % 60, 2); buffer.writeInteger(UInt8(ascii: ":"))
         digits(secondOfDay % 60, 2); buffer.writeInteger(UInt8(ascii: ".")); digits(micros, 6)
         buffer.writeStaticString("+00")
-        buffer.writeInteger(last ? UInt8(ascii: "\n") : UInt8(ascii: "\t"))
+        separator(last)
     }
 
     /// `value` (0 ≤ value < 10^width) in exactly `width` decimal digits.
@@ -233,7 +230,26 @@ struct CopyTextWriter {
     }
 
     mutating func field(_ value: Int64?, last: Bool = false) {
-        if let value { buffer.writeString(String(value)) } else { buffer.writeStaticString("\\N") }
-        buffer.writeInteger(last ? UInt8(ascii: "\n") : UInt8(ascii: "\t"))
+        if let value { integer(value) } else { buffer.writeStaticString("\\N") }
+        separator(last)
+    }
+
+    /// `value` in decimal, without a separator (no intermediate string).
+    private mutating func integer(_ value: Int64) {
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: 20 digits and a sign fit
+        withUnsafeMutableBytes(of: &scratch) { bytes in
+            var magnitude = value.magnitude
+            var index = bytes.count
+            repeat {
+                index -= 1
+                bytes[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                index -= 1
+                bytes[index] = UInt8(ascii: "-")
+            }
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[index...]))
+        }
     }
 }

@@ -68,6 +68,8 @@ public actor PostgresArchiveSink: ArchiveSink {
         guard !batch.isEmpty else { return ArchiveWriteSummary() }
         if partitioning == nil { try await prepare() }
         let daily = partitioning == .daily
+        // Formatted here, once: not inside the transaction, not against the operation's deadline.
+        let text = configuration.method == .copy ? CopyText(batch) : nil
         return try await withConnection { connection in
             if daily { try await self.ensurePartitions(for: batch, on: connection) }
             let method = self.configuration.method
@@ -82,7 +84,7 @@ public actor PostgresArchiveSink: ArchiveSink {
             try await connection.query("BEGIN", logger: self.logger)
             let summary: ArchiveWriteSummary
             switch method {
-            case .copy: summary = try await self.copy(batch, on: connection)
+            case .copy: summary = try await self.copy(batch, text: text ?? CopyText(batch), on: connection)
             case .unnest: summary = try await self.unnest(batch, on: connection)
             }
             try await connection.query("COMMIT", logger: self.logger)
