@@ -183,6 +183,38 @@ struct TokenManagerTests {
         }
     }
 
+    @Test("waiting out EGW00133: a cancelled caller leaves the others their issuance; when every caller is cancelled (a shutdown) the wait ends at once")
+    func cancelledWaitersEndTheTooFrequentWait() async throws {
+        let configuration = HubMock.configuration { $0.kisTokenIssueInterval = .seconds(30) }
+        try await HubMock.run(configuration) { broker, baseURL in
+            let account = HubMock.account(broker, .kis, baseURL: baseURL)
+            let clock = ManualClock(start: Date())
+            let manager = TokenManager(store: InMemoryTokenStore(), cipher: HubFixtures.cipher(), clients: HubFixtures.clients(), clock: clock)
+            let stale = try await manager.token(for: account)
+            try await HubMock.expireTokens(baseURL, provider: .kis)
+            #expect(try await manager.invalidate(stale, for: account))
+
+            let first = Task { try await manager.token(for: account) }
+            try await eventually("the manager waits after EGW00133") { clock.sleeperCount == 1 }
+            let second = Task { try await manager.token(for: account) }
+            try await Task.sleep(for: .milliseconds(100))
+            first.cancel()
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(clock.sleeperCount == 1, "one caller is still waiting: the issuance goes on")
+            second.cancel()
+            // Both cancelled: the issuance's 61 s sleep (never advanced here) ends now, and so do both waits.
+            for task in [first, second] {
+                await #expect(throws: CancellationError.self) { try await task.value }
+            }
+            #expect(try await HubMock.stats(baseURL, .kis).requests("tokenP") == 2, "nothing asked after the refusal")
+            // A later caller starts afresh (the cancelled issuance is not joined).
+            let third = Task { try await manager.token(for: account) }
+            try await eventually("a new issuance waits out EGW00133") { clock.sleeperCount == 1 }
+            third.cancel()
+            await #expect(throws: CancellationError.self) { try await third.value }
+        }
+    }
+
     @Test("EGW00133 with a real 1 s broker interval and a short tooFrequentWait: no hammering, then success")
     func tooFrequentWithRealWaiting() async throws {
         let configuration = HubMock.configuration { $0.kisTokenIssueInterval = .seconds(1) }

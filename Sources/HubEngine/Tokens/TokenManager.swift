@@ -38,7 +38,7 @@ public actor TokenManager {
     private let logger: Logger
     private var cache: [TokenKey: IssuedToken] = [:]
     private var accounts: [TokenKey: BrokerAccount] = [:]
-    private var inFlight: [TokenKey: Task<IssuedToken, any Error>] = [:]
+    private var inFlight: [TokenKey: SharedIssuance] = [:]
     /// The value `invalidate` last dropped per key: never taken back from the store, where it lingers until
     /// the compare-and-delete has run (callers that load meanwhile would otherwise resurrect it).
     private var invalidated: [TokenKey: String] = [:]
@@ -86,11 +86,11 @@ public actor TokenManager {
         let now = clock.now
         if !unsaved.isEmpty { await saveUnsaved() }
         if let cached = cache[key], fresh(cached, now) { return cached }
-        if let running = inFlight[key] { return try await running.value }
+        if let running = inFlight[key], !running.isAbandoned { return try await running.value() }
         let stored = try await loadStored(key)
         // Other callers ran during the load: take what they cached or are issuing, never issue twice.
         if let cached = cache[key], fresh(cached, clock.now) { return cached }
-        if let running = inFlight[key] { return try await running.value }
+        if let running = inFlight[key], !running.isAbandoned { return try await running.value() }
         if let stored, stored.value != invalidated[key], stored.expiresAt > now {
             cache[key] = stored
             if fresh(stored, now) { return stored }
@@ -189,12 +189,12 @@ public actor TokenManager {
     }
 
     private func issue(_ key: TokenKey, account: BrokerAccount) async throws -> IssuedToken {
-        if let running = inFlight[key] { return try await running.value }
-        let task = Task { try await self.issueWithRetries(key, account: account) }
-        inFlight[key] = task
-        defer { inFlight[key] = nil }
+        if let running = inFlight[key], !running.isAbandoned { return try await running.value() }
+        let issuance = SharedIssuance { try await self.issueWithRetries(key, account: account) }
+        inFlight[key] = issuance
+        defer { if inFlight[key] === issuance { inFlight[key] = nil } }
         do {
-            let token = try await task.value
+            let token = try await issuance.value()
             cache[key] = token
             issueFailures[key.provider] = nil
             return token
@@ -268,37 +268,12 @@ public actor TokenManager {
         while true {
             attempts.count += 1
             do {
-                let token: IssuedToken
-                if key.kind == .access {
-                    token = try await client.issueToken(for: account)
-                } else {
-                    try await paceApprovalRequest(key)
-                    token = try await client.approvalKey(for: account)
-                }
-                let sealed = SealedToken(ciphertext: try cipher.seal(token.value), issuedAt: token.issuedAt, expiresAt: token.expiresAt)
-                // From here on the broker counts this token as issued: whatever the store does, it is used.
-                do {
-                    if try await !store.save(sealed, for: key, fencedBy: lock) {
-                        // The lock expired and a later holder took it: the store keeps that holder's token. This
-                        // one is still valid with the broker, so the callers waiting here use it.
-                        logger.warning("token issued but not stored: the issuance lock was lost", metadata: [
-                            "token.key": "\(key)", "token.fencing": "\(lock.fencing)",
-                        ])
-                    }
-                } catch {
-                    unsaved[key] = sealed
-                    nextSaveAttempt = clock.now.addingTimeInterval(1)
-                    Counter(label: "brokerhub_token_save_deferred_total", dimensions: [("provider", key.provider.rawValue)]).increment()
-                    logger.warning("token issued but the store is unavailable: used from memory, saved when it returns", metadata: [
-                        "token.key": "\(key)", "error.message": "\(error)",
-                    ])
-                }
-                if key.kind == .approval { approvalKeysIssued[account.provider, default: 0] += 1 } else { issued[account.provider, default: 0] += 1 }
-                Counter(label: "brokerhub_tokens_issued_total", dimensions: [("provider", account.provider.rawValue), ("kind", key.kind.rawValue)]).increment()
-                logger.info("token issued", metadata: [
-                    "token.key": "\(key)", "token.expires_at": "\(KST.iso8601(token.expiresAt))", "token.attempt": "\(attempts.count)",
-                ])
-                return token
+                if key.kind == .approval { try await paceApprovalRequest(key) }
+                // Not cut short by a cancellation (a shutdown ending the wait): a request the broker may have
+                // answered already finishes and its token is saved — asking again within the minute would meet
+                // EGW00133 in the next process.
+                let attempt = attempts.count
+                return try await Task { try await self.requestAndSave(lock, client: client, account: account, attempt: attempt) }.value
             } catch let error as BrokerHubError {
                 let category = error.failure?.category
                 guard attempts.count < policy.maxAttempts, let category, category.isRetryable else { throw error }
@@ -314,6 +289,36 @@ public actor TokenManager {
                 if !lock.isProcessLocal, try await !store.extendIssueLock(lock, ttl: policy.issueLockTTL) { return nil }
             }
         }
+    }
+
+    /// Asks the broker for `lock.key`'s token and saves it (fenced by `lock`); kept in memory when the store is down.
+    private func requestAndSave(_ lock: TokenLock, client: any BrokerClient, account: BrokerAccount, attempt: Int) async throws -> IssuedToken {
+        let key = lock.key
+        let token = key.kind == .access ? try await client.issueToken(for: account) : try await client.approvalKey(for: account)
+        let sealed = SealedToken(ciphertext: try cipher.seal(token.value), issuedAt: token.issuedAt, expiresAt: token.expiresAt)
+        // From here on the broker counts this token as issued: whatever the store does, it is used.
+        do {
+            if try await !store.save(sealed, for: key, fencedBy: lock) {
+                // The lock expired and a later holder took it: the store keeps that holder's token. This
+                // one is still valid with the broker, so the callers waiting here use it.
+                logger.warning("token issued but not stored: the issuance lock was lost", metadata: [
+                    "token.key": "\(key)", "token.fencing": "\(lock.fencing)",
+                ])
+            }
+        } catch {
+            unsaved[key] = sealed
+            nextSaveAttempt = clock.now.addingTimeInterval(1)
+            Counter(label: "brokerhub_token_save_deferred_total", dimensions: [("provider", key.provider.rawValue)]).increment()
+            logger.warning("token issued but the store is unavailable: used from memory, saved when it returns", metadata: [
+                "token.key": "\(key)", "error.message": "\(error)",
+            ])
+        }
+        if key.kind == .approval { approvalKeysIssued[account.provider, default: 0] += 1 } else { issued[account.provider, default: 0] += 1 }
+        Counter(label: "brokerhub_tokens_issued_total", dimensions: [("provider", account.provider.rawValue), ("kind", key.kind.rawValue)]).increment()
+        logger.info("token issued", metadata: [
+            "token.key": "\(key)", "token.expires_at": "\(KST.iso8601(token.expiresAt))", "token.attempt": "\(attempt)",
+        ])
+        return token
     }
 
     /// Waits until `approvalIssueInterval` has passed since the last approval-key request for the same app key,
