@@ -20,7 +20,7 @@ public final class Hub: Sendable {
     /// Tasks of one priority waiting at most: past it, new work of that priority is refused (`queue.full`). Only
     /// what needs the queue is counted against it — a cached or shared answer never asks the queue.
     let queueLimit: Int?
-    private let inFlight = Mutex<[String: Task<HubResult, any Error>]>([:])
+    private let inFlight = Mutex<[String: SharedTask<HubResult>]>([:])
     private let counters = Mutex(HubCounters())
 
     struct HubCounters {
@@ -178,6 +178,8 @@ public final class Hub: Sendable {
     public func wait(for id: String, timeout: Duration) async throws -> TaskRecord? {
         let deadline = clock.now.addingTimeInterval(timeout.timeInterval)
         while true {
+            // A cancelled caller (a drain's end) stops waiting; the task stays queued and still runs.
+            try Task.checkCancellation()
             guard let record = try await queue.record(id: id) else { return nil }
             if record.state.isFinished { return record }
             let remaining = deadline.timeIntervalSince(clock.now)
@@ -212,9 +214,9 @@ public final class Hub: Sendable {
     /// Runs `body` once for all callers asking `signature` at the same time: the first starts it, the others
     /// (counted as coalesced) wait for its result.
     private func sharing(_ signature: String, _ body: @escaping @Sendable () async throws -> HubResult) async throws -> (HubResult, shared: Bool) {
-        let (task, shared) = inFlight.withLock { inFlight -> (Task<HubResult, any Error>, Bool) in
-            if let running = inFlight[signature] { return (running, true) }
-            let task = Task {
+        let (task, shared) = inFlight.withLock { inFlight -> (SharedTask<HubResult>, Bool) in
+            if let running = inFlight[signature], !running.isAbandoned { return (running, true) }
+            let task = SharedTask {
                 defer { self.inFlight.withLock { _ = $0.removeValue(forKey: signature) } }
                 return try await body()
             }
@@ -222,7 +224,7 @@ public final class Hub: Sendable {
             return (task, false)
         }
         if shared { counters.withLock { $0.coalesced += 1 } }
-        return (try await task.value, shared)
+        return (try await task.value(), shared)
     }
 
     private func run(_ brokerRequest: BrokerRequest, _ request: HubRequest, signature: String, cacheable: Bool) async throws -> HubResult {

@@ -38,7 +38,7 @@ public actor TokenManager {
     private let logger: Logger
     private var cache: [TokenKey: IssuedToken] = [:]
     private var accounts: [TokenKey: BrokerAccount] = [:]
-    private var inFlight: [TokenKey: SharedIssuance] = [:]
+    private var inFlight: [TokenKey: SharedTask<IssuedToken>] = [:]
     /// The value `invalidate` last dropped per key: never taken back from the store, where it lingers until
     /// the compare-and-delete has run (callers that load meanwhile would otherwise resurrect it).
     private var invalidated: [TokenKey: String] = [:]
@@ -190,7 +190,7 @@ public actor TokenManager {
 
     private func issue(_ key: TokenKey, account: BrokerAccount) async throws -> IssuedToken {
         if let running = inFlight[key], !running.isAbandoned { return try await running.value() }
-        let issuance = SharedIssuance { try await self.issueWithRetries(key, account: account) }
+        let issuance = SharedTask { try await self.issueWithRetries(key, account: account) }
         inFlight[key] = issuance
         defer { if inFlight[key] === issuance { inFlight[key] = nil } }
         do {
