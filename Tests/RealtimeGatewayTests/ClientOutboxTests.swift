@@ -22,10 +22,13 @@ struct ClientOutboxTests {
         let batch = await outbox.next()
         #expect(batch?.frames == ["2", "3", "4"] && batch?.dropped == 2)
         #expect(outbox.dropped == 2)
-        // Replies are never dropped and do not count against the capacity.
+        // Replies are never dropped and do not count against the capacity, even while the outbox overflows; they go
+        // ahead of the frames queued beside them.
         for index in 0..<3 { _ = outbox.push("d\(index)") }
         outbox.reply("ack")
-        #expect(await outbox.next()?.frames == ["d0", "d1", "d2", "ack"])
+        for index in 3..<7 { #expect(outbox.push("d\(index)") == .droppedOldest) }
+        let overflowing = await outbox.next()
+        #expect(overflowing?.frames == ["ack", "d4", "d5", "d6"] && overflowing?.dropped == 4)
     }
 
     @Test func tooManyDropsCloseTheOutboxAndDiscardWhatWasQueued() async {

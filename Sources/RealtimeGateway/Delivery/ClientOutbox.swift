@@ -24,7 +24,10 @@ final class ClientOutbox: Sendable {
     }
 
     private struct State {
+        /// Data frames (dropped oldest first when full).
         var frames: [String] = []
+        /// Replies, apart: never dropped, never counted against the capacity.
+        var replies: [String] = []
         var head = 0
         var droppedSinceBatch = 0
         var droppedTotal = 0
@@ -33,8 +36,12 @@ final class ClientOutbox: Sendable {
 
         var count: Int { frames.count - head }
 
+        var hasWork: Bool { count > 0 || !replies.isEmpty || droppedSinceBatch > 0 }
+        /// Replies first (an answer goes ahead of the frames queued beside it), then the data frames in order.
         mutating func popAll() -> [String] {
-            let out = head == 0 ? frames : Array(frames[head...])
+            var out = replies
+            out += head == 0 ? frames : Array(frames[head...])
+            replies.removeAll(keepingCapacity: true)
             frames.removeAll(keepingCapacity: true)
             head = 0
             return out
@@ -63,6 +70,7 @@ final class ClientOutbox: Sendable {
                 if state.droppedTotal > maxDrops {
                     state.closedFor = "slow client: \(state.droppedTotal) frames dropped"
                     state.frames.removeAll()
+                    state.replies.removeAll()
                     state.head = 0
                     state.droppedSinceBatch = 0
                     result = .overflowed
@@ -85,7 +93,7 @@ final class ClientOutbox: Sendable {
     func reply(_ frame: String) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard state.closedFor == nil else { return nil }
-            state.frames.append(frame)
+            state.replies.append(frame)
             let waiter = state.waiter
             state.waiter = nil
             return waiter
@@ -98,7 +106,7 @@ final class ClientOutbox: Sendable {
     func next() async -> Batch? {
         while true {
             let (batch, closed) = state.withLock { state -> (Batch?, Bool) in
-                if state.count > 0 || state.droppedSinceBatch > 0 {
+                if state.hasWork {
                     let batch = Batch(frames: state.popAll(), dropped: state.droppedSinceBatch)
                     state.droppedSinceBatch = 0
                     return (batch, false)
@@ -114,7 +122,7 @@ final class ClientOutbox: Sendable {
     private func waitForWork() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state -> Bool in
-                if state.count > 0 || state.droppedSinceBatch > 0 || state.closedFor != nil { return true }
+                if state.hasWork || state.closedFor != nil { return true }
                 state.waiter = continuation
                 return false
             }
