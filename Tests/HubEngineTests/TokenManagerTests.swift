@@ -150,9 +150,13 @@ struct TokenManagerTests {
         }
     }
 
-    @Test("EGW00133: the manager waits tooFrequentWait (61 s by default, simulated) before asking again, then succeeds")
-    func tooFrequentIsWaitedOut() async throws {
-        let configuration = HubMock.configuration { $0.kisTokenIssueInterval = .milliseconds(400) }
+    /// A manager on a manual clock whose KIS token was just issued and then invalidated (the broker expired it):
+    /// the next issuance within `brokerInterval` of the first meets EGW00133.
+    private func withInvalidatedToken(
+        brokerInterval: Duration,
+        _ body: @Sendable (_ baseURL: String, BrokerAccount, ManualClock, TokenManager, _ stale: String) async throws -> Void
+    ) async throws {
+        let configuration = HubMock.configuration { $0.kisTokenIssueInterval = brokerInterval }
         try await HubMock.run(configuration) { broker, baseURL in
             let account = HubMock.account(broker, .kis, baseURL: baseURL)
             let clock = ManualClock(start: Date())
@@ -160,6 +164,13 @@ struct TokenManagerTests {
             let stale = try await manager.token(for: account)
             try await HubMock.expireTokens(baseURL, provider: .kis)
             #expect(try await manager.invalidate(stale, for: account))
+            try await body(baseURL, account, clock, manager, stale)
+        }
+    }
+
+    @Test("EGW00133: the manager waits tooFrequentWait (61 s by default, simulated) before asking again, then succeeds")
+    func tooFrequentIsWaitedOut() async throws {
+        try await withInvalidatedToken(brokerInterval: .milliseconds(400)) { baseURL, account, clock, manager, stale in
 
             // Within the broker's interval: EGW00133, then the manager sleeps instead of hammering.
             let second = Task { try await manager.token(for: account) }
@@ -185,14 +196,7 @@ struct TokenManagerTests {
 
     @Test("waiting out EGW00133: a cancelled caller leaves the others their issuance; when every caller is cancelled (a shutdown) the wait ends at once")
     func cancelledWaitersEndTheTooFrequentWait() async throws {
-        let configuration = HubMock.configuration { $0.kisTokenIssueInterval = .seconds(30) }
-        try await HubMock.run(configuration) { broker, baseURL in
-            let account = HubMock.account(broker, .kis, baseURL: baseURL)
-            let clock = ManualClock(start: Date())
-            let manager = TokenManager(store: InMemoryTokenStore(), cipher: HubFixtures.cipher(), clients: HubFixtures.clients(), clock: clock)
-            let stale = try await manager.token(for: account)
-            try await HubMock.expireTokens(baseURL, provider: .kis)
-            #expect(try await manager.invalidate(stale, for: account))
+        try await withInvalidatedToken(brokerInterval: .seconds(30)) { baseURL, account, clock, manager, _ in
 
             let first = Task { try await manager.token(for: account) }
             try await eventually("the manager waits after EGW00133") { clock.sleeperCount == 1 }
