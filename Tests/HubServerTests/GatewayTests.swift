@@ -129,8 +129,11 @@ struct GatewayTests {
     /// (the rate `twentyClients…` uses). Measured: every `GatewaySocket` reader had returned from `receive` and waits in
     /// the inbound stream's `next()` (11 of 20 clients stuck in one run) — so NIO does not read the socket again; a
     /// `Task.yield()` after each write batch does not help. Root cause not found yet (NIOAsyncChannel's read demand
-    /// under a saturated writer is the first suspect).
-    @Test(.disabled("issue 15 open: under sustained fan-out the hub can stop reading a client's socket; see the doc comment"))
+    /// under a saturated writer is the first suspect). Ruled out on 2026-12-07: the server's automatic WebSocket ping
+    /// (whose pong write blocks the reader inline) — with `autoPing: .disabled` 2 of 5 runs still failed; the outbox
+    /// dropping the ack (replies are now kept apart and never dropped) — still 2 of 2 failed. `BH_STALL=1 swift test
+    /// --filter unsubscribingUnderSustainedFanOut` runs it.
+    @Test(.disabled(if: ProcessInfo.processInfo.environment["BH_STALL"] == nil, "issue 15 open: under sustained fan-out the hub can stop reading a client’s socket; see the doc comment"))
     func unsubscribingUnderSustainedFanOut() async throws {
         try await HubStack.with(mockArguments: Self.streaming, hubEnvironment: Self.environment()) { stack in
             let hub = stack.hub.url
