@@ -131,7 +131,11 @@ struct GatewayTests {
     /// `Task.yield()` after each write batch does not help. Root cause not found yet (NIOAsyncChannel's read demand
     /// under a saturated writer is the first suspect). Ruled out on 2026-12-07: the server's automatic WebSocket ping
     /// (whose pong write blocks the reader inline) — with `autoPing: .disabled` 2 of 5 runs still failed; the outbox
-    /// dropping the ack (replies are now kept apart and never dropped) — still 2 of 2 failed. `BH_STALL=1 swift test
+    /// dropping the ack (replies are now kept apart and never dropped) — still 2 of 2 failed. Seen during a stall: the
+    /// stuck socket (209 unread bytes) was registered for EPOLLIN (NIO wanted to read: `readPending`), yet its event
+    /// loop thread ran at a third of a core with no system call at all for a second (`strace`: no `epoll_wait`, no
+    /// `writev`) — it did not get back to polling — while the process's main thread ran at 73 %. Next: which jobs run on
+    /// the main thread, and whether one event-loop task per written frame starves the loop. `BH_STALL=1 swift test
     /// --filter unsubscribingUnderSustainedFanOut` runs it.
     @Test(.disabled(if: ProcessInfo.processInfo.environment["BH_STALL"] == nil, "issue 15 open: under sustained fan-out the hub can stop reading a client’s socket; see the doc comment"))
     func unsubscribingUnderSustainedFanOut() async throws {
