@@ -14,6 +14,9 @@ final class GatewayTestClient: Sendable {
 
     private struct State {
         var received: [Received] = []
+        /// How many of `received` are KIS data frames (`0|…`), and the others (answers, heartbeats, notices).
+        var dataFrames = 0
+        var others: [String] = []
         var reading = true
         var closed = false
         var error: String?
@@ -56,7 +59,10 @@ final class GatewayTestClient: Sendable {
                                 await client.waitUntilReading()
                                 guard case .text(let text) = message else { continue }
                                 let now = ContinuousClock.now
-                                client.state.withLock { $0.received.append(Received(text: text, at: now)) }
+                                client.state.withLock { state in
+                                    state.received.append(Received(text: text, at: now))
+                                    if text.hasPrefix("0|") { state.dataFrames += 1 } else { state.others.append(text) }
+                                }
                             }
                         }
                         try await group.next()
@@ -108,6 +114,29 @@ final class GatewayTestClient: Sendable {
         }
         struct Timeout: Error, CustomStringConvertible { var description: String }
         throw Timeout(description: "gateway client: \(what) did not happen (closed \(isClosed), error \(state.withLock { $0.error } ?? "-"), received \(texts.count), last \(texts.suffix(3)))")
+    }
+
+    /// Waits until `count` KIS data frames have come, without copying what was received (for clients that receive
+    /// thousands a second); fails after `seconds`.
+    func wait(seconds: Double = 20, dataFrames count: Int) async throws {
+        try await poll(seconds: seconds, "\(count) data frames") { $0.dataFrames >= count }
+    }
+
+    /// Waits until `predicate` holds for the messages received that are not data frames; fails after `seconds`.
+    func waitForOthers(seconds: Double = 20, _ what: String, until predicate: ([String]) -> Bool) async throws {
+        try await poll(seconds: seconds, what) { predicate($0.others) }
+    }
+
+    private func poll(seconds: Double, _ what: String, _ done: (borrowing State) -> Bool) async throws {
+        let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < end {
+            if state.withLock({ done($0) }) { return }
+            if isClosed { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        struct Timeout: Error, CustomStringConvertible { var description: String }
+        let (error, data, others) = state.withLock { ($0.error ?? "-", $0.dataFrames, $0.others.suffix(3)) }
+        throw Timeout(description: "gateway client: \(what) did not happen (closed \(isClosed), error \(error), data frames \(data), last others \(Array(others)))")
     }
 
     /// Closes the connection and waits for it to end.

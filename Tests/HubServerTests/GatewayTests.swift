@@ -124,22 +124,29 @@ struct GatewayTests {
     }
 
     /// Open bug (issue 15): with 20 clients receiving about 7,000 frames a second in all, the hub sometimes stops reading
-    /// one client's socket — its unsubscribe sits in the hub's receive queue (`ss -tn`: 209–490 bytes unread on the hub's
-    /// side) and is never answered, while frames keep going out to it. Seen in most runs at `--stream-rate 1600` (debug
-    /// build); never at 400 (the rate `twentyClients…` uses). `BH_STALL=1 swift test --filter
+    /// clients' sockets — their unsubscribes sit in the hub's receive queue (`ss -tn`: 209–490 bytes unread on the hub's
+    /// side) and are never answered, while frames keep going out to them. Seen in most runs at `--stream-rate 1600`
+    /// (debug build); never at 400 (the rate `twentyClients…` uses). `BH_STALL=1 swift test --filter
     /// unsubscribingUnderSustainedFanOut` runs it.
     ///
     /// What is known:
-    /// - Every `GatewaySocket` reader had returned from `receive` and waits in the inbound stream's `next()`.
-    /// - The stuck socket stays registered for EPOLLIN (`/proc/PID/fdinfo`: NIO wants to read), yet during the stall its
-    ///   event-loop thread made no system call for a second (`strace`: no `epoll_wait`) while gdb found both loops busy
-    ///   encoding and writing frames: the loop runs its queue of write tasks — one per frame written — and does not get
-    ///   back to polling.
+    /// - The stuck sockets stay registered for EPOLLIN, level-triggered (`/proc/PID/fdinfo`: events 0x2019), yet the
+    ///   event loops that own them make no `epoll_wait` for seconds (`strace -e epoll_wait`), while gdb finds them running
+    ///   queued write tasks. A NIO loop runs every queued task before it polls again, and every frame a writer writes
+    ///   from the global pool is one more task on its socket's loop.
     /// - Ruled out: the server's automatic ping (`autoPing: .disabled`: 2 of 5 runs still failed); the outbox dropping the
-    ///   ack (replies are now kept apart, never dropped: 2 of 2 still failed); a `Task.yield()` per batch.
-    /// - Bounding the writes a client has queued on its loop (its writer waited for the loop every 64 frames) made 6 of 8
-    ///   runs pass, but halved what the fast clients of the slow-client test received, so they overflowed: not kept. The
-    ///   fix is fairness between a loop's writes and its reads, without that cost.
+    ///   ack (replies are kept apart, never dropped: 2 of 2 still failed); a `Task.yield()` per batch.
+    /// - Tried, not kept (2026-12-07), each because `aSlowClientLosesItsOwnOldestFramesAndNeverDelaysTheOthers` then
+    ///   failed — its fast clients waited 200–360 ms between frames and overflowed:
+    ///   - each writer waiting for its loop every 64 frames (6 of 8 runs passed);
+    ///   - each writer waiting, after each batch, for its loop's next tick (a `NIOEventLoopMetricsDelegate` on the
+    ///     HTTP server's own `MultiThreadedEventLoopGroup`): this test passed 10 of 10, but single ticks grew to about
+    ///     2,050 write tasks taking 0.5–0.8 s (debug build beside the test process on 2 cores); with the wait only
+    ///     after 512 frames the slow-client test still failed 2 of 2;
+    ///   - the writer running on its socket's loop (a `TaskExecutor` over the `EventLoop`): each write still hops to
+    ///     the WebSocket handler's actor, and the loops still stopped polling.
+    /// - The fix is fairness between a loop's writes and its reads without that cost, e.g. one loop task per batch
+    ///   (a batch write on `WebSocketOutboundWriter`, which Hummingbird does not offer).
     @Test(.disabled(if: ProcessInfo.processInfo.environment["BH_STALL"] == nil, "issue 15 open: under sustained fan-out the hub can stop reading a client’s socket; see the doc comment"))
     func unsubscribingUnderSustainedFanOut() async throws {
         try await HubStack.with(mockArguments: Self.streaming, hubEnvironment: Self.environment()) { stack in
@@ -150,10 +157,10 @@ struct GatewayTests {
                 let approval = try await Self.approval(hub)
                 for symbol in [pool[index % 8], pool[(index + 3) % 8]] { client.send(Self.subscribe(approval, symbol)) }
             }
-            for client in clients { try await client.wait("frames") { $0.filter { $0.hasPrefix("0|") }.count >= 300 } }
+            for client in clients { try await client.wait(dataFrames: 300) }
             for (index, client) in clients.enumerated() { client.send(Self.subscribe(try await Self.approval(hub), pool[index % 8], type: "2")) }
             for client in clients {
-                try await client.wait(seconds: 10, "the unsubscribe ack") { $0.contains { Self.ackCode($0) == "OPSP0001" } }
+                try await client.waitForOthers(seconds: 10, "the unsubscribe ack") { $0.contains { Self.ackCode($0) == "OPSP0001" } }
             }
             for client in clients { await client.close() }
         }
