@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOWebSocket
 import RealtimeGateway
 
 /// The realtime gateway on the hub's port: a WebSocket upgrade at Kiwoom's path (`/api/dostk/websocket`) is a
@@ -11,6 +12,13 @@ import RealtimeGateway
 /// the path: clients use `/tryitout/H0STCNT0`, `/tryitout` or none). Each socket reads into
 /// `RealtimeGateway.receive`, writes what the client's outbox yields, and sends the broker's heartbeat every
 /// `heartbeat`.
+///
+/// The outbox's frames are written a batch at a time: one task on the socket's event loop writes the batch and
+/// flushes once, and the writer waits until the batch is in the socket before it takes the next. Written one frame at
+/// a time (`WebSocketOutboundWriter.write`), each frame was one task queued on the loop, and a loop runs every queued
+/// task before it polls its sockets again: under sustained fan-out the loops stopped reading, and clients'
+/// unsubscribes went unanswered (issue 15's read stall). A client that reads slower than its frames come keeps its
+/// batch unwritten, so its outbox fills and drops its oldest; nothing queues without bound on the loop.
 struct GatewaySocket: Sendable {
     let gateway: RealtimeGateway
     let clock: any HubClock
@@ -23,7 +31,7 @@ struct GatewaySocket: Sendable {
     }
 
     /// Serves one client until either side closes.
-    func serve(_ provider: Provider, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async {
+    func serve(_ provider: Provider, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger) async {
         let client = gateway.open(provider)
         let heartbeat = gateway.configuration.heartbeat
         let clock = self.clock
@@ -31,7 +39,7 @@ struct GatewaySocket: Sendable {
             // Writer: the outbox in order; when it ends (closed, overflowed, refused LOGIN) it closes the socket.
             group.addTask {
                 while let frames = await client.next() {
-                    for frame in frames { try await outbound.write(.text(frame)) }
+                    try await Self.write(frames, to: channel)
                 }
                 try? await outbound.close(.normalClosure, reason: client.closedFor.map { String($0.prefix(100)) })
             }
@@ -59,5 +67,22 @@ struct GatewaySocket: Sendable {
             _ = try? await group.next()
             group.cancelAll()
         }
+    }
+
+    /// Writes `texts` as text frames in one task on the channel's event loop, flushed once, and returns when the last
+    /// has been written to the socket (throws when the channel closed first). The frames go into the pipeline beside
+    /// those of Hummingbird's own writer (pongs, the close frame), each whole; the gateway's WebSocket configuration
+    /// has no extensions, so there is nothing for that writer to apply to them.
+    static func write(_ texts: [String], to channel: any Channel) async throws {
+        guard !texts.isEmpty else { return }
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        channel.eventLoop.execute {
+            for (index, text) in texts.enumerated() {
+                let frame = WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: text))
+                channel.write(frame, promise: index == texts.count - 1 ? written : nil)
+            }
+            channel.flush()
+        }
+        try await written.futureResult.get()
     }
 }

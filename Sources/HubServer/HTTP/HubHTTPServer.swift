@@ -52,10 +52,10 @@ public struct HubHTTPServer: Service {
         let onListening = self.onListening
         var server = configuration.httpLimits.server
         if let gateway {
-            server = configuration.httpLimits.webSocketServer { head, _, logger in
+            server = configuration.httpLimits.webSocketServer { head, channel, logger in
                 guard let provider = gateway.provider(forPath: head.path ?? "/") else { return .dontUpgrade }
                 return .upgrade([:]) { inbound, outbound, _ in
-                    await gateway.serve(provider, inbound: inbound, outbound: outbound, logger: logger)
+                    await gateway.serve(provider, inbound: inbound, outbound: outbound, channel: channel, logger: logger)
                 }
             }
         }
