@@ -105,38 +105,40 @@ final class GatewayTestClient: Sendable {
     /// Waits until `predicate` holds for what was received; fails after `seconds`.
     @discardableResult
     func wait(seconds: Double = 20, _ what: String, until predicate: ([String]) -> Bool) async throws -> [String] {
-        let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while ContinuousClock.now < end {
-            let texts = self.texts
-            if predicate(texts) { return texts }
-            if isClosed { break }
-            try await Task.sleep(for: .milliseconds(20))
+        var texts: [String] = []
+        try await poll(seconds: seconds, what) {
+            texts = self.texts
+            return predicate(texts)
         }
-        struct Timeout: Error, CustomStringConvertible { var description: String }
-        throw Timeout(description: "gateway client: \(what) did not happen (closed \(isClosed), error \(state.withLock { $0.error } ?? "-"), received \(texts.count), last \(texts.suffix(3)))")
+        return texts
     }
 
     /// Waits until `count` KIS data frames have come, without copying what was received (for clients that receive
     /// thousands a second); fails after `seconds`.
     func wait(seconds: Double = 20, dataFrames count: Int) async throws {
-        try await poll(seconds: seconds, "\(count) data frames") { $0.dataFrames >= count }
+        try await poll(seconds: seconds, "\(count) data frames") { state.withLock { $0.dataFrames } >= count }
     }
 
     /// Waits until `predicate` holds for the messages received that are not data frames; fails after `seconds`.
     func waitForOthers(seconds: Double = 20, _ what: String, until predicate: ([String]) -> Bool) async throws {
-        try await poll(seconds: seconds, what) { predicate($0.others) }
+        try await poll(seconds: seconds, what) { predicate(state.withLock { $0.others }) }
     }
 
-    private func poll(seconds: Double, _ what: String, _ done: (borrowing State) -> Bool) async throws {
+    /// Checks `done` every 20 ms (outside the state's lock, so the reader never waits on it) until it holds.
+    private func poll(seconds: Double, _ what: String, _ done: () -> Bool) async throws {
         let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < end {
-            if state.withLock({ done($0) }) { return }
+            if done() { return }
             if isClosed { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         struct Timeout: Error, CustomStringConvertible { var description: String }
-        let (error, data, others) = state.withLock { ($0.error ?? "-", $0.dataFrames, $0.others.suffix(3)) }
-        throw Timeout(description: "gateway client: \(what) did not happen (closed \(isClosed), error \(error), data frames \(data), last others \(Array(others)))")
+        let (error, received, data, last, others) = state.withLock {
+            ($0.error ?? "-", $0.received.count, $0.dataFrames, $0.received.suffix(3).map(\.text), Array($0.others.suffix(3)))
+        }
+        throw Timeout(
+            description: "gateway client: \(what) did not happen (closed \(isClosed), error \(error), received \(received) of which \(data) data frames, last \(last), last others \(others))"
+        )
     }
 
     /// Closes the connection and waits for it to end.
